@@ -1,0 +1,145 @@
+//! `loupe` command-line interface.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use oltp::{Ctx, Db};
+
+/// Loupe: the books of a jewelry business, and the truth about them.
+#[derive(Debug, Parser)]
+#[command(name = "loupe", version, about)]
+pub struct Cli {
+    /// Data directory (SQLite database, lake, exports).
+    #[arg(long, global = true, env = "LOUPE_DATA", default_value = "./loupe-data")]
+    pub data: PathBuf,
+    /// Transactional database URL (`postgres://…`); default: the SQLite file in the data directory.
+    #[arg(long, global = true, env = "LOUPE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Create the database, or migrate it to the current schema.
+    Init,
+    /// What the books hold: row counts of the main tables.
+    Status {
+        /// Print only the number of orgs (for scripts).
+        #[arg(long)]
+        orgs: bool,
+    },
+    /// Operations on the books.
+    Ops {
+        #[command(subcommand)]
+        command: OpsCmd,
+    },
+}
+
+/// `loupe ops …`
+#[derive(Debug, Subcommand)]
+pub enum OpsCmd {
+    /// Apply a journal: one JSON command per line (`-` reads stdin). Each line is atomic.
+    Apply {
+        /// The journal file, or `-`.
+        file: PathBuf,
+        /// Stop at the first failing line instead of going on with the rest.
+        #[arg(long)]
+        stop_on_error: bool,
+        /// Act as this user (permissions apply); default: the operator.
+        #[arg(long = "as")]
+        actor: Option<i64>,
+        /// Date used for commands that leave theirs out (default: today).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// List every operation the journal accepts.
+    List,
+}
+
+impl Cli {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| self.data.join("loupe.db").display().to_string())
+    }
+
+    async fn open(&self) -> Result<Db> {
+        if self.database_url.is_none() {
+            std::fs::create_dir_all(&self.data)
+                .with_context(|| format!("cannot create data directory {}", self.data.display()))?;
+        }
+        let db = Db::connect(&self.database_url()).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Cmd::Init => {
+            let db = cli.open().await?;
+            println!("database ready: {} ({:?})", redact(&cli.database_url()), db.dialect());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Status { orgs } => {
+            let db = cli.open().await?;
+            let counts = oltp::stats::counts(&db).await?;
+            db.close().await;
+            if *orgs {
+                println!("{}", counts.iter().find(|(l, _)| *l == "orgs").map_or(0, |(_, n)| *n));
+            } else {
+                println!("{}", redact(&cli.database_url()));
+                for (label, n) in counts {
+                    println!("  {label:<16} {n:>12}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Ops { command: OpsCmd::List } => {
+            for op in oltp::Command::OPS {
+                println!("{op}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Ops { command: OpsCmd::Apply { file, stop_on_error, actor, today } } => {
+            let db = cli.open().await?;
+            let mut ctx = Ctx::operator();
+            ctx.actor = *actor;
+            if let Some(t) = today {
+                ctx.today = *t;
+            }
+            let summary = crate::journal::apply(&db, &ctx, file, *stop_on_error).await?;
+            db.close().await;
+            eprintln!("{} applied, {} failed", summary.applied, summary.failed);
+            Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_the_terminal() {
+        assert_eq!(super::redact("postgres://loupe:s3cret@db:5432/loupe"), "postgres://loupe:***@db:5432/loupe");
+        assert_eq!(super::redact("./loupe-data/loupe.db"), "./loupe-data/loupe.db");
+    }
+}

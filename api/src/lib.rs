@@ -1,0 +1,4 @@
+//! The `loupe` binary's library: command-line interface and wiring of the other crates.
+
+pub mod cli;
+mod journal;

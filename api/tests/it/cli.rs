@@ -1,0 +1,52 @@
+//! The binary as a user runs it.
+
+use std::process::Command;
+
+fn loupe(data: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_loupe"));
+    c.arg("--data").arg(data).env_remove("LOUPE_DATABASE_URL");
+    c
+}
+
+#[test]
+fn journal_applies_good_lines_reports_bad_ones_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("day.jsonl");
+    std::fs::write(
+        &journal,
+        concat!(
+            "# opening the books\n",
+            r#"{"op":"create_org","name":"Carat & Co"}"#,
+            "\n",
+            r#"{"op":"create_store","org_id":1,"code":"MAIN","name":"Main","tax_rate":"-1"}"#,
+            "\n",
+            r#"{"op":"create_store","org_id":1,"code":"MAIN","name":"Main","tax_rate":"6"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = loupe(dir.path()).args(["ops", "apply"]).arg(&journal).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stderr.contains("line 3: tax_rate: -1 — must be between 0 and 100"), "{stderr}");
+    assert!(stderr.contains("2 applied, 1 failed"), "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().nth(1).unwrap().contains(r#""line":4"#), "{stdout}");
+
+    // --stop-on-error stops at the first failure: the store below is never created
+    std::fs::write(
+        &journal,
+        concat!(
+            r#"{"op":"create_store","org_id":9,"code":"X","name":"X"}"#,
+            "\n",
+            r#"{"op":"create_store","org_id":1,"code":"B","name":"B"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = loupe(dir.path()).args(["ops", "apply", "--stop-on-error"]).arg(&journal).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 1: org 9 not found"), "{stderr}");
+    assert!(stderr.contains("0 applied, 1 failed"), "{stderr}");
+}

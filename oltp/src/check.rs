@@ -1,0 +1,173 @@
+//! Shared validation and org-scoped look-ups. Every look-up takes the org: a record of another tenant is
+//! reported as not found, never used.
+
+use crate::db::Q;
+use crate::error::{Error, Result};
+use crate::q;
+use crate::types::{Money, Rate};
+use crate::writer::Writer;
+
+/// Refuses a blank text field.
+pub(crate) fn non_empty(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, format!("{value:?}"), "must not be empty"));
+    }
+    Ok(())
+}
+
+/// Refuses a quantity below one.
+pub(crate) fn positive_qty(field: &str, qty: i64) -> Result<()> {
+    if qty <= 0 {
+        return Err(Error::invalid(field, qty, "must be a positive quantity"));
+    }
+    Ok(())
+}
+
+/// Refuses a negative amount.
+pub(crate) fn not_negative(field: &str, m: Money) -> Result<()> {
+    if m < Money::ZERO {
+        return Err(Error::invalid(field, m, "must not be negative"));
+    }
+    Ok(())
+}
+
+/// Refuses an amount that is not above zero.
+pub(crate) fn positive_money(field: &str, m: Money) -> Result<()> {
+    if m <= Money::ZERO {
+        return Err(Error::invalid(field, m, "must be greater than zero"));
+    }
+    Ok(())
+}
+
+pub(crate) async fn org_exists(w: &mut Writer, org_id: i64) -> Result<()> {
+    w.fetch_optional(q!("select id from orgs where id = $1", org_id))
+        .await?
+        .ok_or_else(|| Error::not_found("org", org_id))?;
+    Ok(())
+}
+
+/// Any row of `table` with this id in this org.
+pub(crate) async fn exists(
+    w: &mut Writer,
+    table: &'static str,
+    entity: &'static str,
+    org_id: i64,
+    id: i64,
+) -> Result<()> {
+    w.fetch_optional(Q::built(format!("select id from {table} where id = $1 and org_id = $2")).bind(id).bind(org_id))
+        .await?
+        .ok_or_else(|| Error::not_found(entity, id))?;
+    Ok(())
+}
+
+/// A store's tax settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    pub(crate) tax_rate: Rate,
+    pub(crate) surtax_rate: Rate,
+    pub(crate) surtax_threshold: Money,
+    pub(crate) retail_multiplier: Rate,
+}
+
+pub(crate) async fn store(w: &mut Writer, org_id: i64, id: i64) -> Result<Store> {
+    let r = w
+        .fetch_optional(q!(
+            "select tax_rate_ppm, surtax_rate_ppm, surtax_threshold_cents, retail_multiplier_ppm, active
+             from stores where id = $1 and org_id = $2",
+            id,
+            org_id
+        ))
+        .await?
+        .ok_or_else(|| Error::not_found("store", id))?;
+    Ok(Store {
+        tax_rate: Rate(r.i64("tax_rate_ppm")?),
+        surtax_rate: Rate(r.i64("surtax_rate_ppm")?),
+        surtax_threshold: Money(r.i64("surtax_threshold_cents")?),
+        retail_multiplier: Rate(r.i64("retail_multiplier_ppm")?),
+    })
+}
+
+/// A contact's roles and details.
+#[derive(Debug, Clone)]
+pub(crate) struct Contact {
+    pub(crate) customer: bool,
+    pub(crate) vendor: bool,
+    pub(crate) partner: bool,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) resale_certificate: Option<String>,
+    pub(crate) terms_days: Option<i64>,
+}
+
+/// A live (not merged-away) contact of this org; `field` names the command field for errors.
+pub(crate) async fn contact(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Contact> {
+    let r = w
+        .fetch_optional(q!(
+            "select is_customer, is_vendor, is_partner, email, phone, address, resale_certificate, terms_days,
+             merged_into from contacts where id = $1 and org_id = $2",
+            id,
+            org_id
+        ))
+        .await?
+        .ok_or_else(|| Error::invalid(field, id, "no such contact in this org"))?;
+    if let Some(into) = r.opt_i64("merged_into")? {
+        return Err(Error::invalid(field, id, format!("contact was merged into contact {into}")));
+    }
+    Ok(Contact {
+        customer: r.bool("is_customer")?,
+        vendor: r.bool("is_vendor")?,
+        partner: r.bool("is_partner")?,
+        email: r.opt_text("email")?,
+        phone: r.opt_text("phone")?,
+        address: r.opt_text("address")?,
+        resale_certificate: r.opt_text("resale_certificate")?,
+        terms_days: r.opt_i64("terms_days")?,
+    })
+}
+
+/// A contact that is a customer.
+pub(crate) async fn customer(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Contact> {
+    let c = contact(w, org_id, id, field).await?;
+    if !c.customer {
+        return Err(Error::invalid(field, id, "contact is not a customer"));
+    }
+    Ok(c)
+}
+
+/// A contact that is a vendor.
+pub(crate) async fn vendor(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Contact> {
+    let c = contact(w, org_id, id, field).await?;
+    if !c.vendor {
+        return Err(Error::invalid(field, id, "contact is not a vendor"));
+    }
+    Ok(c)
+}
+
+/// An active user of this org who sells.
+pub(crate) async fn salesperson(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<()> {
+    let r = w
+        .fetch_optional(q!("select is_salesperson, active from users where id = $1 and org_id = $2", id, org_id))
+        .await?
+        .ok_or_else(|| Error::invalid(field, id, "no such user in this org"))?;
+    if !r.bool("is_salesperson")? {
+        return Err(Error::invalid(field, id, "user is not a salesperson"));
+    }
+    if !r.bool("active")? {
+        return Err(Error::invalid(field, id, "user is disabled"));
+    }
+    Ok(())
+}
+
+/// Whether the acting user belongs to one of `groups` (the operator always does).
+pub(crate) async fn actor_in(w: &mut Writer, org_id: i64, groups: &[&str]) -> Result<bool> {
+    let Some(actor) = w.actor else { return Ok(true) };
+    let r =
+        w.fetch_optional(q!("select groups, active from users where id = $1 and org_id = $2", actor, org_id)).await?;
+    let Some(r) = r else { return Ok(false) };
+    if !r.bool("active")? {
+        return Ok(false);
+    }
+    let has = r.text("groups")?;
+    Ok(has.split(',').any(|g| groups.contains(&g)))
+}

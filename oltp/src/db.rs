@@ -1,0 +1,462 @@
+//! One interface over the two databases Loupe runs on. Domain code writes SQL once, lowercase with `$N`
+//! placeholders (both dialects accept them), binds [`Arg`]s and reads [`Row`]s; only this module knows
+//! which driver is underneath. `sqlx` types never leave it.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Column as _, Postgres, Row as _, Sqlite, TypeInfo as _, ValueRef as _};
+
+use crate::error::{Error, Result};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// The embedded default: one SQLite file in WAL mode.
+    Sqlite,
+    /// PostgreSQL for larger deployments.
+    Postgres,
+}
+
+/// A pool of connections to the transactional database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: PoolKind,
+}
+
+#[derive(Clone, Debug)]
+enum PoolKind {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens `url`: `postgres://…` / `postgresql://…` for PostgreSQL, anything else (`sqlite://path`, a plain
+    /// file path) for SQLite, created if missing.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect(url)
+                .await
+                .map_err(|e| Error::Database(format!("cannot connect to postgresql: {e}")))?;
+            return Ok(Db { pool: PoolKind::Postgres(pool) });
+        }
+        let url = if url.starts_with("sqlite:") { Cow::Borrowed(url) } else { Cow::Owned(format!("sqlite://{url}")) };
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(|e| Error::invalid("database_url", &url, format!("not a database url: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(60));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::Database(format!("cannot open sqlite database {url}: {e}")))?;
+        Ok(Db { pool: PoolKind::Sqlite(pool) })
+    }
+
+    /// The database underneath.
+    pub fn dialect(&self) -> Dialect {
+        match self.pool {
+            PoolKind::Sqlite(_) => Dialect::Sqlite,
+            PoolKind::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Creates the schema or brings it up to date.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            PoolKind::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            PoolKind::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        }
+        .map_err(|e| Error::Database(format!("migration failed: {e}")))
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) so a
+    /// transaction that reads before it writes never fails to upgrade its lock.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &self.pool {
+            PoolKind::Sqlite(p) => TxKind::Sqlite(p.begin_with("begin immediate").await.map_err(db_err)?),
+            PoolKind::Postgres(p) => TxKind::Postgres(p.begin().await.map_err(db_err)?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Runs a read-only query outside any transaction.
+    pub async fn fetch_all(&self, q: Q) -> Result<Vec<Row>> {
+        match &self.pool {
+            PoolKind::Sqlite(p) => {
+                Ok(bind_sqlite(q).fetch_all(p).await.map_err(db_err)?.into_iter().map(Row::Sqlite).collect())
+            }
+            PoolKind::Postgres(p) => {
+                Ok(bind_pg(q).fetch_all(p).await.map_err(db_err)?.into_iter().map(Row::Postgres).collect())
+            }
+        }
+    }
+
+    /// Runs a read-only query expected to return at most one row.
+    pub async fn fetch_optional(&self, q: Q) -> Result<Option<Row>> {
+        match &self.pool {
+            PoolKind::Sqlite(p) => Ok(bind_sqlite(q).fetch_optional(p).await.map_err(db_err)?.map(Row::Sqlite)),
+            PoolKind::Postgres(p) => Ok(bind_pg(q).fetch_optional(p).await.map_err(db_err)?.map(Row::Postgres)),
+        }
+    }
+
+    /// Runs a read-only query that returns exactly one row.
+    pub async fn fetch_one(&self, q: Q) -> Result<Row> {
+        self.fetch_optional(q).await?.ok_or_else(|| Error::Database("query returned no row".into()))
+    }
+
+    /// Runs one statement of trusted SQL written by the operator or a test (never user input), such as
+    /// `create database`.
+    pub async fn execute_trusted(&self, sql: &str) -> Result<()> {
+        let sql = AssertSqlSafe(sql.to_string());
+        match &self.pool {
+            PoolKind::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            PoolKind::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        }
+        .map_err(db_err)
+    }
+
+    /// Closes every connection (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match &self.pool {
+            PoolKind::Sqlite(p) => p.close().await,
+            PoolKind::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// An open write transaction. Dropped without [`Tx::commit`], it rolls back and leaves no trace.
+pub struct Tx {
+    inner: TxKind,
+}
+
+enum TxKind {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// The database underneath.
+    pub fn dialect(&self) -> Dialect {
+        match self.inner {
+            TxKind::Sqlite(_) => Dialect::Sqlite,
+            TxKind::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Executes a statement and returns the number of rows it changed.
+    pub async fn execute(&mut self, q: Q) -> Result<u64> {
+        match &mut self.inner {
+            TxKind::Sqlite(t) => Ok(bind_sqlite(q).execute(&mut **t).await.map_err(db_err)?.rows_affected()),
+            TxKind::Postgres(t) => Ok(bind_pg(q).execute(&mut **t).await.map_err(db_err)?.rows_affected()),
+        }
+    }
+
+    /// Runs a query and returns all its rows.
+    pub async fn fetch_all(&mut self, q: Q) -> Result<Vec<Row>> {
+        match &mut self.inner {
+            TxKind::Sqlite(t) => {
+                Ok(bind_sqlite(q).fetch_all(&mut **t).await.map_err(db_err)?.into_iter().map(Row::Sqlite).collect())
+            }
+            TxKind::Postgres(t) => {
+                Ok(bind_pg(q).fetch_all(&mut **t).await.map_err(db_err)?.into_iter().map(Row::Postgres).collect())
+            }
+        }
+    }
+
+    /// Runs a query expected to return at most one row.
+    pub async fn fetch_optional(&mut self, q: Q) -> Result<Option<Row>> {
+        match &mut self.inner {
+            TxKind::Sqlite(t) => Ok(bind_sqlite(q).fetch_optional(&mut **t).await.map_err(db_err)?.map(Row::Sqlite)),
+            TxKind::Postgres(t) => Ok(bind_pg(q).fetch_optional(&mut **t).await.map_err(db_err)?.map(Row::Postgres)),
+        }
+    }
+
+    /// Runs a query that must return exactly one row (an `insert … returning id`, an aggregate).
+    pub async fn fetch_one(&mut self, q: Q) -> Result<Row> {
+        self.fetch_optional(q).await?.ok_or_else(|| Error::Database("query returned no row".into()))
+    }
+
+    /// Runs an `insert … returning id` and returns the id.
+    pub async fn insert(&mut self, q: Q) -> Result<i64> {
+        self.fetch_one(q).await?.i64("id")
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxKind::Sqlite(t) => t.commit().await.map_err(db_err),
+            TxKind::Postgres(t) => t.commit().await.map_err(db_err),
+        }
+    }
+}
+
+/// A statement and its bound values.
+#[derive(Debug, Clone)]
+pub struct Q {
+    sql: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+impl Q {
+    /// A statement written in the source.
+    pub fn new(sql: &'static str) -> Q {
+        Q { sql: Cow::Borrowed(sql), args: Vec::new() }
+    }
+
+    /// A statement assembled at run time from trusted pieces (table names from code, never user input).
+    pub fn built(sql: String) -> Q {
+        Q { sql: Cow::Owned(sql), args: Vec::new() }
+    }
+
+    /// Binds the next `$N`.
+    pub fn bind(mut self, value: impl Into<Arg>) -> Q {
+        self.args.push(value.into());
+        self
+    }
+}
+
+/// Builds a [`Q`] from SQL and its arguments: `q!("select … where id = $1", id)`.
+#[macro_export]
+macro_rules! q {
+    ($sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::db::Q::new($sql)$(.bind($arg))*
+    };
+}
+
+/// A value bound to a placeholder. Nulls are typed so PostgreSQL sees the right parameter type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// A 64-bit integer (ids, cents, quantities, rates).
+    I64(Option<i64>),
+    /// Text.
+    Text(Option<String>),
+    /// A boolean.
+    Bool(Option<bool>),
+    /// A calendar date.
+    Date(Option<NaiveDate>),
+    /// An instant.
+    Time(Option<DateTime<Utc>>),
+}
+
+macro_rules! arg_from {
+    ($variant:ident, $t:ty) => {
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Arg {
+                Arg::$variant(Some(v.into()))
+            }
+        }
+        impl From<Option<$t>> for Arg {
+            fn from(v: Option<$t>) -> Arg {
+                Arg::$variant(v.map(Into::into))
+            }
+        }
+    };
+}
+arg_from!(I64, i64);
+arg_from!(I64, i32);
+arg_from!(Text, String);
+arg_from!(Text, &str);
+arg_from!(Bool, bool);
+arg_from!(Date, NaiveDate);
+arg_from!(Time, DateTime<Utc>);
+
+impl From<&String> for Arg {
+    fn from(v: &String) -> Arg {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Arg {
+        Arg::Text(v.clone())
+    }
+}
+
+fn bind_sqlite(q: Q) -> sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments> {
+    let mut query = match q.sql {
+        Cow::Borrowed(s) => sqlx::query(s),
+        Cow::Owned(s) => sqlx::query(AssertSqlSafe(s)),
+    };
+    for a in q.args {
+        query = match a {
+            Arg::I64(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Date(v) => query.bind(v),
+            Arg::Time(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+fn bind_pg(q: Q) -> sqlx::query::Query<'static, Postgres, sqlx::postgres::PgArguments> {
+    let mut query = match q.sql {
+        Cow::Borrowed(s) => sqlx::query(s),
+        Cow::Owned(s) => sqlx::query(AssertSqlSafe(s)),
+    };
+    for a in q.args {
+        query = match a {
+            Arg::I64(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Date(v) => query.bind(v),
+            Arg::Time(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// A result row from either database.
+pub enum Row {
+    /// From SQLite.
+    Sqlite(SqliteRow),
+    /// From PostgreSQL.
+    Postgres(PgRow),
+}
+
+/// A Rust type both drivers can decode.
+pub trait Col:
+    for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
+{
+}
+impl<T> Col for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+{
+}
+
+impl Row {
+    /// Decodes column `name`.
+    pub fn get<T: Col>(&self, name: &str) -> Result<T> {
+        match self {
+            Row::Sqlite(r) => r.try_get(name),
+            Row::Postgres(r) => r.try_get(name),
+        }
+        .map_err(|e| Error::Database(format!("column {name}: {e}")))
+    }
+
+    /// An integer column (PostgreSQL's `int4` results of literals and `case` widen to `i64`).
+    pub fn i64(&self, name: &str) -> Result<i64> {
+        self.opt_i64(name)?.ok_or_else(|| Error::Database(format!("column {name} is null")))
+    }
+
+    /// A nullable integer column.
+    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>> {
+        if let Row::Postgres(r) = self {
+            let raw = r.try_get_raw(name).map_err(db_err)?;
+            if !raw.is_null() && raw.type_info().name() == "INT4" {
+                return Ok(r.try_get::<Option<i32>, _>(name).map_err(db_err)?.map(i64::from));
+            }
+        }
+        self.get(name)
+    }
+
+    /// A text column.
+    pub fn text(&self, name: &str) -> Result<String> {
+        self.get(name)
+    }
+
+    /// A nullable text column.
+    pub fn opt_text(&self, name: &str) -> Result<Option<String>> {
+        self.get(name)
+    }
+
+    /// A boolean column.
+    pub fn bool(&self, name: &str) -> Result<bool> {
+        self.get(name)
+    }
+
+    /// A date column.
+    pub fn date(&self, name: &str) -> Result<NaiveDate> {
+        self.get(name)
+    }
+
+    /// A nullable date column.
+    pub fn opt_date(&self, name: &str) -> Result<Option<NaiveDate>> {
+        self.get(name)
+    }
+
+    /// The whole row as a JSON object (for the audit log), typed by what each value holds.
+    pub fn to_json(&self) -> Result<serde_json::Value> {
+        let mut map = serde_json::Map::new();
+        match self {
+            Row::Sqlite(r) => {
+                for c in r.columns() {
+                    let raw = r.try_get_raw(c.ordinal()).map_err(db_err)?;
+                    let v = if raw.is_null() {
+                        serde_json::Value::Null
+                    } else {
+                        match raw.type_info().name() {
+                            "INTEGER" | "BOOLEAN" | "INT4" | "INT8" => {
+                                r.try_get_unchecked::<i64, _>(c.ordinal()).map_err(db_err)?.into()
+                            }
+                            "REAL" => r.try_get_unchecked::<f64, _>(c.ordinal()).map_err(db_err)?.into(),
+                            _ => r.try_get_unchecked::<String, _>(c.ordinal()).map_err(db_err)?.into(),
+                        }
+                    };
+                    map.insert(c.name().to_string(), v);
+                }
+            }
+            Row::Postgres(r) => {
+                for c in r.columns() {
+                    let raw = r.try_get_raw(c.ordinal()).map_err(db_err)?;
+                    let v = if raw.is_null() {
+                        serde_json::Value::Null
+                    } else {
+                        match raw.type_info().name() {
+                            "INT8" => r.try_get::<i64, _>(c.ordinal()).map_err(db_err)?.into(),
+                            "INT4" => r.try_get::<i32, _>(c.ordinal()).map_err(db_err)?.into(),
+                            // booleans are stored as 0/1 on SQLite; keep one JSON shape for both
+                            "BOOL" => i64::from(r.try_get::<bool, _>(c.ordinal()).map_err(db_err)?).into(),
+                            "DATE" => r.try_get::<NaiveDate, _>(c.ordinal()).map_err(db_err)?.to_string().into(),
+                            "TIMESTAMPTZ" => {
+                                r.try_get::<DateTime<Utc>, _>(c.ordinal()).map_err(db_err)?.to_rfc3339().into()
+                            }
+                            _ => r.try_get::<String, _>(c.ordinal()).map_err(db_err)?.into(),
+                        }
+                    };
+                    map.insert(c.name().to_string(), v);
+                }
+            }
+        }
+        Ok(serde_json::Value::Object(map))
+    }
+}
+
+/// Maps a driver error to ours: constraint violations become conflicts naming the constraint, the rest is a
+/// database error whose text is for the log.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        match d.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => {
+                return Error::Conflict(format!("already exists: {}", d.message()));
+            }
+            sqlx::error::ErrorKind::ForeignKeyViolation => {
+                return Error::Conflict(format!("refers to a missing record: {}", d.message()));
+            }
+            sqlx::error::ErrorKind::CheckViolation => {
+                return Error::Conflict(format!("breaks a rule of the books: {}", d.message()));
+            }
+            _ => {}
+        }
+    }
+    Error::Database(e.to_string())
+}

@@ -1,0 +1,20 @@
+//! Loupe's transactional core: the books of a jewelry business.
+//!
+//! Every operation is a [`ops::Command`] executed by [`ops::execute`] in one transaction that also writes
+//! the audit log and `change_log`. Only this crate knows SQL dialects; `sqlx` types never leave it.
+
+pub mod catalog;
+#[allow(dead_code)] // look-ups for the sales and inventory commands that land next
+mod check;
+pub mod db;
+pub mod error;
+pub mod ops;
+pub mod org;
+pub mod stats;
+pub mod types;
+pub mod writer;
+
+pub use db::{Db, Dialect};
+pub use error::{Error, Result};
+pub use ops::{Command, Outcome, execute};
+pub use writer::Ctx;

@@ -1,0 +1,261 @@
+//! The write path every command goes through: one transaction whose every insert, update and delete also
+//! lands in the audit log (who, when, before, after) and in `change_log`, so the lake follows the books exactly.
+
+use chrono::{NaiveDate, Utc};
+
+use crate::db::{Db, Dialect, Q, Row, Tx};
+use crate::error::{Error, Result};
+use crate::q;
+
+/// What a command needs to know about who runs it and when.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The user acting, or `None` for the server's operator (the CLI on the server), who may do anything.
+    pub actor: Option<i64>,
+    /// The date used where a command leaves its date out.
+    pub today: NaiveDate,
+}
+
+impl Ctx {
+    /// The operator acting today.
+    pub fn operator() -> Ctx {
+        Ctx { actor: None, today: chrono::Local::now().date_naive() }
+    }
+}
+
+struct Change {
+    org_id: i64,
+    entity: &'static str,
+    id: i64,
+    op: &'static str,
+}
+
+struct Audit {
+    org_id: Option<i64>,
+    entity: &'static str,
+    id: i64,
+    action: &'static str,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// A transaction that records what it changes. Dropped without [`Writer::commit`], nothing happened.
+pub struct Writer {
+    tx: Tx,
+    /// The acting user (`None` = operator).
+    pub actor: Option<i64>,
+    /// Today, for commands that leave their date out.
+    pub today: NaiveDate,
+    changes: Vec<Change>,
+    audits: Vec<Audit>,
+}
+
+/// Tables whose rows are written through [`Writer`]; the name is both the table and the change_log entity.
+pub type Entity = &'static str;
+
+impl Writer {
+    /// Opens a write transaction for `ctx`.
+    pub async fn begin(db: &Db, ctx: &Ctx) -> Result<Writer> {
+        Ok(Writer {
+            tx: db.begin().await?,
+            actor: ctx.actor,
+            today: ctx.today,
+            changes: Vec::new(),
+            audits: Vec::new(),
+        })
+    }
+
+    /// The database underneath (for the rare statement that differs).
+    pub fn dialect(&self) -> Dialect {
+        self.tx.dialect()
+    }
+
+    /// Runs `insert … returning *` into `entity` and records the new row; returns its id.
+    pub async fn insert(&mut self, entity: Entity, org_id: i64, q: Q) -> Result<i64> {
+        let row = self.tx.fetch_one(q).await?;
+        let id = row.i64("id")?;
+        self.audits.push(Audit {
+            org_id: Some(org_id),
+            entity,
+            id,
+            action: "create",
+            before: None,
+            after: Some(row.to_json()?.to_string()),
+        });
+        self.changes.push(Change { org_id, entity, id, op: "insert" });
+        Ok(id)
+    }
+
+    /// Inserts an org, whose row is its own tenant.
+    pub async fn insert_org(&mut self, q: Q) -> Result<i64> {
+        let row = self.tx.fetch_one(q).await?;
+        let id = row.i64("id")?;
+        self.audits.push(Audit {
+            org_id: Some(id),
+            entity: "orgs",
+            id,
+            action: "create",
+            before: None,
+            after: Some(row.to_json()?.to_string()),
+        });
+        self.changes.push(Change { org_id: id, entity: "orgs", id, op: "insert" });
+        Ok(id)
+    }
+
+    /// Runs `update … returning *` on one row of `entity` and records before and after. Returns `false`
+    /// (and records nothing) when the statement matched no row, so conditional updates can detect a lost race.
+    pub async fn update(&mut self, entity: Entity, org_id: i64, id: i64, q: Q) -> Result<bool> {
+        let before = self.snapshot(entity, id).await?;
+        let Some(after) = self.tx.fetch_optional(q).await? else {
+            return Ok(false);
+        };
+        let after_id = after.i64("id")?;
+        if after_id != id {
+            return Err(Error::Database(format!("update of {entity} {id} touched {after_id}")));
+        }
+        self.audits.push(Audit {
+            org_id: Some(org_id),
+            entity,
+            id,
+            action: "update",
+            before: before.map(|b| b.to_string()),
+            after: Some(after.to_json()?.to_string()),
+        });
+        self.changes.push(Change { org_id, entity, id, op: "update" });
+        Ok(true)
+    }
+
+    /// Deletes one row of `entity`, keeping its last state in the audit log so it can be restored.
+    pub async fn delete(&mut self, entity: Entity, org_id: i64, id: i64) -> Result<()> {
+        let before = self.snapshot(entity, id).await?.ok_or_else(|| Error::not_found(entity, id))?;
+        self.tx
+            .execute(Q::built(format!("delete from {entity} where id = $1 and org_id = $2")).bind(id).bind(org_id))
+            .await?;
+        self.audits.push(Audit {
+            org_id: Some(org_id),
+            entity,
+            id,
+            action: "delete",
+            before: Some(before.to_string()),
+            after: None,
+        });
+        self.changes.push(Change { org_id, entity, id, op: "delete" });
+        Ok(())
+    }
+
+    async fn snapshot(&mut self, entity: Entity, id: i64) -> Result<Option<serde_json::Value>> {
+        let row = self.tx.fetch_optional(Q::built(format!("select * from {entity} where id = $1")).bind(id)).await?;
+        row.map(|r| r.to_json()).transpose()
+    }
+
+    /// A read inside the transaction.
+    pub async fn fetch_all(&mut self, q: Q) -> Result<Vec<Row>> {
+        self.tx.fetch_all(q).await
+    }
+
+    /// A read inside the transaction that may find nothing.
+    pub async fn fetch_optional(&mut self, q: Q) -> Result<Option<Row>> {
+        self.tx.fetch_optional(q).await
+    }
+
+    /// A read inside the transaction that must find one row.
+    pub async fn fetch_one(&mut self, q: Q) -> Result<Row> {
+        self.tx.fetch_one(q).await
+    }
+
+    /// A statement on a table that is not an audited entity (link tables, counters).
+    pub async fn execute_untracked(&mut self, q: Q) -> Result<u64> {
+        self.tx.execute(q).await
+    }
+
+    /// The next number in one of the org's document sequences (`INV-000042`); gapless, since it is taken
+    /// inside the transaction that uses it.
+    pub async fn next_number(&mut self, org_id: i64, kind: &'static str, prefix: &str) -> Result<String> {
+        let row = self
+            .tx
+            .fetch_one(q!(
+                "insert into doc_counters (org_id, kind, next_no) values ($1, $2, 2)
+                 on conflict (org_id, kind) do update set next_no = doc_counters.next_no + 1
+                 returning next_no - 1 as n",
+                org_id,
+                kind
+            ))
+            .await?;
+        Ok(format!("{prefix}{:06}", row.i64("n")?))
+    }
+
+    /// Refuses `date` if it falls on or before the org's books-closed-through date.
+    pub async fn check_open(&mut self, org_id: i64, field: &str, date: NaiveDate) -> Result<()> {
+        let row = self
+            .tx
+            .fetch_optional(q!("select books_closed_through from orgs where id = $1", org_id))
+            .await?
+            .ok_or_else(|| Error::not_found("org", org_id))?;
+        if let Some(closed) = row.opt_date("books_closed_through")?
+            && date <= closed
+        {
+            return Err(Error::ClosedPeriod { field: field.to_string(), date, closed_through: closed });
+        }
+        Ok(())
+    }
+
+    /// Writes the audit and change rows and commits. The change rows get their sequence numbers under a lock
+    /// on PostgreSQL so sequence order is commit order and the lake's watermark never skips a late commit.
+    pub async fn commit(mut self) -> Result<()> {
+        let now = Utc::now();
+        for chunk in self.audits.chunks(100) {
+            let mut sql = String::from(
+                "insert into audit_log (org_id, actor_id, at, entity, entity_id, action, before, after) values ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 8;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                ));
+            }
+            let mut q = Q::built(sql);
+            for a in chunk {
+                q = q
+                    .bind(a.org_id)
+                    .bind(self.actor)
+                    .bind(now)
+                    .bind(a.entity)
+                    .bind(a.id)
+                    .bind(a.action)
+                    .bind(a.before.clone())
+                    .bind(a.after.clone());
+            }
+            self.tx.execute(q).await?;
+        }
+        if !self.changes.is_empty() && self.tx.dialect() == Dialect::Postgres {
+            self.tx.execute(q!("select pg_advisory_xact_lock(7417)")).await?;
+        }
+        for chunk in self.changes.chunks(150) {
+            let mut sql = String::from("insert into change_log (org_id, entity, entity_id, op, at) values ");
+            for i in 0..chunk.len() {
+                let b = i * 5;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5));
+            }
+            let mut q = Q::built(sql);
+            for c in chunk {
+                q = q.bind(c.org_id).bind(c.entity).bind(c.id).bind(c.op).bind(now);
+            }
+            self.tx.execute(q).await?;
+        }
+        self.tx.commit().await
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the transactional core. Every story runs on SQLite, and on PostgreSQL too when
+//! `TEST_PG_URL` is set (CI sets it).
+
+mod support;
+
+mod org;
