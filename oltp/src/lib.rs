@@ -8,6 +8,7 @@ pub mod catalog;
 mod check;
 pub mod db;
 pub mod error;
+pub mod inventory;
 pub mod ops;
 pub mod org;
 pub mod stats;

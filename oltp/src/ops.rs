@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, org};
+use crate::{catalog, inventory, org};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -95,6 +95,14 @@ commands! {
     MergeContacts(org::MergeContacts) = "merge_contacts",
     CreateStyle(catalog::CreateStyle) = "create_style",
     UpdateStyle(catalog::UpdateStyle) = "update_style",
+    ReceiveItem(inventory::ReceiveItem) = "receive_item",
+    ReceiveStock(inventory::ReceiveStock) = "receive_stock",
+    AddItemCost(inventory::AddItemCost) = "add_item_cost",
+    AddPartnership(inventory::AddPartnership) = "add_partnership",
+    TransferStock(inventory::TransferStock) = "transfer_stock",
+    CountStock(inventory::CountStock) = "count_stock",
+    ScrapStock(inventory::ScrapStock) = "scrap_stock",
+    ReturnToVendor(inventory::ReturnToVendor) = "return_to_vendor",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

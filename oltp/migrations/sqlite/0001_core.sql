@@ -84,7 +84,7 @@ create table items (
     serialized boolean not null,
     ownership text not null default 'owned' check (ownership in ('owned', 'consigned')),
     consignor_id integer references contacts (id),
-    status text not null check (status in ('in_stock', 'on_memo', 'sold', 'returned_to_vendor', 'scrapped', 'lot')),
+    status text not null check (status in ('in_stock', 'on_memo', 'sold', 'returned_to_vendor', 'scrapped', 'voided', 'lot')),
     qty_on_hand integer not null default 0,
     qty_on_memo integer not null default 0,
     acquired_on date,

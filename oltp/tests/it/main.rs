@@ -3,4 +3,5 @@
 
 mod support;
 
+mod inventory;
 mod org;

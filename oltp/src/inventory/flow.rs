@@ -1,0 +1,406 @@
+//! Cost flow: how units and their cost leave and re-enter stock records.
+//!
+//! FIFO consumes layers by acquisition date (stock without one first), then receipt order. Weighted average is
+//! perpetual per stock record (a style's lot at a store; units on memo stay in the pool): cost out = pool value ×
+//! qty ÷ pool quantity, rounded to the cent, the last unit taking what is left; the physical layers are still
+//! consumed FIFO so ages stay exact. A return puts units back into the layers its sale took them from, newest
+//! first, and reverses exactly the cost the sale booked.
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, Result};
+use crate::q;
+use crate::types::{CostingMethod, Money, prorate};
+use crate::writer::Writer;
+
+/// A stock record as the cost flow needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) id: i64,
+    pub(crate) org_id: i64,
+    pub(crate) store_id: i64,
+    pub(crate) style_id: i64,
+    pub(crate) stock_no: String,
+    pub(crate) serialized: bool,
+    pub(crate) owned: bool,
+    pub(crate) consignor_id: Option<i64>,
+    pub(crate) status: String,
+    pub(crate) qty_on_hand: i64,
+    pub(crate) qty_on_memo: i64,
+    pub(crate) base_cost: Money,
+    pub(crate) pool_cost: Money,
+    pub(crate) retail_price: Money,
+    pub(crate) acquired_on: Option<NaiveDate>,
+}
+
+/// Loads a stock record of this org; `field` names the command field for errors.
+pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Item> {
+    let r = w
+        .fetch_optional(q!(
+            "select id, org_id, store_id, style_id, stock_no, serialized, ownership, consignor_id, status,
+             qty_on_hand, qty_on_memo, base_cost_cents, pool_cost_cents, retail_price_cents, acquired_on
+             from items where id = $1 and org_id = $2",
+            id,
+            org_id
+        ))
+        .await?
+        .ok_or_else(|| Error::invalid(field, id, "no such stock record in this org"))?;
+    Ok(Item {
+        id: r.i64("id")?,
+        org_id: r.i64("org_id")?,
+        store_id: r.i64("store_id")?,
+        style_id: r.i64("style_id")?,
+        stock_no: r.text("stock_no")?,
+        serialized: r.bool("serialized")?,
+        owned: r.text("ownership")? == "owned",
+        consignor_id: r.opt_i64("consignor_id")?,
+        status: r.text("status")?,
+        qty_on_hand: r.i64("qty_on_hand")?,
+        qty_on_memo: r.i64("qty_on_memo")?,
+        base_cost: Money(r.i64("base_cost_cents")?),
+        pool_cost: Money(r.i64("pool_cost_cents")?),
+        retail_price: Money(r.i64("retail_price_cents")?),
+        acquired_on: r.opt_date("acquired_on")?,
+    })
+}
+
+/// The org's costing method.
+pub(crate) async fn costing(w: &mut Writer, org_id: i64) -> Result<CostingMethod> {
+    let r = w.fetch_one(q!("select costing_method from orgs where id = $1", org_id)).await?;
+    r.text("costing_method")?.parse()
+}
+
+/// A serialized piece's live cost: base cost plus every additional cost (dated on or before `as_of` if given).
+pub(crate) async fn piece_cost(w: &mut Writer, item: &Item, as_of: Option<NaiveDate>) -> Result<Money> {
+    let extra = w
+        .fetch_one(q!(
+            "select cast(coalesce(sum(amount_cents), 0) as bigint) as c from item_costs
+             where item_id = $1 and ($2 is null or cost_date <= $2)",
+            item.id,
+            as_of
+        ))
+        .await?
+        .i64("c")?;
+    Ok(Money(item.base_cost.0 + extra))
+}
+
+/// One row of the stock-movement ledger.
+pub(crate) struct Movement<'a> {
+    pub(crate) item: &'a Item,
+    pub(crate) store_id: i64,
+    pub(crate) on: NaiveDate,
+    pub(crate) kind: &'static str,
+    pub(crate) qty_delta: i64,
+    pub(crate) memo_delta: i64,
+    pub(crate) cost: Money,
+    pub(crate) ref_kind: &'static str,
+    pub(crate) ref_id: Option<i64>,
+}
+
+/// Appends a movement and returns its id.
+pub(crate) async fn record(w: &mut Writer, m: Movement<'_>) -> Result<i64> {
+    w.insert(
+        "stock_movements",
+        m.item.org_id,
+        q!(
+            "insert into stock_movements (org_id, item_id, store_id, moved_on, kind, qty_delta, memo_delta,
+             cost_cents, ref_kind, ref_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *",
+            m.item.org_id,
+            m.item.id,
+            m.store_id,
+            m.on,
+            m.kind,
+            m.qty_delta,
+            m.memo_delta,
+            m.cost.0,
+            m.ref_kind,
+            m.ref_id
+        ),
+    )
+    .await
+}
+
+/// Adds a cost layer to a lot (a receipt, a transfer in, a count gain) and returns its id.
+pub(crate) async fn add_layer(
+    w: &mut Writer,
+    item: &Item,
+    acquired_on: Option<NaiveDate>,
+    qty: i64,
+    cost: Money,
+    movement_id: i64,
+) -> Result<i64> {
+    let layer = w
+        .insert(
+            "cost_layers",
+            item.org_id,
+            q!(
+                "insert into cost_layers (org_id, item_id, acquired_on, qty_received, cost_received_cents,
+                 qty_remaining, cost_remaining_cents) values ($1, $2, $3, $4, $5, $4, $5) returning *",
+                item.org_id,
+                item.id,
+                acquired_on,
+                qty,
+                cost.0
+            ),
+        )
+        .await?;
+    layer_move(w, item.org_id, movement_id, layer, qty, cost).await?;
+    Ok(layer)
+}
+
+async fn layer_move(w: &mut Writer, org_id: i64, movement_id: i64, layer_id: i64, qty: i64, cost: Money) -> Result<()> {
+    w.insert(
+        "layer_moves",
+        org_id,
+        q!(
+            "insert into layer_moves (org_id, movement_id, layer_id, qty, cost_cents) values ($1, $2, $3, $4, $5)
+             returning *",
+            org_id,
+            movement_id,
+            layer_id,
+            qty,
+            cost.0
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Units of a lot taken out of stock on hand (sale, scrap, return to vendor, count loss, transfer out).
+/// Returns the cost booked and the layers taken from, oldest first, as (acquired_on, qty, cost).
+pub(crate) async fn take_from_lot(
+    w: &mut Writer,
+    item: &Item,
+    qty: i64,
+    m: Movement<'_>,
+) -> Result<(i64, Money, Vec<(Option<NaiveDate>, i64, Money)>)> {
+    if qty > item.qty_on_hand {
+        return Err(Error::Conflict(format!(
+            "stock {} has {} on hand; cannot take {qty} (no negative stock)",
+            item.stock_no, item.qty_on_hand
+        )));
+    }
+    let method = costing(w, item.org_id).await?;
+    let layers = w
+        .fetch_all(q!(
+            "select id, acquired_on, qty_remaining, cost_remaining_cents from cost_layers
+             where item_id = $1 and qty_remaining > 0
+             order by case when acquired_on is null then 0 else 1 end, acquired_on, id",
+            item.id
+        ))
+        .await?;
+    let mut left = qty;
+    let mut taken = Vec::new();
+    let mut fifo_cost = Money::ZERO;
+    for l in layers {
+        if left == 0 {
+            break;
+        }
+        let (id, rem, rem_cost) = (l.i64("id")?, l.i64("qty_remaining")?, Money(l.i64("cost_remaining_cents")?));
+        let take = left.min(rem);
+        let cost = prorate(rem_cost, take, rem);
+        taken.push((id, l.opt_date("acquired_on")?, take, cost));
+        fifo_cost.0 += cost.0;
+        left -= take;
+    }
+    if left > 0 {
+        return Err(Error::Database(format!("stock {}: layers hold fewer units than qty_on_hand", item.stock_no)));
+    }
+    let pool_qty = item.qty_on_hand + item.qty_on_memo;
+    let cost = match method {
+        CostingMethod::Fifo => fifo_cost,
+        CostingMethod::Average => prorate(item.pool_cost, qty, pool_qty),
+    };
+    let movement = record(w, Movement { cost: Money(-cost.0), qty_delta: -qty, ..m }).await?;
+    let mut out = Vec::new();
+    for (layer, acquired, take, layer_cost) in taken {
+        w.update(
+            "cost_layers",
+            item.org_id,
+            layer,
+            q!(
+                "update cost_layers set qty_remaining = qty_remaining - $2,
+                 cost_remaining_cents = cost_remaining_cents - $3 where id = $1 returning *",
+                layer,
+                take,
+                layer_cost.0
+            ),
+        )
+        .await?;
+        layer_move(w, item.org_id, movement, layer, -take, Money(-layer_cost.0)).await?;
+        out.push((acquired, take, layer_cost));
+    }
+    w.update(
+        "items",
+        item.org_id,
+        item.id,
+        q!(
+            "update items set qty_on_hand = qty_on_hand - $2, pool_cost_cents = pool_cost_cents - $3
+             where id = $1 returning *",
+            item.id,
+            qty,
+            cost.0
+        ),
+    )
+    .await?;
+    Ok((movement, cost, out))
+}
+
+/// Puts `qty` units back into the layers movement `source` took them from (newest layer first), net of what
+/// earlier reversals of `source` already put back, and reverses exactly the cost `source` booked for them.
+/// Returns the new movement's id and the cost put back.
+pub(crate) async fn put_back_to_lot(
+    w: &mut Writer,
+    item: &Item,
+    source: i64,
+    qty: i64,
+    m: Movement<'_>,
+) -> Result<(i64, Money)> {
+    let src = w.fetch_one(q!("select qty_delta, cost_cents from stock_movements where id = $1", source)).await?;
+    let (src_qty, src_cost) = (-src.i64("qty_delta")?, Money(-src.i64("cost_cents")?));
+    // what earlier reversals of this movement already put back
+    let back = w
+        .fetch_one(q!(
+            "select cast(coalesce(sum(qty_delta), 0) as bigint) as q, cast(coalesce(sum(cost_cents), 0) as bigint) as c
+             from stock_movements where ref_kind = 'reversal' and ref_id = $1",
+            source
+        ))
+        .await?;
+    let (back_qty, back_cost) = (back.i64("q")?, Money(back.i64("c")?));
+    let open_qty = src_qty - back_qty;
+    if qty > open_qty {
+        return Err(Error::Conflict(format!("only {open_qty} unit(s) of that movement remain to be put back")));
+    }
+    let cost = prorate(Money(src_cost.0 - back_cost.0), qty, open_qty);
+    let rows = w
+        .fetch_all(q!(
+            "select lm.layer_id, -lm.qty as qty, -lm.cost_cents as cost,
+                    cast(coalesce((select sum(b.qty) from layer_moves b join stock_movements bm on bm.id = b.movement_id
+                      where bm.ref_kind = 'reversal' and bm.ref_id = $1 and b.layer_id = lm.layer_id), 0) as bigint) as back_qty,
+                    cast(coalesce((select sum(b.cost_cents) from layer_moves b join stock_movements bm on bm.id = b.movement_id
+                      where bm.ref_kind = 'reversal' and bm.ref_id = $1 and b.layer_id = lm.layer_id), 0) as bigint) as back_cost
+             from layer_moves lm where lm.movement_id = $1 order by lm.layer_id desc",
+            source
+        ))
+        .await?;
+    let movement =
+        record(w, Movement { qty_delta: qty, cost, ref_kind: "reversal", ref_id: Some(source), ..m }).await?;
+    let mut left = qty;
+    for r in rows {
+        if left == 0 {
+            break;
+        }
+        let layer = r.i64("layer_id")?;
+        let open = r.i64("qty")? - r.i64("back_qty")?;
+        if open <= 0 {
+            continue;
+        }
+        let open_cost = Money(r.i64("cost")? - r.i64("back_cost")?);
+        let take = left.min(open);
+        let c = prorate(open_cost, take, open);
+        w.update(
+            "cost_layers",
+            item.org_id,
+            layer,
+            q!(
+                "update cost_layers set qty_remaining = qty_remaining + $2,
+                 cost_remaining_cents = cost_remaining_cents + $3 where id = $1 returning *",
+                layer,
+                take,
+                c.0
+            ),
+        )
+        .await?;
+        layer_move(w, item.org_id, movement, layer, take, c).await?;
+        left -= take;
+    }
+    w.update(
+        "items",
+        item.org_id,
+        item.id,
+        q!(
+            "update items set qty_on_hand = qty_on_hand + $2, pool_cost_cents = pool_cost_cents + $3
+             where id = $1 returning *",
+            item.id,
+            qty,
+            cost.0
+        ),
+    )
+    .await?;
+    Ok((movement, cost))
+}
+
+/// Adds received units to a lot: a new layer, and the pool grows by their cost.
+pub(crate) async fn add_to_lot(
+    w: &mut Writer,
+    item: &Item,
+    acquired_on: Option<NaiveDate>,
+    qty: i64,
+    cost: Money,
+    m: Movement<'_>,
+) -> Result<i64> {
+    let movement = record(w, Movement { qty_delta: qty, cost, ..m }).await?;
+    add_layer(w, item, acquired_on, qty, cost, movement).await?;
+    w.update(
+        "items",
+        item.org_id,
+        item.id,
+        q!(
+            "update items set qty_on_hand = qty_on_hand + $2, pool_cost_cents = pool_cost_cents + $3
+             where id = $1 returning *",
+            item.id,
+            qty,
+            cost.0
+        ),
+    )
+    .await?;
+    Ok(movement)
+}
+
+/// Finds or creates the lot of a style at a store.
+pub(crate) async fn lot(
+    w: &mut Writer,
+    org_id: i64,
+    store_id: i64,
+    style_id: i64,
+    consignor_id: Option<i64>,
+    retail_price: crate::types::Money,
+    created_on: NaiveDate,
+) -> Result<Item> {
+    let ownership = if consignor_id.is_some() { "consigned" } else { "owned" };
+    let existing = w
+        .fetch_optional(q!(
+            "select id from items where org_id = $1 and style_id = $2 and store_id = $3 and ownership = $4
+             and not serialized",
+            org_id,
+            style_id,
+            store_id,
+            ownership
+        ))
+        .await?;
+    let id = match existing {
+        Some(r) => r.i64("id")?,
+        None => {
+            let no = w.next_number(org_id, "lot", "L-").await?;
+            w.insert(
+                "items",
+                org_id,
+                q!(
+                    "insert into items (org_id, store_id, style_id, stock_no, serialized, ownership, consignor_id,
+                     status, retail_price_cents, created_on) values ($1, $2, $3, $4, false, $5, $6, 'lot', $7, $8)
+                     returning *",
+                    org_id,
+                    store_id,
+                    style_id,
+                    no,
+                    ownership,
+                    consignor_id,
+                    retail_price.0,
+                    created_on
+                ),
+            )
+            .await?
+        }
+    };
+    item(w, org_id, id, "item_id").await
+}
