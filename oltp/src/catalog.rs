@@ -135,7 +135,6 @@ impl UpdateStyle {
 
 /// A style's essentials.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the inventory commands that land next
 pub(crate) struct Style {
     pub(crate) serialized: bool,
     pub(crate) retail_price: Money,

@@ -40,7 +40,7 @@ pub struct ReceiveItem {
     pub unknown_acquisition: bool,
     /// Our cost (for a consigned piece: the vendor's memo price, payable when it sells).
     pub cost: Money,
-    /// Retail price (default: the style's).
+    /// Retail price (default: the style's, else cost × the store's retail multiplier).
     pub retail_price: Option<Money>,
     /// Piece-specific description (certificate, measurements).
     pub description: Option<String>,
@@ -55,14 +55,19 @@ impl ReceiveItem {
         if !st.serialized {
             return Err(Error::invalid("style_id", self.style_id, "style is not serialized; use receive_stock"));
         }
-        check::store(w, self.org_id, self.store_id).await?;
+        let store = check::store(w, self.org_id, self.store_id).await?;
         if let Some(v) = self.vendor_id {
             check::vendor(w, self.org_id, v, "vendor_id").await?;
         }
         if let Some(v) = self.consignor_id {
             check::vendor(w, self.org_id, v, "consignor_id").await?;
         }
-        let retail = self.retail_price.unwrap_or(st.retail_price);
+        // a piece priced by the store's multiplier when neither it nor its style carries a price
+        let retail = self.retail_price.unwrap_or(if st.retail_price > Money::ZERO {
+            st.retail_price
+        } else {
+            store.retail_multiplier.apply(self.cost)
+        });
         check::not_negative("retail_price", retail)?;
         let stock_no = match &self.stock_no {
             Some(s) => {

@@ -4,13 +4,13 @@
 //! the audit log and `change_log`. Only this crate knows SQL dialects; `sqlx` types never leave it.
 
 pub mod catalog;
-#[allow(dead_code)] // look-ups for the sales and inventory commands that land next
 mod check;
 pub mod db;
 pub mod error;
 pub mod inventory;
 pub mod ops;
 pub mod org;
+pub mod sales;
 pub mod stats;
 pub mod types;
 pub mod writer;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, org};
+use crate::{catalog, inventory, org, sales};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,6 +103,16 @@ commands! {
     CountStock(inventory::CountStock) = "count_stock",
     ScrapStock(inventory::ScrapStock) = "scrap_stock",
     ReturnToVendor(inventory::ReturnToVendor) = "return_to_vendor",
+    CreateInvoice(sales::CreateInvoice) = "create_invoice",
+    AddInvoiceLines(sales::AddInvoiceLines) = "add_invoice_lines",
+    RemoveInvoiceLine(sales::RemoveInvoiceLine) = "remove_invoice_line",
+    FinalizeInvoice(sales::FinalizeInvoice) = "finalize_invoice",
+    VoidInvoice(sales::VoidInvoice) = "void_invoice",
+    ReopenInvoice(sales::ReopenInvoice) = "reopen_invoice",
+    RecordPayment(sales::RecordPayment) = "record_payment",
+    VoidPayment(sales::VoidPayment) = "void_payment",
+    Refund(sales::Refund) = "refund",
+    WriteOff(sales::WriteOff) = "write_off",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

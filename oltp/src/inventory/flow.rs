@@ -30,7 +30,6 @@ pub(crate) struct Item {
     pub(crate) base_cost: Money,
     pub(crate) pool_cost: Money,
     pub(crate) retail_price: Money,
-    pub(crate) acquired_on: Option<NaiveDate>,
 }
 
 /// Loads a stock record of this org; `field` names the command field for errors.
@@ -38,7 +37,7 @@ pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> R
     let r = w
         .fetch_optional(q!(
             "select id, org_id, store_id, style_id, stock_no, serialized, ownership, consignor_id, status,
-             qty_on_hand, qty_on_memo, base_cost_cents, pool_cost_cents, retail_price_cents, acquired_on
+             qty_on_hand, qty_on_memo, base_cost_cents, pool_cost_cents, retail_price_cents
              from items where id = $1 and org_id = $2",
             id,
             org_id
@@ -60,7 +59,6 @@ pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> R
         base_cost: Money(r.i64("base_cost_cents")?),
         pool_cost: Money(r.i64("pool_cost_cents")?),
         retail_price: Money(r.i64("retail_price_cents")?),
-        acquired_on: r.opt_date("acquired_on")?,
     })
 }
 
@@ -271,7 +269,6 @@ pub(crate) async fn put_back_to_lot(
     if qty > open_qty {
         return Err(Error::Conflict(format!("only {open_qty} unit(s) of that movement remain to be put back")));
     }
-    let cost = prorate(Money(src_cost.0 - back_cost.0), qty, open_qty);
     let rows = w
         .fetch_all(q!(
             "select lm.layer_id, -lm.qty as qty, -lm.cost_cents as cost,
@@ -283,21 +280,30 @@ pub(crate) async fn put_back_to_lot(
             source
         ))
         .await?;
-    let movement =
-        record(w, Movement { qty_delta: qty, cost, ref_kind: "reversal", ref_id: Some(source), ..m }).await?;
     let mut left = qty;
+    let mut plan = Vec::new();
     for r in rows {
         if left == 0 {
             break;
         }
-        let layer = r.i64("layer_id")?;
         let open = r.i64("qty")? - r.i64("back_qty")?;
         if open <= 0 {
             continue;
         }
-        let open_cost = Money(r.i64("cost")? - r.i64("back_cost")?);
         let take = left.min(open);
-        let c = prorate(open_cost, take, open);
+        let c = prorate(Money(r.i64("cost")? - r.i64("back_cost")?), take, open);
+        plan.push((r.i64("layer_id")?, take, c));
+        left -= take;
+    }
+    // FIFO: the units that come back are the newest the sale took, at their layers' cost; average: the sale's
+    // booked average cost, in proportion
+    let cost = match costing(w, item.org_id).await? {
+        CostingMethod::Fifo => Money(plan.iter().map(|p| p.2.0).sum()),
+        CostingMethod::Average => prorate(Money(src_cost.0 - back_cost.0), qty, open_qty),
+    };
+    let movement =
+        record(w, Movement { qty_delta: qty, cost, ref_kind: "reversal", ref_id: Some(source), ..m }).await?;
+    for (layer, take, c) in plan {
         w.update(
             "cost_layers",
             item.org_id,
@@ -312,7 +318,6 @@ pub(crate) async fn put_back_to_lot(
         )
         .await?;
         layer_move(w, item.org_id, movement, layer, take, c).await?;
-        left -= take;
     }
     w.update(
         "items",
@@ -320,6 +325,59 @@ pub(crate) async fn put_back_to_lot(
         item.id,
         q!(
             "update items set qty_on_hand = qty_on_hand + $2, pool_cost_cents = pool_cost_cents + $3
+             where id = $1 returning *",
+            item.id,
+            qty,
+            cost.0
+        ),
+    )
+    .await?;
+    Ok((movement, cost))
+}
+
+/// Undoes movement `source` (which put units into layers) exactly: the same units and cost leave the same
+/// layers. Refused when those units have since left the layers.
+pub(crate) async fn reverse_exactly(w: &mut Writer, item: &Item, source: i64, m: Movement<'_>) -> Result<(i64, Money)> {
+    let src = w.fetch_one(q!("select qty_delta, cost_cents from stock_movements where id = $1", source)).await?;
+    let (qty, cost) = (src.i64("qty_delta")?, Money(src.i64("cost_cents")?));
+    if qty > item.qty_on_hand {
+        return Err(Error::Conflict(format!(
+            "stock {} has {} on hand; the {qty} unit(s) to take back are gone",
+            item.stock_no, item.qty_on_hand
+        )));
+    }
+    let moves =
+        w.fetch_all(q!("select layer_id, qty, cost_cents from layer_moves where movement_id = $1", source)).await?;
+    let movement =
+        record(w, Movement { qty_delta: -qty, cost: Money(-cost.0), ref_kind: "reversal", ref_id: Some(source), ..m })
+            .await?;
+    for mv in moves {
+        let (layer, n, c) = (mv.i64("layer_id")?, mv.i64("qty")?, mv.i64("cost_cents")?);
+        let done = w
+            .update(
+                "cost_layers",
+                item.org_id,
+                layer,
+                q!(
+                    "update cost_layers set qty_remaining = qty_remaining - $2, cost_remaining_cents = cost_remaining_cents - $3
+                     where id = $1 and qty_remaining >= $2 returning *",
+                    layer,
+                    n,
+                    c
+                ),
+            )
+            .await?;
+        if !done {
+            return Err(Error::Conflict(format!("stock {}: units of that layer have since been sold", item.stock_no)));
+        }
+        layer_move(w, item.org_id, movement, layer, -n, Money(-c)).await?;
+    }
+    w.update(
+        "items",
+        item.org_id,
+        item.id,
+        q!(
+            "update items set qty_on_hand = qty_on_hand - $2, pool_cost_cents = pool_cost_cents - $3
              where id = $1 returning *",
             item.id,
             qty,

@@ -5,3 +5,4 @@ mod support;
 
 mod inventory;
 mod org;
+mod sales;

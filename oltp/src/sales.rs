@@ -1,0 +1,10 @@
+//! Sales and money: invoices with their tax, payments, refunds, store credit, gift cards, write-offs.
+
+mod invoices;
+mod payments;
+mod tax;
+
+pub use invoices::{
+    AddInvoiceLines, CreateInvoice, FinalizeInvoice, LineInput, RemoveInvoiceLine, ReopenInvoice, VoidInvoice,
+};
+pub use payments::{Application, Apply, ApplyRule, RecordPayment, Refund, VoidPayment, WriteOff};
