@@ -13,6 +13,7 @@ pub mod org;
 pub mod sales;
 pub mod stats;
 pub mod types;
+pub mod work_orders;
 pub mod writer;
 
 pub use db::{Db, Dialect};

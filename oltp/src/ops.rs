@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, org, sales};
+use crate::{catalog, inventory, org, sales, work_orders};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -113,6 +113,11 @@ commands! {
     VoidPayment(sales::VoidPayment) = "void_payment",
     Refund(sales::Refund) = "refund",
     WriteOff(sales::WriteOff) = "write_off",
+    CreateWorkOrder(work_orders::CreateWorkOrder) = "create_work_order",
+    SetWorkOrderStatus(work_orders::SetWorkOrderStatus) = "set_work_order_status",
+    AddBenchCost(work_orders::AddBenchCost) = "add_bench_cost",
+    CompleteWorkOrder(work_orders::CompleteWorkOrder) = "complete_work_order",
+    CloseProduction(work_orders::CloseProduction) = "close_production",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

@@ -1,7 +1,7 @@
 //! Sales and money: invoices with their tax, payments, refunds, store credit, gift cards, write-offs.
 
-mod invoices;
-mod payments;
+pub(crate) mod invoices;
+pub(crate) mod payments;
 mod tax;
 
 pub use invoices::{

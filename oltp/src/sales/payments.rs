@@ -256,7 +256,7 @@ pub(crate) async fn invoice_balance(w: &mut Writer, invoice_id: i64) -> Result<M
 }
 
 /// A payment's unapplied remainder: amount − live applications − refunds paid out of it.
-async fn unapplied(w: &mut Writer, payment_id: i64) -> Result<Money> {
+pub(crate) async fn unapplied(w: &mut Writer, payment_id: i64) -> Result<Money> {
     let r = w
         .fetch_one(q!(
             "select p.amount_cents

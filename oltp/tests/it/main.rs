@@ -6,3 +6,4 @@ mod support;
 mod inventory;
 mod org;
 mod sales;
+mod work_orders;

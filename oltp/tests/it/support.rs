@@ -72,6 +72,11 @@ impl TestDb {
         }
     }
 
+    /// One integer from a query assembled in the test.
+    pub(crate) async fn value(&self, sql: String) -> Result<i64> {
+        Ok(self.db.fetch_one(oltp::db::Q::built(sql)).await?.i64("v")?)
+    }
+
     /// One integer from a query.
     pub(crate) async fn scalar(&self, sql: &'static str) -> Result<i64> {
         Ok(self.db.fetch_one(oltp::db::Q::new(sql)).await?.i64("v")?)
