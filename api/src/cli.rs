@@ -32,11 +32,23 @@ pub enum Cmd {
         #[arg(long)]
         orgs: bool,
     },
+    /// Inventory checks.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCmd,
+    },
     /// Operations on the books.
     Ops {
         #[command(subcommand)]
         command: OpsCmd,
     },
+}
+
+/// `loupe inventory …`
+#[derive(Debug, Subcommand)]
+pub enum InventoryCmd {
+    /// Prove stored quantities equal the movement ledger (and lot cost its layers); exit 1 on any difference.
+    Reconcile,
 }
 
 /// `loupe ops …`
@@ -99,6 +111,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Inventory { command: InventoryCmd::Reconcile } => {
+            let db = cli.open().await?;
+            let checked = oltp::reconcile::items_checked(&db).await?;
+            let diffs = oltp::reconcile::inventory(&db).await?;
+            db.close().await;
+            if diffs.is_empty() {
+                println!("inventory reconciles: {checked} stock records, quantities equal the movement ledger");
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{:>6}  {:>10}  {:<14}  {:<16}  {:>12}  {:>12}",
+                "org", "item", "stock no", "figure", "stored", "ledger"
+            );
+            for d in &diffs {
+                println!(
+                    "{:>6}  {:>10}  {:<14}  {:<16}  {:>12}  {:>12}",
+                    d.org_id, d.item_id, d.stock_no, d.figure, d.stored, d.ledger
+                );
+            }
+            println!("{} difference(s) in {checked} stock records", diffs.len());
+            Ok(ExitCode::FAILURE)
         }
         Cmd::Ops { command: OpsCmd::List } => {
             for op in oltp::Command::OPS {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod inventory;
 pub mod ops;
 pub mod org;
+pub mod reconcile;
 pub mod sales;
 pub mod stats;
 pub mod types;

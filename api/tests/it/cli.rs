@@ -50,3 +50,29 @@ fn journal_applies_good_lines_reports_bad_ones_and_exits_non_zero() {
     assert!(stderr.contains("line 1: org 9 not found"), "{stderr}");
     assert!(stderr.contains("0 applied, 1 failed"), "{stderr}");
 }
+
+#[test]
+fn reconcile_passes_on_the_example_day_and_names_a_tampered_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
+    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loupe(dir.path()).args(["inventory", "reconcile"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("inventory reconciles: 3 stock records"), "{stdout}");
+
+    // someone edits the hoops' quantity behind the ledger's back: 23 in the ledger, 30 stored
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let db = oltp::Db::connect(dir.path().join("loupe.db").to_str().unwrap()).await.unwrap();
+        db.execute_trusted("update items set qty_on_hand = 30 where id = 2").await.unwrap();
+        db.close().await;
+    });
+    let out = loupe(dir.path()).args(["inventory", "reconcile"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    let row: Vec<&str> = stdout.lines().find(|l| l.contains("qty_on_hand")).unwrap().split_whitespace().collect();
+    assert_eq!(row, ["1", "2", "L-000001", "qty_on_hand", "30", "23"]);
+    assert!(stdout.contains("difference(s) in 3 stock records"), "{stdout}");
+}
