@@ -3,6 +3,7 @@
 
 mod support;
 
+mod invariants;
 mod inventory;
 mod org;
 mod sales;
