@@ -9,6 +9,7 @@ mod check;
 pub mod db;
 pub mod error;
 pub mod inventory;
+pub mod memos;
 pub mod ops;
 pub mod org;
 pub mod stats;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, org};
+use crate::{catalog, inventory, memos, org};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,6 +103,9 @@ commands! {
     CountStock(inventory::CountStock) = "count_stock",
     ScrapStock(inventory::ScrapStock) = "scrap_stock",
     ReturnToVendor(inventory::ReturnToVendor) = "return_to_vendor",
+    IssueMemo(memos::IssueMemo) = "issue_memo",
+    ReturnMemoLine(memos::ReturnMemoLine) = "return_memo_line",
+    ReverseMemoReturn(memos::ReverseMemoReturn) = "reverse_memo_return",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

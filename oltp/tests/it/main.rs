@@ -4,4 +4,5 @@
 mod support;
 
 mod inventory;
+mod memos;
 mod org;
