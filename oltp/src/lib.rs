@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod memos;
 pub mod ops;
 pub mod org;
+pub mod purchasing;
 pub mod stats;
 pub mod types;
 pub mod writer;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, memos, org};
+use crate::{catalog, inventory, memos, org, purchasing};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -106,6 +106,11 @@ commands! {
     IssueMemo(memos::IssueMemo) = "issue_memo",
     ReturnMemoLine(memos::ReturnMemoLine) = "return_memo_line",
     ReverseMemoReturn(memos::ReverseMemoReturn) = "reverse_memo_return",
+    CreatePurchaseOrder(purchasing::CreatePurchaseOrder) = "create_purchase_order",
+    ReceivePurchaseOrder(purchasing::ReceivePurchaseOrder) = "receive_purchase_order",
+    CreateVendorInvoice(purchasing::CreateVendorInvoice) = "create_vendor_invoice",
+    RecordVendorPayment(purchasing::RecordVendorPayment) = "record_vendor_payment",
+    VoidVendorPayment(purchasing::VoidVendorPayment) = "void_vendor_payment",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

@@ -6,3 +6,4 @@ mod support;
 mod inventory;
 mod memos;
 mod org;
+mod purchasing;
