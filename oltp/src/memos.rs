@@ -525,3 +525,6 @@ async fn event(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
