@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, org, sales, work_orders};
+use crate::{catalog, inventory, memos, org, purchasing, sales, work_orders};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,6 +103,14 @@ commands! {
     CountStock(inventory::CountStock) = "count_stock",
     ScrapStock(inventory::ScrapStock) = "scrap_stock",
     ReturnToVendor(inventory::ReturnToVendor) = "return_to_vendor",
+    IssueMemo(memos::IssueMemo) = "issue_memo",
+    ReturnMemoLine(memos::ReturnMemoLine) = "return_memo_line",
+    ReverseMemoReturn(memos::ReverseMemoReturn) = "reverse_memo_return",
+    CreatePurchaseOrder(purchasing::CreatePurchaseOrder) = "create_purchase_order",
+    ReceivePurchaseOrder(purchasing::ReceivePurchaseOrder) = "receive_purchase_order",
+    CreateVendorInvoice(purchasing::CreateVendorInvoice) = "create_vendor_invoice",
+    RecordVendorPayment(purchasing::RecordVendorPayment) = "record_vendor_payment",
+    VoidVendorPayment(purchasing::VoidVendorPayment) = "void_vendor_payment",
     CreateInvoice(sales::CreateInvoice) = "create_invoice",
     AddInvoiceLines(sales::AddInvoiceLines) = "add_invoice_lines",
     RemoveInvoiceLine(sales::RemoveInvoiceLine) = "remove_invoice_line",

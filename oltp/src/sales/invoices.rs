@@ -436,11 +436,35 @@ async fn resolve_line(w: &mut Writer, inv: &Invoice, l: &LineInput, index: usize
     only("gift_card_code", l.gift_card_code.is_some() && kind != LineKind::GiftCard)?;
     only("work_order_id", l.work_order_id.is_some() && kind != LineKind::Service)?;
     only("item_id", l.item_id.is_some() && !matches!(kind, LineKind::Sale))?;
+    only("style_id", l.style_id.is_some() && kind != LineKind::TradeIn)?;
     match kind {
         LineKind::Sale => {
+            let memo = match l.memo_line_id {
+                Some(m) => {
+                    Some(crate::memos::peek_for_invoice(w, inv.org_id, m, inv.customer_id, &p("memo_line_id")).await?)
+                }
+                None => None,
+            };
+            let item_id = match (l.item_id, &memo) {
+                (Some(i), Some(m)) if i != m.item_id => {
+                    return Err(Error::invalid(
+                        p("item_id"),
+                        i,
+                        format!("memo line {} is stock {}", m.memo_line_id, m.item_id),
+                    ));
+                }
+                (Some(i), _) => i,
+                (None, Some(m)) => m.item_id,
+                (None, None) => return Err(Error::invalid(p("item_id"), "(missing)", "a sale line sells an item")),
+            };
+            if let Some(m) = &memo {
+                // a memo line resolves whole
+                line.qty = l.qty.unwrap_or(m.qty);
+                if line.qty != m.qty {
+                    return Err(Error::invalid(p("qty"), line.qty, format!("the memo line is for {} unit(s)", m.qty)));
+                }
+            }
             check::positive_qty(&p("qty"), line.qty)?;
-            let item_id =
-                l.item_id.ok_or_else(|| Error::invalid(p("item_id"), "(missing)", "a sale line sells an item"))?;
             let it = flow::item(w, inv.org_id, item_id, &p("item_id")).await?;
             if it.serialized && line.qty != 1 {
                 return Err(Error::invalid(p("qty"), line.qty, "a serialized piece sells as quantity 1"));
@@ -470,7 +494,7 @@ async fn resolve_line(w: &mut Writer, inv: &Invoice, l: &LineInput, index: usize
                 }
             }
             line.memo_line_id = l.memo_line_id;
-            line.unit_price = l.unit_price.unwrap_or(it.retail_price);
+            line.unit_price = l.unit_price.or(memo.as_ref().map(|m| m.memo_price)).unwrap_or(it.retail_price);
             line.list_price = Some(l.list_price.unwrap_or(it.retail_price));
             if line.description.is_empty() {
                 line.description = style(w, inv.org_id, it.style_id, &p("item_id")).await?.description;
@@ -675,6 +699,7 @@ struct StoredLine {
     unit_price: Money,
     cost: Money,
     returned_line_id: Option<i64>,
+    memo_line_id: Option<i64>,
     work_order_id: Option<i64>,
     gift_card_code: Option<String>,
     actual_value: Option<Money>,
@@ -685,7 +710,7 @@ struct StoredLine {
 async fn stored_lines(w: &mut Writer, invoice_id: i64) -> Result<Vec<StoredLine>> {
     let rows = w
         .fetch_all(q!(
-            "select id, kind, item_id, style_id, qty, unit_price_cents, cost_cents, returned_line_id, work_order_id,
+            "select id, kind, item_id, style_id, qty, unit_price_cents, cost_cents, returned_line_id, memo_line_id, work_order_id,
              gift_card_code, trade_in_actual_cents, trade_in_item_id, movement_id
              from invoice_lines where invoice_id = $1 order by line_no, id",
             invoice_id
@@ -702,6 +727,7 @@ async fn stored_lines(w: &mut Writer, invoice_id: i64) -> Result<Vec<StoredLine>
                 unit_price: Money(r.i64("unit_price_cents")?),
                 cost: Money(r.i64("cost_cents")?),
                 returned_line_id: r.opt_i64("returned_line_id")?,
+                memo_line_id: r.opt_i64("memo_line_id")?,
                 work_order_id: r.opt_i64("work_order_id")?,
                 gift_card_code: r.opt_text("gift_card_code")?,
                 actual_value: r.opt_i64("trade_in_actual_cents")?.map(Money),
@@ -784,6 +810,10 @@ pub(crate) async fn bench_cost(w: &mut Writer, work_order_id: i64) -> Result<Mon
 
 async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
     let item_id = l.item_id.ok_or_else(|| Error::Database(format!("sale line {} has no item", l.id)))?;
+    if let Some(memo_line) = l.memo_line_id {
+        // the units come back from the customer's approval and are sold in the same breath
+        crate::memos::bring_back_for_sale(w, inv.org_id, memo_line, inv.customer_id, inv.date).await?;
+    }
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
     let m = Movement {
         item: &it,
@@ -817,6 +847,9 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
         (movement, cost)
     };
     set_line_result(w, inv.org_id, l.id, cost, Some(movement), None).await?;
+    if let Some(memo_line) = l.memo_line_id {
+        crate::memos::mark_invoiced(w, inv.org_id, memo_line, l.id, inv.date).await?;
+    }
     if !it.owned
         && let Some(vendor) = it.consignor_id
     {
@@ -1145,6 +1178,10 @@ async fn unsell(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) ->
     } else {
         let source = l.movement_id.ok_or_else(|| Error::Database(format!("sale line {} has no movement", l.id)))?;
         flow::put_back_to_lot(w, &it, source, l.qty, m).await?;
+    }
+    if let Some(memo_line) = l.memo_line_id {
+        // an invoiced memo line goes back out on memo when its invoice is voided or reopened
+        crate::memos::unmark_invoiced(w, inv.org_id, memo_line, on).await?;
     }
     let settled = w
         .fetch_all(q!("select id from consignment_settlements where invoice_line_id = $1 and status = 'due'", l.id))

@@ -5,6 +5,8 @@ mod support;
 
 mod invariants;
 mod inventory;
+mod memos;
 mod org;
+mod purchasing;
 mod sales;
 mod work_orders;

@@ -229,3 +229,37 @@ async fn two_concurrent_finalizations_of_one_piece_exactly_one_wins() -> Result<
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_memo_line_converts_on_an_invoice_and_goes_back_out_when_it_is_voided() -> Result<()> {
+    for t in TestDb::all().await? {
+        stocked(&t).await?;
+        let memo = t.json(r#"{"op":"issue_memo","org_id":1,"store_id":1,"customer_id":2,"memo_date":"2025-03-01","lines":[{"item_id":1,"memo_price":"7000.00"}]}"#).await?;
+        let memo_line = memo.ids[0];
+        assert_eq!(t.scalar("select qty_on_memo as v from items where id = 1").await?, 1);
+        // invoiced at the memo price: 7,000.00 + 420.00 + 50.00
+        let inv = t.json(&format!(r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"invoice_date":"2025-03-20","lines":[{{"kind":"sale","memo_line_id":{memo_line}}}],"finalize":true}}"#)).await?;
+        assert_eq!(t.value(format!("select total_cents as v from invoices where id = {}", inv.id)).await?, 747_000);
+        assert_eq!(t.value(format!("select count(*) as v from memo_lines where id = {memo_line} and status = 'invoiced' and resolved_on = '2025-03-20'")).await?, 1);
+        assert_eq!(
+            t.scalar("select qty_on_memo + qty_on_hand as v from items where id = 1 and status = 'sold'").await?,
+            0
+        );
+        // another customer cannot invoice it, and it cannot be invoiced twice
+        let e = t.json_err(&format!(r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"lines":[{{"kind":"sale","memo_line_id":{memo_line}}}]}}"#)).await;
+        assert_eq!(e.to_string(), format!("lines[0].memo_line_id: {memo_line} — memo line is already invoiced"));
+        // voiding the invoice puts the piece back out on memo, aged from the original memo date
+        t.json(&format!(r#"{{"op":"void_invoice","org_id":1,"invoice_id":{},"voided_on":"2025-03-22"}}"#, inv.id))
+            .await?;
+        assert_eq!(
+            t.value(format!(
+                "select count(*) as v from memo_lines where id = {memo_line} and status = 'out' and resolved_on is null"
+            ))
+            .await?,
+            1
+        );
+        assert_eq!(t.scalar("select qty_on_memo as v from items where id = 1 and status = 'on_memo'").await?, 1);
+        assert!(oltp::reconcile::inventory(&t.db).await?.is_empty());
+    }
+    Ok(())
+}
