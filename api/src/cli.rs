@@ -32,6 +32,11 @@ pub enum Cmd {
         #[arg(long)]
         orgs: bool,
     },
+    /// Measure throughput (see docs/BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCmd,
+    },
     /// Inventory checks.
     Inventory {
         #[command(subcommand)]
@@ -41,6 +46,24 @@ pub enum Cmd {
     Ops {
         #[command(subcommand)]
         command: OpsCmd,
+    },
+}
+
+/// `loupe bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Invoices per second: three lines, finalized, and a payment. Runs on a fresh SQLite file in a temp
+    /// directory, or on the (empty) database given by --database-url.
+    Invoices {
+        /// Invoices to record.
+        #[arg(long, default_value_t = 5000)]
+        invoices: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+        /// Distinct customers the sales go to.
+        #[arg(long, default_value_t = 500)]
+        customers: usize,
     },
 }
 
@@ -110,6 +133,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("  {label:<16} {n:>12}");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench { command: BenchCmd::Invoices { invoices, clients, customers } } => {
+            if *clients == 0 || *customers == 0 || *invoices == 0 {
+                anyhow::bail!("--invoices, --clients and --customers must be at least 1");
+            }
+            let tmp = tempfile::tempdir().context("cannot create a temp directory")?;
+            let url = match &cli.database_url {
+                Some(u) => u.clone(),
+                None => tmp.path().join("bench.db").display().to_string(),
+            };
+            let db = Db::connect(&url).await?;
+            db.migrate().await?;
+            crate::bench::prepare(&db, *customers, *invoices).await?;
+            let r = crate::bench::invoices(&db, *invoices, *clients, *customers).await?;
+            db.close().await;
+            println!(
+                "{:?}: {} invoices (3 lines + payment) with {} client(s) in {:.2}s = {:.0} invoices/s; p50 {:.2} ms, p95 {:.2} ms",
+                db.dialect(),
+                r.invoices,
+                r.clients,
+                r.elapsed.as_secs_f64(),
+                r.rate(),
+                r.p50.as_secs_f64() * 1e3,
+                r.p95.as_secs_f64() * 1e3
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Inventory { command: InventoryCmd::Reconcile } => {
