@@ -6,6 +6,7 @@ use chrono::{NaiveDate, Utc};
 use crate::db::{Db, Dialect, Q, Row, Tx};
 use crate::error::{Error, Result};
 use crate::q;
+use crate::types::CostingMethod;
 
 /// What a command needs to know about who runs it and when.
 #[derive(Debug, Clone)]
@@ -48,6 +49,8 @@ pub struct Writer {
     pub today: NaiveDate,
     changes: Vec<Change>,
     audits: Vec<Audit>,
+    /// (org, books closed through, costing method) of the org last asked about; dropped when an org changes.
+    org_settings: Option<(i64, Option<NaiveDate>, CostingMethod)>,
 }
 
 /// Tables whose rows are written through [`Writer`]; the name is both the table and the change_log entity.
@@ -62,6 +65,7 @@ impl Writer {
             today: ctx.today,
             changes: Vec::new(),
             audits: Vec::new(),
+            org_settings: None,
         })
     }
 
@@ -105,6 +109,9 @@ impl Writer {
     /// Runs `update … returning *` on one row of `entity` and records before and after. Returns `false`
     /// (and records nothing) when the statement matched no row, so conditional updates can detect a lost race.
     pub async fn update(&mut self, entity: Entity, org_id: i64, id: i64, q: Q) -> Result<bool> {
+        if entity == "orgs" {
+            self.org_settings = None;
+        }
         let before = self.snapshot(entity, id).await?;
         let Some(after) = self.tx.fetch_optional(q).await? else {
             return Ok(false);
@@ -186,17 +193,29 @@ impl Writer {
 
     /// Refuses `date` if it falls on or before the org's books-closed-through date.
     pub async fn check_open(&mut self, org_id: i64, field: &str, date: NaiveDate) -> Result<()> {
-        let row = self
-            .tx
-            .fetch_optional(q!("select books_closed_through from orgs where id = $1", org_id))
-            .await?
-            .ok_or_else(|| Error::not_found("org", org_id))?;
-        if let Some(closed) = row.opt_date("books_closed_through")?
+        if let (_, Some(closed), _) = self.org_settings(org_id).await?
             && date <= closed
         {
             return Err(Error::ClosedPeriod { field: field.to_string(), date, closed_through: closed });
         }
         Ok(())
+    }
+
+    /// The org's books-closed-through date and costing method, read once per transaction.
+    pub async fn org_settings(&mut self, org_id: i64) -> Result<(i64, Option<NaiveDate>, CostingMethod)> {
+        if let Some(s) = self.org_settings
+            && s.0 == org_id
+        {
+            return Ok(s);
+        }
+        let row = self
+            .tx
+            .fetch_optional(q!("select books_closed_through, costing_method from orgs where id = $1", org_id))
+            .await?
+            .ok_or_else(|| Error::not_found("org", org_id))?;
+        let s = (org_id, row.opt_date("books_closed_through")?, row.text("costing_method")?.parse()?);
+        self.org_settings = Some(s);
+        Ok(s)
     }
 
     /// Writes the audit and change rows and commits. The change rows get their sequence numbers under a lock

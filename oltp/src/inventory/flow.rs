@@ -64,8 +64,7 @@ pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> R
 
 /// The org's costing method.
 pub(crate) async fn costing(w: &mut Writer, org_id: i64) -> Result<CostingMethod> {
-    let r = w.fetch_one(q!("select costing_method from orgs where id = $1", org_id)).await?;
-    r.text("costing_method")?.parse()
+    Ok(w.org_settings(org_id).await?.2)
 }
 
 /// A serialized piece's live cost: base cost plus every additional cost (dated on or before `as_of` if given).
