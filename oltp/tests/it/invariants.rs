@@ -27,6 +27,9 @@ enum Action {
     AddCost { pick: usize, amount: i64 },
     Scrap { qty: i64 },
     Close { back: u64 },
+    IssueMemo { pick: usize, customer: i64 },
+    ReturnMemo { pick: usize },
+    InvoiceMemo { pick: usize },
     Bad { which: u8 },
 }
 
@@ -47,6 +50,9 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0_usize..50, -5_000_i64..50_000).prop_map(|(pick, amount)| Action::AddCost { pick, amount }),
         1 => (1_i64..6).prop_map(|qty| Action::Scrap { qty }),
         1 => (1_u64..10).prop_map(|back| Action::Close { back }),
+        2 => (0_usize..50, 2_i64..4).prop_map(|(pick, customer)| Action::IssueMemo { pick, customer }),
+        1 => (0_usize..50).prop_map(|pick| Action::ReturnMemo { pick }),
+        1 => (0_usize..50).prop_map(|pick| Action::InvoiceMemo { pick }),
         1 => (0_u8..4).prop_map(|which| Action::Bad { which }),
     ]
 }
@@ -62,6 +68,7 @@ struct Seen {
     invoices: Vec<i64>,
     sale_lines: Vec<i64>,
     payments: Vec<i64>,
+    memo_lines: Vec<i64>,
 }
 
 fn pick<T: Copy>(v: &[T], i: usize) -> Option<T> {
@@ -149,6 +156,23 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
                 }
                 json!({"op":"close_period","org_id":1,"through":through.to_string()})
             }
+            Action::IssueMemo { pick: p, customer } => match pick(&seen.pieces, *p) {
+                Some(item) => json!({"op":"issue_memo","org_id":1,"store_id":1,"customer_id":customer,"memo_date":day,
+                    "lines":[{"item_id":item,"memo_price":"999.00"}]}),
+                None => continue,
+            },
+            Action::ReturnMemo { pick: p } => match pick(&seen.memo_lines, *p) {
+                Some(line) => json!({"op":"return_memo_line","org_id":1,"memo_line_id":line,"returned_on":day}),
+                None => continue,
+            },
+            Action::InvoiceMemo { pick: p } => match pick(&seen.memo_lines, *p) {
+                Some(line) => {
+                    let customer = t.value(format!("select m.customer_id as v from memo_lines l join memos m on m.id = l.memo_id where l.id = {line}")).await?;
+                    json!({"op":"create_invoice","org_id":1,"store_id":1,"customer_id":customer,"invoice_date":day,"finalize":true,
+                        "lines":[{"kind":"sale","memo_line_id":line}]})
+                }
+                None => continue,
+            },
             Action::Bad { which } => match which {
                 0 => json!({"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":-1,"cost":"1.00"}),
                 1 => json!({"op":"create_invoice","org_id":1,"store_id":9,"customer_id":2,"lines":[]}),
@@ -176,6 +200,7 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
                     }
                 }
                 Some("record_payment") => seen.payments.push(out.id),
+                Some("issue_memo") => seen.memo_lines.extend(&out.ids),
                 Some("close_period") => {
                     let through: NaiveDate = cmd["through"].as_str().unwrap().parse()?;
                     closed = Some((through, closed_fingerprint(t, through).await?));

@@ -6,6 +6,7 @@ mod support;
 mod invariants;
 mod inventory;
 mod memos;
+mod operations_doc;
 mod org;
 mod purchasing;
 mod sales;
