@@ -67,9 +67,20 @@ pub(crate) struct Store {
     pub(crate) surtax_rate: Rate,
     pub(crate) surtax_threshold: Money,
     pub(crate) retail_multiplier: Rate,
+    pub(crate) active: bool,
 }
 
+/// A store of this org that is open for business: a closed store takes no new documents.
 pub(crate) async fn store(w: &mut Writer, org_id: i64, id: i64) -> Result<Store> {
+    let s = store_even_closed(w, org_id, id).await?;
+    if !s.active {
+        return Err(Error::Conflict(format!("store {id} is closed; reopen it with update_store first")));
+    }
+    Ok(s)
+}
+
+/// A store of this org, open or closed (for changing the store itself).
+pub(crate) async fn store_even_closed(w: &mut Writer, org_id: i64, id: i64) -> Result<Store> {
     let r = w
         .fetch_optional(q!(
             "select tax_rate_ppm, surtax_rate_ppm, surtax_threshold_cents, retail_multiplier_ppm, active
@@ -84,6 +95,7 @@ pub(crate) async fn store(w: &mut Writer, org_id: i64, id: i64) -> Result<Store>
         surtax_rate: Rate(r.i64("surtax_rate_ppm")?),
         surtax_threshold: Money(r.i64("surtax_threshold_cents")?),
         retail_multiplier: Rate(r.i64("retail_multiplier_ppm")?),
+        active: r.bool("active")?,
     })
 }
 

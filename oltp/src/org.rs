@@ -225,6 +225,13 @@ fn check_store_rates(tax: Rate, surtax: Rate, threshold: Money, retail: Rate) ->
     if threshold < Money::ZERO {
         return Err(Error::invalid("surtax_threshold", threshold, "must not be negative"));
     }
+    if surtax > Rate::ZERO && threshold == Money::ZERO {
+        return Err(Error::invalid(
+            "surtax_threshold",
+            threshold,
+            "a surtax applies up to a per-item threshold; set one with the surtax rate",
+        ));
+    }
     if retail <= Rate::ZERO {
         return Err(Error::invalid("retail_multiplier", retail, "must be positive"));
     }
@@ -257,7 +264,7 @@ pub struct UpdateStore {
 
 impl UpdateStore {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
-        let s = check::store(w, self.org_id, self.store_id).await?;
+        let s = check::store_even_closed(w, self.org_id, self.store_id).await?;
         check_store_rates(
             self.tax_rate.unwrap_or(s.tax_rate),
             self.surtax_rate.unwrap_or(s.surtax_rate),
@@ -434,6 +441,9 @@ pub struct UpdateUser {
 impl UpdateUser {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         check::exists(w, "users", "user", self.org_id, self.user_id).await?;
+        if let Some(n) = &self.display_name {
+            check::non_empty("display_name", n)?;
+        }
         let groups = self.groups.as_deref().map(check_groups).transpose()?;
         check_commission(self.commission_rate)?;
         let hash = self.password.as_deref().map(hash_password).transpose()?;
@@ -571,9 +581,20 @@ pub struct UpdateContact {
 
 impl UpdateContact {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
-        check::contact(w, self.org_id, self.contact_id, "contact_id").await?;
+        let c = check::contact(w, self.org_id, self.contact_id, "contact_id").await?;
         if let Some(n) = &self.name {
             check::non_empty("name", n)?;
+        }
+        if let Some(e) = &self.email
+            && !e.contains('@')
+        {
+            return Err(Error::invalid("email", e, "not an email address"));
+        }
+        if !(self.customer.unwrap_or(c.customer)
+            || self.vendor.unwrap_or(c.vendor)
+            || self.partner.unwrap_or(c.partner))
+        {
+            return Err(Error::invalid("customer", false, "a contact must stay a customer, a vendor or a partner"));
         }
         check_terms(self.terms_days)?;
         let cert = self.resale_certificate.as_ref().map(|c| if c.trim().is_empty() { None } else { Some(c.clone()) });

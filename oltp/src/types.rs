@@ -58,24 +58,41 @@ impl Serialize for Money {
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Money, D::Error> {
-        let v = StrOrInt::deserialize(d)?;
-        match v {
-            StrOrInt::Str(s) => s.parse().map_err(|e: String| serde::de::Error::custom(format!("{s:?}: {e}"))),
-            StrOrInt::Int(i) => i
-                .checked_mul(100)
-                .map(Money)
-                .ok_or_else(|| serde::de::Error::custom(format!("{i}: amount out of range"))),
-        }
+        d.deserialize_any(Fixed { scale: 100, what: "an amount like \"1250.00\"" }).map(Money)
     }
 }
 
-/// Accepts `"12.50"` or a whole number `12` (dollars); a JSON float is refused so no amount ever passes
-/// through binary floating point.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StrOrInt {
-    Str(String),
-    Int(i64),
+/// Accepts a decimal string (`"12.50"`) or a whole JSON number (`12`, in whole units); a JSON number with a
+/// fraction is refused, so no amount ever passes through binary floating point.
+struct Fixed {
+    scale: i64,
+    what: &'static str,
+}
+
+impl serde::de::Visitor<'_> for Fixed {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} as a string", self.what)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<i64, E> {
+        let digits = if self.scale == 100 { 2 } else { 4 };
+        parse_fixed(s, digits)
+            .ok_or_else(|| E::custom(format!("{s:?} is not {} (at most {digits} decimals)", self.what)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<i64, E> {
+        v.checked_mul(self.scale).ok_or_else(|| E::custom(format!("{v} is out of range")))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom(format!("{v} is out of range"))).and_then(|v| self.visit_i64(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<i64, E> {
+        Err(E::custom(format!("{v} is a JSON number with a fraction; write {} as a string", self.what)))
+    }
 }
 
 /// A rate or share as parts per million (6.25% = 62_500).
@@ -131,13 +148,7 @@ impl Serialize for Rate {
 
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Rate, D::Error> {
-        match StrOrInt::deserialize(d)? {
-            StrOrInt::Str(s) => s.parse().map_err(|e: String| serde::de::Error::custom(format!("{s:?}: {e}"))),
-            StrOrInt::Int(i) => i
-                .checked_mul(10_000)
-                .map(Rate)
-                .ok_or_else(|| serde::de::Error::custom(format!("{i}: percent out of range"))),
-        }
+        d.deserialize_any(Fixed { scale: 10_000, what: "a percent like \"6.25\"" }).map(Rate)
     }
 }
 

@@ -55,8 +55,11 @@ impl CreateWorkOrder {
             (WorkOrderKind::Production, _, None) => {
                 return Err(Error::invalid("style_id", "(missing)", "a production order names the style it makes"));
             }
-            (WorkOrderKind::Production, _, Some(s)) => {
+            (WorkOrderKind::Production, c, Some(s)) => {
                 style(w, self.org_id, s, "style_id").await?;
+                if let Some(c) = c {
+                    check::customer(w, self.org_id, c, "customer_id").await?;
+                }
             }
             (_, None, _) => {
                 return Err(Error::invalid("customer_id", "(missing)", "repairs and custom jobs are for a customer"));
@@ -349,7 +352,10 @@ impl CloseProduction {
                 return Err(Error::invalid("qty", qty, "a serialized style is made one piece per order"));
             }
             let stock_no = match &self.stock_no {
-                Some(s) => s.trim().to_string(),
+                Some(s) => {
+                    check::non_empty("stock_no", s)?;
+                    s.trim().to_string()
+                }
                 None => w.next_number(self.org_id, "piece", "S-").await?,
             };
             let id = inventory::new_piece(

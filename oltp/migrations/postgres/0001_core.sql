@@ -96,7 +96,8 @@ create table items (
     unique (org_id, stock_no),
     check (qty_on_hand >= 0 and qty_on_memo >= 0)
 );
-create unique index items_one_lot on items (org_id, style_id, store_id, ownership) where not serialized;
+create unique index items_one_lot on items (org_id, style_id, store_id, ownership, coalesce(consignor_id, 0))
+    where not serialized;
 create index items_style on items (org_id, style_id);
 
 -- Remaining cost of a receipt of non-serialized stock; FIFO consumes by acquired_on, then id.

@@ -428,11 +428,12 @@ pub(crate) async fn lot(
     let existing = w
         .fetch_optional(q!(
             "select id from items where org_id = $1 and style_id = $2 and store_id = $3 and ownership = $4
-             and not serialized",
+             and coalesce(consignor_id, 0) = $5 and not serialized",
             org_id,
             style_id,
             store_id,
-            ownership
+            ownership,
+            consignor_id.unwrap_or(0)
         ))
         .await?;
     let id = match existing {

@@ -272,6 +272,9 @@ impl ReopenInvoice {
         if inv.status != "finalized" {
             return Err(Error::Conflict(format!("invoice {} is {}, not finalized", inv.number, inv.status)));
         }
+        if on < inv.date {
+            return Err(Error::invalid("reopened_on", on, format!("before the invoice date {}", inv.date)));
+        }
         w.check_open(self.org_id, "invoice_date", inv.date).await?;
         w.check_open(self.org_id, "reopened_on", on).await?;
         refuse_if_referenced(w, &inv).await?;
@@ -986,6 +989,40 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Resul
         None => w.next_number(inv.org_id, "gift_card", "GC-").await?,
     };
     let amount = l.unit_price;
+    // a reopened invoice finalized again brings its own card back to life rather than issuing a twin
+    let earlier = w.fetch_optional(q!("select id from gift_cards where invoice_line_id = $1", l.id)).await?;
+    if let Some(card) = earlier {
+        let card = card.i64("id")?;
+        w.update(
+            "gift_cards",
+            inv.org_id,
+            card,
+            q!(
+                "update gift_cards set code = $2, issued_on = $3, initial_cents = $4, balance_cents = $4 where id = $1
+                 returning *",
+                card,
+                &code,
+                inv.date,
+                amount.0
+            ),
+        )
+        .await?;
+        w.insert(
+            "gift_card_entries",
+            inv.org_id,
+            q!(
+                "insert into gift_card_entries (org_id, gift_card_id, entry_date, amount_cents, source_kind, source_id)
+                 values ($1, $2, $3, $4, 'issue', $5) returning *",
+                inv.org_id,
+                card,
+                inv.date,
+                amount.0,
+                l.id
+            ),
+        )
+        .await?;
+        return Ok(());
+    }
     let card = w
         .insert(
             "gift_cards",

@@ -114,6 +114,15 @@ impl RecordPayment {
                 ));
             }
         }
+        let plan = match (&self.apply, self.work_order_id) {
+            (_, Some(_)) | (Apply::Rule(ApplyRule::None), _) => Vec::new(),
+            (Apply::Rule(ApplyRule::OldestFirst), None) => {
+                oldest_first_plan(w, self.org_id, self.customer_id, self.amount).await?
+            }
+            (Apply::To(list), None) => list.iter().map(|a| (a.invoice_id, a.amount)).collect(),
+        };
+        // every application is checked before anything is written
+        check_plan(w, self.org_id, self.customer_id, self.amount, &plan).await?;
         let id = w
             .insert(
                 "payments",
@@ -140,14 +149,7 @@ impl RecordPayment {
         if self.method == PaymentMethod::StoreCredit {
             credit_entry(w, self.org_id, self.customer_id, on, Money(-self.amount.0), "redeem", id).await?;
         }
-        let plan = match (&self.apply, self.work_order_id) {
-            (_, Some(_)) | (Apply::Rule(ApplyRule::None), _) => Vec::new(),
-            (Apply::Rule(ApplyRule::OldestFirst), None) => {
-                oldest_first_plan(w, self.org_id, self.customer_id, self.amount).await?
-            }
-            (Apply::To(list), None) => list.iter().map(|a| (a.invoice_id, a.amount)).collect(),
-        };
-        let ids = apply(w, self.org_id, self.customer_id, id, self.amount, on, &plan).await?;
+        let ids = insert_applications(w, self.org_id, id, on, &plan).await?;
         Ok(Outcome { id, number: None, ids })
     }
 }
@@ -162,11 +164,17 @@ pub(crate) async fn apply(
     on: NaiveDate,
     plan: &[(i64, Money)],
 ) -> Result<Vec<i64>> {
+    check_plan(w, org_id, customer_id, amount, plan).await?;
+    insert_applications(w, org_id, payment_id, on, plan).await
+}
+
+/// Checks a plan of (invoice, amount): the invoices are this customer's, finalized, and not over-applied,
+/// and together they take no more than the payment holds.
+async fn check_plan(w: &mut Writer, org_id: i64, customer_id: i64, amount: Money, plan: &[(i64, Money)]) -> Result<()> {
     let total: i64 = plan.iter().map(|(_, a)| a.0).sum();
     if total > amount.0 {
         return Err(Error::invalid("apply", Money(total), format!("applies more than the payment's {amount}")));
     }
-    let mut ids = Vec::with_capacity(plan.len());
     for (i, (invoice_id, amt)) in plan.iter().enumerate() {
         let field = format!("apply[{i}].amount");
         check::positive_money(&field, *amt)?;
@@ -185,10 +193,25 @@ pub(crate) async fn apply(
                 "a voided invoice takes no payments",
             ));
         }
-        let balance = invoice_balance(w, inv.id).await?;
+        // the same invoice twice in one plan counts both amounts against its balance
+        let earlier: i64 = plan[..i].iter().filter(|(other, _)| other == invoice_id).map(|(_, a)| a.0).sum();
+        let balance = Money(invoice_balance(w, inv.id).await?.0 - earlier);
         if *amt > balance {
             return Err(Error::invalid(field, amt, format!("invoice {} has a balance of {balance}", inv.number)));
         }
+    }
+    Ok(())
+}
+
+async fn insert_applications(
+    w: &mut Writer,
+    org_id: i64,
+    payment_id: i64,
+    on: NaiveDate,
+    plan: &[(i64, Money)],
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(plan.len());
+    for (invoice_id, amt) in plan {
         ids.push(
             w.insert(
                 "payment_applications",
@@ -198,7 +221,7 @@ pub(crate) async fn apply(
                      values ($1, $2, $3, $4, $5) returning *",
                     org_id,
                     payment_id,
-                    inv.id,
+                    *invoice_id,
                     amt.0,
                     on
                 ),
@@ -554,7 +577,14 @@ impl Refund {
                 let id = self.insert(w, on, Some(pay_id)).await?;
                 Ok(Outcome::id(id))
             }
-            _ => Err(Error::invalid("invoice_id", "(missing)", "a refund names either invoice_id or payment_id")),
+            (Some(_), Some(p)) => Err(Error::invalid(
+                "payment_id",
+                p,
+                "a refund pays out either an invoice's balance or a payment, not both",
+            )),
+            (None, None) => {
+                Err(Error::invalid("invoice_id", "(missing)", "a refund names either invoice_id or payment_id"))
+            }
         }
     }
 

@@ -263,3 +263,50 @@ async fn a_memo_line_converts_on_an_invoice_and_goes_back_out_when_it_is_voided(
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn review_findings_stay_fixed() -> Result<()> {
+    for t in TestDb::all().await? {
+        stocked(&t).await?;
+        // money never passes through a float
+        let e = t.json_err(r#"{"op":"create_style","org_id":1,"style_no":"X","family":"pearls","category":"c","description":"d","serialized":true,"retail_price":19.99}"#).await;
+        assert_eq!(
+            e.to_string(),
+            "retail_price: (given) — 19.99 is a JSON number with a fraction; write an amount like \"1250.00\" as a string"
+        );
+        // a surtax needs its per-item threshold
+        let e = t
+            .json_err(r#"{"op":"create_store","org_id":1,"code":"X","name":"X","tax_rate":"6","surtax_rate":"1"}"#)
+            .await;
+        assert_eq!(
+            e.to_string(),
+            "surtax_threshold: 0.00 — a surtax applies up to a per-item threshold; set one with the surtax rate"
+        );
+        // one payment cannot apply twice to the same invoice beyond its balance (8,530.00)
+        t.json(r#"{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"invoice_date":"2025-04-01","lines":[{"kind":"sale","item_id":1,"unit_price":"8000.00"}],"finalize":true}"#).await?;
+        let e = t.json_err(r#"{"op":"record_payment","org_id":1,"store_id":1,"customer_id":2,"paid_on":"2025-04-02","method":"cash","amount":"9000.00","apply":[{"invoice_id":1,"amount":"5000.00"},{"invoice_id":1,"amount":"4000.00"}]}"#).await;
+        assert_eq!(e.to_string(), "apply[1].amount: 4000.00 — invoice INV-000001 has a balance of 3530.00");
+        assert_eq!(t.scalar("select count(*) as v from payments").await?, 0);
+        // a gift card sold on an invoice that is reopened and finalized again is the same card, live again
+        let inv = t.json(r#"{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"invoice_date":"2025-04-03","lines":[{"kind":"gift_card","unit_price":"50.00","gift_card_code":"GC-X"}],"finalize":true}"#).await?;
+        t.json(&format!(r#"{{"op":"reopen_invoice","org_id":1,"invoice_id":{},"reopened_on":"2025-04-03"}}"#, inv.id))
+            .await?;
+        assert_eq!(t.scalar("select balance_cents as v from gift_cards where code = 'GC-X'").await?, 0);
+        t.json(&format!(r#"{{"op":"finalize_invoice","org_id":1,"invoice_id":{}}}"#, inv.id)).await?;
+        assert_eq!(t.scalar("select balance_cents as v from gift_cards where code = 'GC-X'").await?, 5_000);
+        assert_eq!(t.scalar("select count(*) as v from gift_cards").await?, 1);
+        // a closed store takes no new documents, and can be reopened
+        t.json(r#"{"op":"update_store","org_id":1,"store_id":2,"active":false}"#).await?;
+        let e =
+            t.json_err(r#"{"op":"receive_stock","org_id":1,"store_id":2,"style_id":2,"qty":1,"cost":"1.00"}"#).await;
+        assert_eq!(e.to_string(), "store 2 is closed; reopen it with update_store first");
+        t.json(r#"{"op":"update_store","org_id":1,"store_id":2,"active":true}"#).await?;
+        t.json(r#"{"op":"receive_stock","org_id":1,"store_id":2,"style_id":2,"qty":1,"cost":"1.00"}"#).await?;
+        // two consignors' goods of one style at one store are two lots
+        let consignor = t.json(r#"{"op":"create_contact","org_id":1,"name":"Consignor B","vendor":true}"#).await?;
+        let a = t.json(r#"{"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":2,"cost":"80.00","consignor_id":1}"#).await?;
+        let b = t.json(&format!(r#"{{"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":3,"cost":"90.00","consignor_id":{}}}"#, consignor.id)).await?;
+        assert_ne!(a.id, b.id);
+    }
+    Ok(())
+}
