@@ -133,7 +133,15 @@ impl CreateInvoice {
                 ),
             )
             .await?;
-        let inv = invoice(w, self.org_id, id, "invoice_id").await?;
+        let inv = Invoice {
+            id,
+            org_id: self.org_id,
+            store_id: self.store_id,
+            number: number.clone(),
+            customer_id: self.customer_id,
+            date,
+            status: "open".into(),
+        };
         let ids = add_lines(w, &inv, &self.lines).await?;
         if self.finalize {
             finalize(w, self.org_id, id).await?;
@@ -648,6 +656,11 @@ async fn returned_qty(w: &mut Writer, line_id: i64) -> Result<i64> {
 
 /// Recomputes an invoice's subtotal, tax, surtax and total from its lines.
 pub(crate) async fn recompute(w: &mut Writer, org_id: i64, invoice_id: i64) -> Result<Money> {
+    recompute_as(w, org_id, invoice_id, "open").await
+}
+
+/// Recomputes the totals and sets the status (`finalized` also stamps `finalized_on`) in one update.
+async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, status: &'static str) -> Result<Money> {
     let head = w
         .fetch_one(q!(
             "select s.tax_rate_ppm, s.surtax_rate_ppm, s.surtax_threshold_cents, i.out_of_state, i.tax_exempt,
@@ -679,13 +692,16 @@ pub(crate) async fn recompute(w: &mut Writer, org_id: i64, invoice_id: i64) -> R
         invoice_id,
         q!(
             "update invoices set subtotal_cents = $2, taxable_cents = $3, tax_cents = $4, surtax_cents = $5,
-             total_cents = $6 where id = $1 returning *",
+             total_cents = $6, status = $7,
+             finalized_on = case when $7 = 'finalized' then invoice_date else finalized_on end
+             where id = $1 returning *",
             invoice_id,
             subtotal,
             t.taxable.0,
             t.tax.0,
             t.surtax.0,
-            total
+            total,
+            status
         ),
     )
     .await?;
@@ -788,14 +804,7 @@ pub(crate) async fn finalize(w: &mut Writer, org_id: i64, invoice_id: i64) -> Re
             LineKind::Misc => {}
         }
     }
-    recompute(w, org_id, inv.id).await?;
-    w.update(
-        "invoices",
-        org_id,
-        inv.id,
-        q!("update invoices set status = 'finalized', finalized_on = invoice_date where id = $1 returning *", inv.id),
-    )
-    .await?;
+    recompute_as(w, org_id, inv.id, "finalized").await?;
     Ok(Outcome::numbered(inv.id, inv.number))
 }
 
