@@ -43,9 +43,21 @@ impl Db {
     /// Opens `url`: `postgres://…` / `postgresql://…` for PostgreSQL, anything else (`sqlite://path`, a plain
     /// file path) for SQLite, created if missing.
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_pool(url, 16, 8).await
+    }
+
+    /// Opens `url` with one connection, for a single sequential writer (the demo generator, bulk loads). A
+    /// pool hands consecutive transactions to different connections while the last one is still on its way
+    /// back, and on SQLite each then starts with a page cache another connection's commit made stale; one
+    /// connection keeps it warm (about 30% faster for the demo).
+    pub async fn connect_single(url: &str) -> Result<Db> {
+        Db::connect_pool(url, 1, 1).await
+    }
+
+    async fn connect_pool(url: &str, max_pg: u32, max_sqlite: u32) -> Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(max_pg)
                 .acquire_timeout(Duration::from_secs(60))
                 .connect(url)
                 .await
@@ -61,7 +73,7 @@ impl Db {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(max_sqlite)
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
