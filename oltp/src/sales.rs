@@ -2,7 +2,7 @@
 
 mod invoices;
 mod payments;
-mod tax;
+pub(crate) mod tax;
 
 pub use invoices::{
     AddInvoiceLines, CreateInvoice, FinalizeInvoice, LineInput, RemoveInvoiceLine, ReopenInvoice, VoidInvoice,

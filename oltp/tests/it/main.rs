@@ -3,6 +3,7 @@
 
 mod support;
 
+mod demo;
 mod inventory;
 mod org;
 mod sales;
