@@ -345,7 +345,7 @@ struct Gen<'a> {
 }
 
 /// Lines an invoice carries on average (used to turn a line target into a rate of invoices).
-const LINES_PER_INVOICE: f64 = 1.62;
+const LINES_PER_INVOICE: f64 = 1.75;
 /// Share of sale lines that are services or small charges rather than stock.
 const SERVICE_SHARE: f64 = 0.08;
 /// Days of sales a store keeps in serialized stock.

@@ -191,7 +191,7 @@ async fn holds_together(t: &TestDb) -> Result<()> {
             assert_eq!(n > 0, family != "diamonds" || serialized, "{family} serialized={serialized}: {n} lines");
         }
     }
-    // customers: many buy once, a few buy again and again
+    // customers: many buy once, a few buy again and again and bring most of the money
     let once = t
         .scalar(
             "select count(*) as v from (select customer_id from invoices group by customer_id having count(*) = 1) x",
@@ -199,7 +199,17 @@ async fn holds_together(t: &TestDb) -> Result<()> {
         .await?;
     let buyers = t.scalar("select count(distinct customer_id) as v from invoices").await?;
     let top = t.scalar("select max(n) as v from (select count(*) as n from invoices group by customer_id) x").await?;
-    assert!(once * 2 > buyers, "{once} of {buyers} buyers bought once");
+    let top_tenth = t
+        .scalar(
+            "select cast(sum(t) as bigint) as v from (select sum(total_cents) as t from invoices
+              where status = 'finalized' group by customer_id order by t desc
+              limit (select count(distinct customer_id) / 10 from invoices)) x",
+        )
+        .await?;
+    let sales =
+        t.scalar("select cast(sum(total_cents) as bigint) as v from invoices where status = 'finalized'").await?;
+    assert!(once * 5 > buyers * 2, "{once} of {buyers} buyers bought once");
     assert!(top >= 10, "the best customer has {top} invoices");
+    assert!(top_tenth * 2 > sales, "the best tenth of customers bought {top_tenth} of {sales}");
     Ok(())
 }
