@@ -47,6 +47,39 @@ pub enum Cmd {
         #[command(subcommand)]
         command: OpsCmd,
     },
+    /// Generate a demo jewelry business through the commands: the same seed gives the same books.
+    Demo {
+        /// small ≈ 1 store × 3 years × 40k invoice lines, medium ≈ 5 stores × 1M, large ≈ 20 stores × 5 years × 10M.
+        #[arg(long, value_enum, default_value_t = DemoScale::Small)]
+        scale: DemoScale,
+        /// Seed of the random stream.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Aim for this many invoice lines instead of the scale's (same stores and years).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        lines: Option<u64>,
+    },
+}
+
+/// `loupe demo --scale …`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoScale {
+    /// One store, three years, about 40,000 invoice lines.
+    Small,
+    /// Five stores, three years, about 1,000,000 invoice lines.
+    Medium,
+    /// Twenty stores, five years, about 10,000,000 invoice lines.
+    Large,
+}
+
+impl From<DemoScale> for oltp::demo::Scale {
+    fn from(s: DemoScale) -> oltp::demo::Scale {
+        match s {
+            DemoScale::Small => oltp::demo::Scale::Small,
+            DemoScale::Medium => oltp::demo::Scale::Medium,
+            DemoScale::Large => oltp::demo::Scale::Large,
+        }
+    }
 }
 
 /// `loupe bench …`
@@ -102,11 +135,17 @@ impl Cli {
     }
 
     async fn open(&self) -> Result<Db> {
+        self.open_with(false).await
+    }
+
+    /// Opens the database; `single`: one connection, for one sequential writer.
+    async fn open_with(&self, single: bool) -> Result<Db> {
         if self.database_url.is_none() {
             std::fs::create_dir_all(&self.data)
                 .with_context(|| format!("cannot create data directory {}", self.data.display()))?;
         }
-        let db = Db::connect(&self.database_url()).await?;
+        let url = self.database_url();
+        let db = if single { Db::connect_single(&url).await? } else { Db::connect(&url).await? };
         db.migrate().await?;
         Ok(db)
     }
@@ -200,6 +239,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             db.close().await;
             eprintln!("{} applied, {} failed", summary.applied, summary.failed);
             Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::Demo { scale, seed, lines } => {
+            // before the database opens, so its worker thread starts on the same core
+            crate::demo::pin_to_one_core();
+            let db = cli.open_with(true).await?;
+            let mut spec = oltp::demo::DemoSpec::new((*scale).into(), *seed);
+            if let Some(lines) = lines {
+                spec.lines = *lines;
+            }
+            let code = crate::demo::run(&db, &spec).await;
+            db.close().await;
+            code
         }
     }
 }

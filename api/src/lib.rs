@@ -2,4 +2,5 @@
 
 pub mod bench;
 pub mod cli;
+mod demo;
 mod journal;

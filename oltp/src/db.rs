@@ -48,9 +48,20 @@ impl Db {
     /// Opens `url`: `postgres://…` / `postgresql://…` for PostgreSQL, anything else (`sqlite://path`, a plain
     /// file path) for SQLite, created if missing.
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_pool(url, 16, 8).await
+    }
+
+    /// Opens `url` for a single sequential writer (the demo generator, bulk loads): one PostgreSQL connection,
+    /// and on SQLite one reader beside the one writer connection every `Db` has (whose page cache stays warm
+    /// between transactions).
+    pub async fn connect_single(url: &str) -> Result<Db> {
+        Db::connect_pool(url, 1, 1).await
+    }
+
+    async fn connect_pool(url: &str, max_pg: u32, max_sqlite: u32) -> Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(max_pg)
                 .acquire_timeout(Duration::from_secs(60))
                 .connect(url)
                 .await
@@ -75,7 +86,8 @@ impl Db {
                 .connect_with(options.clone())
         };
         let write = open(1).await.map_err(|e| Error::Database(format!("cannot open sqlite database {url}: {e}")))?;
-        let read = open(8).await.map_err(|e| Error::Database(format!("cannot open sqlite database {url}: {e}")))?;
+        let read =
+            open(max_sqlite).await.map_err(|e| Error::Database(format!("cannot open sqlite database {url}: {e}")))?;
         Ok(Db { pool: PoolKind::Sqlite { write, read } })
     }
 

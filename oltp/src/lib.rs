@@ -6,6 +6,7 @@
 pub mod catalog;
 mod check;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod inventory;
 pub mod memos;

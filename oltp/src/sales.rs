@@ -2,7 +2,7 @@
 
 pub(crate) mod invoices;
 pub(crate) mod payments;
-mod tax;
+pub(crate) mod tax;
 
 pub use invoices::{
     AddInvoiceLines, CreateInvoice, FinalizeInvoice, LineInput, RemoveInvoiceLine, ReopenInvoice, VoidInvoice,

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod demo;
 mod invariants;
 mod inventory;
 mod memos;

@@ -1,0 +1,5 @@
+-- Look-ups by reference that every return, void and reopen makes ("what of this sale line came back?",
+-- "what reversed this movement?"); without them each is a scan of every line or movement in the books.
+create index invoice_lines_returned on invoice_lines (returned_line_id) where returned_line_id is not null;
+create index stock_movements_reversal on stock_movements (ref_id) where ref_kind = 'reversal';
+create index payments_refund_of on payments (refund_of_payment_id) where refund_of_payment_id is not null;
