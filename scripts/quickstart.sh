@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs Loupe's main job on the embedded default (SQLite in ./loupe-data): builds the `loupe`
-# binary, creates the database, records an opening day from the example journal, and shows what was created.
+# binary, creates the database, generates the small demo business through the commands (three years of one
+# store, about 40,000 invoice lines), and shows what was created and that inventory reconciles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -12,6 +13,7 @@ data="${LOUPE_DATA:-./loupe-data}"
 if [ "$("$loupe" --data "$data" status --orgs)" != "0" ]; then
   echo "quickstart: $data already has books; leaving them as they are"
 else
-  "$loupe" --data "$data" ops apply docs/examples/opening-day.jsonl >/dev/null
+  "$loupe" --data "$data" demo --scale small --seed 1
 fi
 "$loupe" --data "$data" status
+"$loupe" --data "$data" inventory reconcile
