@@ -1,17 +1,19 @@
 //! One interface over the two databases Loupe runs on. Domain code writes SQL once, lowercase with `$N`
 //! placeholders (both dialects accept them), binds [`Arg`]s and reads [`Row`]s; only this module knows
-//! which driver is underneath. `sqlx` types never leave it.
+//! which driver is underneath. `sqlx` types never leave it. SQLite runs through rusqlite in the calling
+//! thread (see `db::sqlite`), PostgreSQL through sqlx.
+
+mod sqlite;
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{AssertSqlSafe, Column as _, Postgres, Row as _, Sqlite, TypeInfo as _, ValueRef as _};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Column as _, Postgres, Row as _, TypeInfo as _, ValueRef as _};
 
 use crate::error::{Error, Result};
 
@@ -31,16 +33,15 @@ pub enum Dialect {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PoolKind,
+    /// The SQLite file, for the migration connection.
+    sqlite_path: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 enum PoolKind {
     /// SQLite has one writer at a time: writes go through a single connection (whose page cache then stays
-    /// valid between transactions), reads through a pool of readers that WAL lets run beside it.
-    Sqlite {
-        write: SqlitePool,
-        read: SqlitePool,
-    },
+    /// valid between transactions), reads through reader connections that WAL lets run beside it.
+    Sqlite(Arc<sqlite::SqliteDb>),
     Postgres(PgPool),
 }
 
@@ -66,55 +67,56 @@ impl Db {
                 .connect(url)
                 .await
                 .map_err(|e| Error::Database(format!("cannot connect to postgresql: {e}")))?;
-            return Ok(Db { pool: PoolKind::Postgres(pool) });
+            return Ok(Db { pool: PoolKind::Postgres(pool), sqlite_path: None });
         }
-        let url = if url.starts_with("sqlite:") { Cow::Borrowed(url) } else { Cow::Owned(format!("sqlite://{url}")) };
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|e| Error::invalid("database_url", &url, format!("not a database url: {e}")))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(60))
-            // 64 MiB of page cache per connection and memory-mapped reads: fewer read syscalls
-            .pragma("cache_size", "-65536")
-            .pragma("mmap_size", "268435456");
-        let open = |max: u32| {
-            SqlitePoolOptions::new()
-                .max_connections(max)
-                .acquire_timeout(Duration::from_secs(300))
-                .connect_with(options.clone())
-        };
-        let write = open(1).await.map_err(|e| Error::Database(format!("cannot open sqlite database {url}: {e}")))?;
-        let read =
-            open(max_sqlite).await.map_err(|e| Error::Database(format!("cannot open sqlite database {url}: {e}")))?;
-        Ok(Db { pool: PoolKind::Sqlite { write, read } })
+        let _ = max_sqlite;
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        if path.is_empty() {
+            return Err(Error::invalid("database_url", url, "names no database file"));
+        }
+        let db = sqlite::SqliteDb::open(path)?;
+        Ok(Db { pool: PoolKind::Sqlite(Arc::new(db)), sqlite_path: Some(path.to_string()) })
     }
 
     /// The database underneath.
     pub fn dialect(&self) -> Dialect {
         match self.pool {
-            PoolKind::Sqlite { .. } => Dialect::Sqlite,
+            PoolKind::Sqlite(_) => Dialect::Sqlite,
             PoolKind::Postgres(_) => Dialect::Postgres,
         }
     }
 
-    /// Creates the schema or brings it up to date.
+    /// Creates the schema or brings it up to date (on SQLite through a connection of its own).
     pub async fn migrate(&self) -> Result<()> {
-        match &self.pool {
-            PoolKind::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
-            PoolKind::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        let failed = |e: sqlx::migrate::MigrateError| Error::Database(format!("migration failed: {e}"));
+        match (&self.pool, &self.sqlite_path) {
+            (PoolKind::Sqlite(_), Some(path)) => {
+                let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+                    .map_err(|e| Error::invalid("database_url", path, format!("not a database path: {e}")))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(60));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| Error::Database(format!("cannot open sqlite database {path}: {e}")))?;
+                let out = SQLITE_MIGRATIONS.run(&pool).await.map_err(failed);
+                pool.close().await;
+                out
+            }
+            (PoolKind::Postgres(p), _) => POSTGRES_MIGRATIONS.run(p).await.map_err(failed),
+            (PoolKind::Sqlite(_), None) => Err(Error::Database("sqlite database without a path".into())),
         }
-        .map_err(|e| Error::Database(format!("migration failed: {e}")))
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) so a
     /// transaction that reads before it writes never fails to upgrade its lock.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pool {
-            PoolKind::Sqlite { write, .. } => {
-                TxKind::Sqlite(write.begin_with("begin immediate").await.map_err(db_err)?)
-            }
+            PoolKind::Sqlite(db) => TxKind::Sqlite(db.begin().await?),
             PoolKind::Postgres(p) => TxKind::Postgres(p.begin().await.map_err(db_err)?),
         };
         Ok(Tx { inner })
@@ -123,22 +125,24 @@ impl Db {
     /// Runs a read-only query outside any transaction.
     pub async fn fetch_all(&self, q: Q) -> Result<Vec<Row>> {
         match &self.pool {
-            PoolKind::Sqlite { read: p, .. } => {
-                Ok(bind_sqlite(q).fetch_all(p).await.map_err(db_err)?.into_iter().map(Row::Sqlite).collect())
-            }
-            PoolKind::Postgres(p) => {
-                Ok(bind_pg(q).fetch_all(p).await.map_err(db_err)?.into_iter().map(Row::Postgres).collect())
-            }
+            PoolKind::Sqlite(db) => Ok(db.read(q).await?.into_iter().map(|r| Row(RowKind::Sqlite(r))).collect()),
+            PoolKind::Postgres(p) => Ok(bind_pg(q)
+                .fetch_all(p)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|r| Row(RowKind::Postgres(r)))
+                .collect()),
         }
     }
 
     /// Runs a read-only query expected to return at most one row.
     pub async fn fetch_optional(&self, q: Q) -> Result<Option<Row>> {
         match &self.pool {
-            PoolKind::Sqlite { read: p, .. } => {
-                Ok(bind_sqlite(q).fetch_optional(p).await.map_err(db_err)?.map(Row::Sqlite))
+            PoolKind::Sqlite(db) => Ok(db.read(q).await?.into_iter().next().map(|r| Row(RowKind::Sqlite(r)))),
+            PoolKind::Postgres(p) => {
+                Ok(bind_pg(q).fetch_optional(p).await.map_err(db_err)?.map(|r| Row(RowKind::Postgres(r))))
             }
-            PoolKind::Postgres(p) => Ok(bind_pg(q).fetch_optional(p).await.map_err(db_err)?.map(Row::Postgres)),
         }
     }
 
@@ -150,21 +154,18 @@ impl Db {
     /// Runs one statement of trusted SQL written by the operator or a test (never user input), such as
     /// `create database`.
     pub async fn execute_trusted(&self, sql: &str) -> Result<()> {
-        let sql = AssertSqlSafe(sql.to_string());
         match &self.pool {
-            PoolKind::Sqlite { write: p, .. } => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
-            PoolKind::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            PoolKind::Sqlite(db) => db.batch(sql).await,
+            PoolKind::Postgres(p) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()).map_err(db_err)
+            }
         }
-        .map_err(db_err)
     }
 
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(&self) {
         match &self.pool {
-            PoolKind::Sqlite { write, read } => {
-                read.close().await;
-                write.close().await;
-            }
+            PoolKind::Sqlite(db) => db.checkpoint().await,
             PoolKind::Postgres(p) => p.close().await,
         }
     }
@@ -176,7 +177,7 @@ pub struct Tx {
 }
 
 enum TxKind {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(sqlite::SqliteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -192,7 +193,7 @@ impl Tx {
     /// Executes a statement and returns the number of rows it changed.
     pub async fn execute(&mut self, q: Q) -> Result<u64> {
         match &mut self.inner {
-            TxKind::Sqlite(t) => Ok(bind_sqlite(q).execute(&mut **t).await.map_err(db_err)?.rows_affected()),
+            TxKind::Sqlite(t) => t.execute(&q),
             TxKind::Postgres(t) => Ok(bind_pg(q).execute(&mut **t).await.map_err(db_err)?.rows_affected()),
         }
     }
@@ -200,20 +201,24 @@ impl Tx {
     /// Runs a query and returns all its rows.
     pub async fn fetch_all(&mut self, q: Q) -> Result<Vec<Row>> {
         match &mut self.inner {
-            TxKind::Sqlite(t) => {
-                Ok(bind_sqlite(q).fetch_all(&mut **t).await.map_err(db_err)?.into_iter().map(Row::Sqlite).collect())
-            }
-            TxKind::Postgres(t) => {
-                Ok(bind_pg(q).fetch_all(&mut **t).await.map_err(db_err)?.into_iter().map(Row::Postgres).collect())
-            }
+            TxKind::Sqlite(t) => Ok(t.fetch_all(&q)?.into_iter().map(|r| Row(RowKind::Sqlite(r))).collect()),
+            TxKind::Postgres(t) => Ok(bind_pg(q)
+                .fetch_all(&mut **t)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|r| Row(RowKind::Postgres(r)))
+                .collect()),
         }
     }
 
     /// Runs a query expected to return at most one row.
     pub async fn fetch_optional(&mut self, q: Q) -> Result<Option<Row>> {
         match &mut self.inner {
-            TxKind::Sqlite(t) => Ok(bind_sqlite(q).fetch_optional(&mut **t).await.map_err(db_err)?.map(Row::Sqlite)),
-            TxKind::Postgres(t) => Ok(bind_pg(q).fetch_optional(&mut **t).await.map_err(db_err)?.map(Row::Postgres)),
+            TxKind::Sqlite(t) => Ok(t.fetch_all(&q)?.into_iter().next().map(|r| Row(RowKind::Sqlite(r)))),
+            TxKind::Postgres(t) => {
+                Ok(bind_pg(q).fetch_optional(&mut **t).await.map_err(db_err)?.map(|r| Row(RowKind::Postgres(r))))
+            }
         }
     }
 
@@ -230,7 +235,7 @@ impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<()> {
         match self.inner {
-            TxKind::Sqlite(t) => t.commit().await.map_err(db_err),
+            TxKind::Sqlite(t) => t.commit(),
             TxKind::Postgres(t) => t.commit().await.map_err(db_err),
         }
     }
@@ -317,23 +322,6 @@ impl From<&Option<String>> for Arg {
     }
 }
 
-fn bind_sqlite(q: Q) -> sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments> {
-    let mut query = match q.sql {
-        Cow::Borrowed(s) => sqlx::query(s),
-        Cow::Owned(s) => sqlx::query(AssertSqlSafe(s)),
-    };
-    for a in q.args {
-        query = match a {
-            Arg::I64(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
-            Arg::Bool(v) => query.bind(v),
-            Arg::Date(v) => query.bind(v),
-            Arg::Time(v) => query.bind(v),
-        };
-    }
-    query
-}
-
 fn bind_pg(q: Q) -> sqlx::query::Query<'static, Postgres, sqlx::postgres::PgArguments> {
     let mut query = match q.sql {
         Cow::Borrowed(s) => sqlx::query(s),
@@ -352,99 +340,87 @@ fn bind_pg(q: Q) -> sqlx::query::Query<'static, Postgres, sqlx::postgres::PgArgu
 }
 
 /// A result row from either database.
-pub enum Row {
-    /// From SQLite.
-    Sqlite(SqliteRow),
-    /// From PostgreSQL.
+pub struct Row(RowKind);
+
+enum RowKind {
+    Sqlite(sqlite::SqliteRow),
     Postgres(PgRow),
 }
 
-/// A Rust type both drivers can decode.
-pub trait Col:
-    for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
-{
-}
-impl<T> Col for T where
-    T: for<'r> sqlx::Decode<'r, Sqlite>
-        + sqlx::Type<Sqlite>
-        + for<'r> sqlx::Decode<'r, Postgres>
-        + sqlx::Type<Postgres>
-{
-}
-
 impl Row {
-    /// Decodes column `name`.
-    pub fn get<T: Col>(&self, name: &str) -> Result<T> {
-        match self {
-            Row::Sqlite(r) => r.try_get(name),
-            Row::Postgres(r) => r.try_get(name),
+    fn pg(r: &PgRow, name: &str) -> Result<Option<i64>> {
+        let raw = r.try_get_raw(name).map_err(db_err)?;
+        if !raw.is_null() && raw.type_info().name() == "INT4" {
+            return Ok(r.try_get::<Option<i32>, _>(name).map_err(db_err)?.map(i64::from));
         }
-        .map_err(|e| Error::Database(format!("column {name}: {e}")))
+        r.try_get(name).map_err(|e| Error::Database(format!("column {name}: {e}")))
+    }
+
+    fn pg_get<T>(r: &PgRow, name: &str) -> Result<T>
+    where
+        T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+    {
+        r.try_get(name).map_err(|e| Error::Database(format!("column {name}: {e}")))
+    }
+
+    fn required<T>(name: &str, v: Option<T>) -> Result<T> {
+        v.ok_or_else(|| Error::Database(format!("column {name} is null")))
     }
 
     /// An integer column (PostgreSQL's `int4` results of literals and `case` widen to `i64`).
     pub fn i64(&self, name: &str) -> Result<i64> {
-        self.opt_i64(name)?.ok_or_else(|| Error::Database(format!("column {name} is null")))
+        Row::required(name, self.opt_i64(name)?)
     }
 
     /// A nullable integer column.
     pub fn opt_i64(&self, name: &str) -> Result<Option<i64>> {
-        if let Row::Postgres(r) = self {
-            let raw = r.try_get_raw(name).map_err(db_err)?;
-            if !raw.is_null() && raw.type_info().name() == "INT4" {
-                return Ok(r.try_get::<Option<i32>, _>(name).map_err(db_err)?.map(i64::from));
-            }
+        match &self.0 {
+            RowKind::Sqlite(r) => r.opt_i64(name),
+            RowKind::Postgres(r) => Row::pg(r, name),
         }
-        self.get(name)
     }
 
     /// A text column.
     pub fn text(&self, name: &str) -> Result<String> {
-        self.get(name)
+        Row::required(name, self.opt_text(name)?)
     }
 
     /// A nullable text column.
     pub fn opt_text(&self, name: &str) -> Result<Option<String>> {
-        self.get(name)
+        match &self.0 {
+            RowKind::Sqlite(r) => r.opt_text(name),
+            RowKind::Postgres(r) => Row::pg_get(r, name),
+        }
     }
 
     /// A boolean column.
     pub fn bool(&self, name: &str) -> Result<bool> {
-        self.get(name)
+        let v = match &self.0 {
+            RowKind::Sqlite(r) => r.opt_bool(name)?,
+            RowKind::Postgres(r) => Row::pg_get(r, name)?,
+        };
+        Row::required(name, v)
     }
 
     /// A date column.
     pub fn date(&self, name: &str) -> Result<NaiveDate> {
-        self.get(name)
+        Row::required(name, self.opt_date(name)?)
     }
 
     /// A nullable date column.
     pub fn opt_date(&self, name: &str) -> Result<Option<NaiveDate>> {
-        self.get(name)
+        match &self.0 {
+            RowKind::Sqlite(r) => r.opt_date(name),
+            RowKind::Postgres(r) => Row::pg_get(r, name),
+        }
     }
 
     /// The whole row as a JSON object (for the audit log), typed by what each value holds.
     pub fn to_json(&self) -> Result<serde_json::Value> {
         let mut map = serde_json::Map::new();
-        match self {
-            Row::Sqlite(r) => {
-                for c in r.columns() {
-                    let raw = r.try_get_raw(c.ordinal()).map_err(db_err)?;
-                    let v = if raw.is_null() {
-                        serde_json::Value::Null
-                    } else {
-                        match raw.type_info().name() {
-                            "INTEGER" | "BOOLEAN" | "INT4" | "INT8" => {
-                                r.try_get_unchecked::<i64, _>(c.ordinal()).map_err(db_err)?.into()
-                            }
-                            "REAL" => r.try_get_unchecked::<f64, _>(c.ordinal()).map_err(db_err)?.into(),
-                            _ => r.try_get_unchecked::<String, _>(c.ordinal()).map_err(db_err)?.into(),
-                        }
-                    };
-                    map.insert(c.name().to_string(), v);
-                }
-            }
-            Row::Postgres(r) => {
+        match &self.0 {
+            RowKind::Sqlite(r) => return Ok(r.to_json()),
+            RowKind::Postgres(r) => {
                 for c in r.columns() {
                     let raw = r.try_get_raw(c.ordinal()).map_err(db_err)?;
                     let v = if raw.is_null() {

@@ -1,0 +1,259 @@
+//! SQLite through rusqlite, in the calling thread.
+//!
+//! A write transaction is a run of short statements; handing each one to a driver thread and back (as an async
+//! driver must) costs more than the statement itself on a small machine. So SQLite statements run inline: one
+//! writer connection behind an async mutex (SQLite has one writer at a time anyway, and its page cache stays
+//! warm between transactions), and reader connections used from blocking threads, beside it under WAL.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, ffi};
+use tokio::sync::OwnedMutexGuard;
+
+use super::{Arg, Q};
+use crate::error::{Error, Result};
+
+/// The connections to one SQLite file.
+#[derive(Debug)]
+pub(super) struct SqliteDb {
+    path: String,
+    writer: Arc<tokio::sync::Mutex<Connection>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+const READERS_KEPT: usize = 8;
+
+impl SqliteDb {
+    pub(super) fn open(path: &str) -> Result<SqliteDb> {
+        let writer = connect(path, true)?;
+        Ok(SqliteDb {
+            path: path.to_string(),
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Takes the writer and opens a transaction that holds the write lock from its first statement.
+    pub(super) async fn begin(&self) -> Result<SqliteTx> {
+        let conn = self.writer.clone().lock_owned().await;
+        conn.execute_batch("begin immediate").map_err(err)?;
+        Ok(SqliteTx { conn, done: false })
+    }
+
+    /// Runs a read on a reader connection, off the async threads.
+    pub(super) async fn read(self: &Arc<Self>, q: Q) -> Result<Vec<SqliteRow>> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match me.readers.lock().map_err(|_| poisoned())?.pop() {
+                Some(c) => c,
+                None => connect(&me.path, false)?,
+            };
+            let out = query(&conn, &q);
+            let mut idle = me.readers.lock().map_err(|_| poisoned())?;
+            if idle.len() < READERS_KEPT {
+                idle.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| Error::Database(format!("read task failed: {e}")))?
+    }
+
+    /// Runs trusted SQL (several statements allowed) on the writer.
+    pub(super) async fn batch(&self, sql: &str) -> Result<()> {
+        self.writer.lock().await.execute_batch(sql).map_err(err)
+    }
+
+    /// Folds the write-ahead log back into the database file.
+    pub(super) async fn checkpoint(&self) {
+        let conn = self.writer.lock().await;
+        if let Err(e) = conn.query_row("pragma wal_checkpoint(truncate)", [], |_| Ok(())) {
+            tracing::warn!("wal checkpoint failed: {e}");
+        }
+    }
+}
+
+fn poisoned() -> Error {
+    Error::Database("sqlite reader pool lock poisoned".into())
+}
+
+fn connect(path: &str, writer: bool) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| Error::Database(format!("cannot open sqlite database {path}: {e}")))?;
+    conn.busy_timeout(Duration::from_secs(60)).map_err(err)?;
+    conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0)).map_err(err)?;
+    conn.execute_batch(
+        "pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -65536;
+         pragma mmap_size = 268435456;",
+    )
+    .map_err(err)?;
+    conn.set_prepared_statement_cache_capacity(if writer { 256 } else { 64 });
+    Ok(conn)
+}
+
+/// An open write transaction on the writer connection; rolled back if dropped before [`SqliteTx::commit`].
+pub(super) struct SqliteTx {
+    conn: OwnedMutexGuard<Connection>,
+    done: bool,
+}
+
+impl SqliteTx {
+    pub(super) fn execute(&mut self, q: &Q) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(&q.sql).map_err(err)?;
+        bind(&mut stmt, &q.args)?;
+        Ok(stmt.raw_execute().map_err(err)? as u64)
+    }
+
+    pub(super) fn fetch_all(&mut self, q: &Q) -> Result<Vec<SqliteRow>> {
+        query(&self.conn, q)
+    }
+
+    pub(super) fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.execute_batch("commit").map_err(err)
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if !self.done && !self.conn.is_autocommit() {
+            // nothing of a failed or abandoned command may stay behind
+            if let Err(e) = self.conn.execute_batch("rollback") {
+                tracing::error!("rollback failed: {e}");
+            }
+        }
+    }
+}
+
+fn query(conn: &Connection, q: &Q) -> Result<Vec<SqliteRow>> {
+    let mut stmt = conn.prepare_cached(&q.sql).map_err(err)?;
+    bind(&mut stmt, &q.args)?;
+    let cols: Arc<[String]> = stmt.column_names().into_iter().map(str::to_string).collect();
+    let n = cols.len();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(err)? {
+        let mut vals = Vec::with_capacity(n);
+        for i in 0..n {
+            vals.push(r.get::<_, Value>(i).map_err(err)?);
+        }
+        out.push(SqliteRow { cols: cols.clone(), vals });
+    }
+    Ok(out)
+}
+
+/// Binds `$N` placeholders. SQLite numbers named parameters in order of first appearance, so `$2` may be
+/// parameter 1: map each by its name.
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<()> {
+    for i in 1..=stmt.parameter_count() {
+        let name = stmt.parameter_name(i).unwrap_or_default();
+        let n: usize = name
+            .strip_prefix('$')
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(|| Error::Database(format!("placeholder {name:?} is not of the form $N")))?;
+        let arg = args.get(n - 1).ok_or_else(|| Error::Database(format!("no value bound for ${n}")))?;
+        stmt.raw_bind_parameter(i, value(arg)).map_err(err)?;
+    }
+    Ok(())
+}
+
+fn value(a: &Arg) -> Value {
+    match a {
+        Arg::I64(Some(v)) => Value::Integer(*v),
+        Arg::Text(Some(v)) => Value::Text(v.clone()),
+        Arg::Bool(Some(v)) => Value::Integer(i64::from(*v)),
+        Arg::Date(Some(v)) => Value::Text(v.format("%Y-%m-%d").to_string()),
+        Arg::Time(Some(v)) => Value::Text(v.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        Arg::I64(None) | Arg::Text(None) | Arg::Bool(None) | Arg::Date(None) | Arg::Time(None) => Value::Null,
+    }
+}
+
+/// A result row, owned.
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteRow {
+    cols: Arc<[String]>,
+    vals: Vec<Value>,
+}
+
+impl SqliteRow {
+    fn get(&self, name: &str) -> Result<&Value> {
+        self.cols
+            .iter()
+            .position(|c| c == name)
+            .map(|i| &self.vals[i])
+            .ok_or_else(|| Error::Database(format!("no column {name}")))
+    }
+
+    pub(super) fn opt_i64(&self, name: &str) -> Result<Option<i64>> {
+        match self.get(name)? {
+            Value::Null => Ok(None),
+            Value::Integer(i) => Ok(Some(*i)),
+            other => Err(mismatch(name, "an integer", other)),
+        }
+    }
+
+    pub(super) fn opt_text(&self, name: &str) -> Result<Option<String>> {
+        match self.get(name)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            other => Err(mismatch(name, "text", other)),
+        }
+    }
+
+    pub(super) fn opt_bool(&self, name: &str) -> Result<Option<bool>> {
+        Ok(self.opt_i64(name)?.map(|i| i != 0))
+    }
+
+    pub(super) fn opt_date(&self, name: &str) -> Result<Option<NaiveDate>> {
+        match self.opt_text(name)? {
+            None => Ok(None),
+            Some(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d")
+                .map(Some)
+                .map_err(|e| Error::Database(format!("column {name}: {s:?} is not a date: {e}"))),
+        }
+    }
+
+    pub(super) fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::with_capacity(self.cols.len());
+        for (c, v) in self.cols.iter().zip(&self.vals) {
+            let j = match v {
+                Value::Null => serde_json::Value::Null,
+                Value::Integer(i) => (*i).into(),
+                Value::Real(r) => (*r).into(),
+                Value::Text(s) => s.clone().into(),
+                Value::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>().into(),
+            };
+            map.insert(c.clone(), j);
+        }
+        serde_json::Value::Object(map)
+    }
+}
+
+fn mismatch(name: &str, wanted: &str, got: &Value) -> Error {
+    Error::Database(format!("column {name}: expected {wanted}, found {:?}", got.data_type()))
+}
+
+/// Constraint violations become conflicts naming the constraint; the rest is a database error.
+fn err(e: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let msg = msg.clone().unwrap_or_default();
+        match f.extended_code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                return Error::Conflict(format!("already exists: {msg}"));
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return Error::Conflict(format!("refers to a missing record: {msg}")),
+            ffi::SQLITE_CONSTRAINT_CHECK | ffi::SQLITE_CONSTRAINT_NOTNULL => {
+                return Error::Conflict(format!("breaks a rule of the books: {msg}"));
+            }
+            _ => {}
+        }
+    }
+    Error::Database(e.to_string())
+}
