@@ -241,8 +241,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Demo { scale, seed, lines } => {
-            // before the database opens, so its worker thread starts on the same core
-            crate::demo::pin_to_one_core();
             let db = cli.open_with(true).await?;
             let mut spec = oltp::demo::DemoSpec::new((*scale).into(), *seed);
             if let Some(lines) = lines {

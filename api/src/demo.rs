@@ -79,23 +79,3 @@ pub(crate) async fn run(db: &Db, spec: &DemoSpec) -> Result<ExitCode> {
     }
     Ok(if report.stopped { ExitCode::from(130) } else { ExitCode::SUCCESS })
 }
-
-/// The generator and the database's worker thread hand every statement back and forth. On one core that
-/// hand-off is a plain context switch; across cores it is a cross-CPU wake-up, which on a small VM costs more
-/// than the statement itself (2–3× the whole run on 2 cores). So the demo keeps this thread, and the database
-/// thread it starts next (which inherits the mask), on the first core it may use. Only a speed-up: if the
-/// system refuses, the run goes on unpinned.
-#[cfg(target_os = "linux")]
-pub(crate) fn pin_to_one_core() {
-    use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
-    let Ok(allowed) = sched_getaffinity(None) else { return };
-    if let Some(cpu) = (0..CpuSet::MAX_CPU).find(|c| allowed.is_set(*c)) {
-        let mut one = CpuSet::new();
-        one.set(cpu);
-        let _ = sched_setaffinity(None, &one);
-    }
-}
-
-/// Elsewhere the scheduler is left alone.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn pin_to_one_core() {}
