@@ -788,7 +788,7 @@ impl<'a> Gen<'a> {
             }
         }
         if d.day() == 15 {
-            if d.month() == 1 && self.day > 0 {
+            if d.month() == 1 && d.year() > self.spec.start.year() {
                 self.price_increase().await?;
             }
             // books close through the end of the month before last: late checks and costs still land
