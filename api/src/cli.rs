@@ -56,7 +56,7 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Aim for this many invoice lines instead of the scale's (same stores and years).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
         lines: Option<u64>,
     },
 }

@@ -191,6 +191,8 @@ struct Style {
     /// Current list price (lots sell at it).
     retail: i64,
     vendor: i64,
+    /// Its vendor sends pieces on memo.
+    consigns: bool,
     description: String,
 }
 
@@ -327,7 +329,8 @@ struct Gen<'a> {
     by_cat: Vec<Vec<usize>>,
     /// Trade-in styles by family (jewelry, watches, diamonds).
     estate: Vec<(Family, i64)>,
-    vendors: Vec<i64>,
+    /// Vendors and whether they send pieces on memo (consignment).
+    vendors: Vec<(i64, bool)>,
     partners: Vec<i64>,
     customers: Vec<Customer>,
     events: BTreeMap<u32, Vec<Event>>,
@@ -508,14 +511,14 @@ impl<'a> Gen<'a> {
         })
         .await?;
         let mut weights: Vec<f64> = (0..self.spec.stores)
-            .map(|i| if i == 0 { 1.3 } else { 0.7 + f64::from(between(&mut self.rng, 0, 40) as u32) / 100.0 })
+            .map(|i| if i == 0 { 1.3 } else { 0.7 + between(&mut self.rng, 0, 40) as f64 / 100.0 })
             .collect();
         let mean = weights.iter().sum::<f64>() / weights.len() as f64;
         weights.iter_mut().for_each(|w| *w /= mean);
         for (i, weight) in weights.into_iter().enumerate() {
             self.open_store(i, weight).await?;
         }
-        for (name, _) in catalog::VENDORS {
+        for (name, consigns) in catalog::VENDORS {
             let id = self
                 .exec(CreateContact {
                     org_id: org,
@@ -528,7 +531,7 @@ impl<'a> Gen<'a> {
                 })
                 .await?
                 .id;
-            self.vendors.push(id);
+            self.vendors.push((id, *consigns));
         }
         for name in catalog::PARTNERS {
             let id = self
@@ -633,7 +636,7 @@ impl<'a> Gen<'a> {
                 let cost = draw::lognormal_cents(&mut self.rng, cat.median_cost, cat.sigma);
                 let markup = between(&mut self.rng, cat.markup.0, cat.markup.1);
                 let retail = draw::price_point(percent_of(cost, markup));
-                let vendor = self.vendor_for(cat.family);
+                let (vendor, consigns) = self.vendor_for(cat.family);
                 let description = format!("{look}, {variant}");
                 let id = self
                     .exec(crate::catalog::CreateStyle {
@@ -649,7 +652,7 @@ impl<'a> Gen<'a> {
                     .await?
                     .id;
                 self.by_cat[c].push(self.styles.len());
-                self.styles.push(Style { id, cat: c, cost, markup, retail, vendor, description });
+                self.styles.push(Style { id, cat: c, cost, markup, retail, vendor, consigns, description });
             }
         }
         for (family, style_no, description, retail) in catalog::ESTATE {
@@ -671,7 +674,7 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
-    fn vendor_for(&mut self, family: Family) -> i64 {
+    fn vendor_for(&mut self, family: Family) -> (i64, bool) {
         let choices: &[usize] = match family {
             Family::Jewelry => &[0, 1, 2, 7, 8],
             Family::Watches => &[4, 11],
@@ -785,7 +788,7 @@ impl<'a> Gen<'a> {
             }
         }
         if d.day() == 15 {
-            if d.month() == 1 && self.day > 0 {
+            if d.month() == 1 && d.year() > self.spec.start.year() {
                 self.price_increase().await?;
             }
             // books close through the end of the month before last: late checks and costs still land

@@ -3,3 +3,5 @@
 create index invoice_lines_returned on invoice_lines (returned_line_id) where returned_line_id is not null;
 create index stock_movements_reversal on stock_movements (ref_id) where ref_kind = 'reversal';
 create index payments_refund_of on payments (refund_of_payment_id) where refund_of_payment_id is not null;
+-- closing a period checks for open invoices; they are few, so a partial index keeps that from reading them all
+create index invoices_open on invoices (org_id, invoice_date) where status = 'open';

@@ -81,9 +81,8 @@ impl Gen<'_> {
         let cost = percent_of(percent_of(base, inflation(self.day)), between(&mut self.rng, 85, 115));
         let retail = price_point(percent_of(cost, markup));
         let family = CATEGORIES[c].family;
-        let consigns = matches!(family, Family::Watches | Family::Diamonds | Family::ColoredStones)
-            && cost >= 150_000
-            && chance(&mut self.rng, 0.10);
+        // vendors of watches and stones send some of their dearer pieces on memo
+        let consigns = self.styles[style].consigns && cost >= 150_000 && chance(&mut self.rng, 0.10);
         let description = match family {
             Family::Diamonds => Some(format!(
                 "GIA {} {} {}",
