@@ -289,6 +289,10 @@ enum Event {
     ItemCost { item: i64 },
     /// Someone spends (part of) a gift card.
     Redeem { card: usize },
+    /// A piece out on approval comes back or is bought.
+    MemoDecision { line: i64, piece: Piece, shop: usize, customer: u32, buys: bool },
+    /// A repair is ready and picked up: invoiced at its price, the deposit credited, the rest paid.
+    RepairPickup { order: i64, shop: usize, customer: u32, price: i64, deposit: i64 },
 }
 
 /// An invoice with money still owed on it.
@@ -805,17 +809,210 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
-    /// Memos (goods out to a customer on approval) are being written elsewhere. When `issue_memo` and its
-    /// resolutions exist, this is where a store sends a few serialized pieces out on approval each week and
-    /// a later day invoices or takes back each line. Until then it does nothing.
-    async fn memos_hook(&mut self, _shop: usize) -> Step {
+    /// A few times a week a store sends a serialized piece out on approval; within weeks the customer buys
+    /// it (the memo line is invoiced at the memo price) or brings it back, and some stay out.
+    async fn memos_hook(&mut self, s: usize) -> Step {
+        // about one memo for every 170 invoice lines of the store
+        let lines_a_day = self.base_rate * self.shops[s].weight * LINES_PER_INVOICE;
+        if !chance(&mut self.rng, (lines_a_day * 0.006).min(1.0)) {
+            return Ok(());
+        }
+        let stocked: Vec<usize> = (0..CATEGORIES.len()).filter(|&c| !self.shops[s].pieces[c].is_empty()).collect();
+        if stocked.is_empty() {
+            return Ok(());
+        }
+        let c = *pick(&mut self.rng, &stocked);
+        let i = index(&mut self.rng, self.shops[s].pieces[c].len());
+        let piece = self.shops[s].pieces[c].swap_remove(i);
+        let customer = self.customer(s).await?;
+        let out = self
+            .exec(crate::memos::IssueMemo {
+                org_id: self.org,
+                store_id: self.shops[s].id,
+                customer_id: self.customers[customer as usize].id,
+                salesperson_id: None,
+                memo_date: Some(self.date),
+                due_date: self.date.checked_add_days(Days::new(30)),
+                note: None,
+                lines: vec![crate::memos::IssueMemoLine { item_id: piece.id, qty: 1, memo_price: Money(piece.retail) }],
+            })
+            .await?;
+        let line = out.ids[0];
+        // about half are bought, a third come back, the rest are still out when the books end
+        match between(&mut self.rng, 0, 99) {
+            0..=49 => {
+                let after = between(&mut self.rng, 3, 40);
+                self.schedule(after, Event::MemoDecision { line, piece, shop: s, customer, buys: true });
+            }
+            50..=84 => {
+                let after = between(&mut self.rng, 5, 60);
+                self.schedule(after, Event::MemoDecision { line, piece, shop: s, customer, buys: false });
+            }
+            _ => {}
+        }
         Ok(())
     }
 
-    /// Work orders (repairs, custom jobs, production) are being written elsewhere. When their commands exist,
-    /// this is where repairs come in with deposits and leave on a service line carrying their bench cost.
-    /// Until then repairs are sold as service lines without a work order.
-    async fn work_orders_hook(&mut self, _shop: usize) -> Step {
+    /// The customer decides on a piece out on approval.
+    pub(super) async fn memo_decision(&mut self, line: i64, piece: Piece, s: usize, customer: u32, buys: bool) -> Step {
+        if !buys {
+            self.exec(crate::memos::ReturnMemoLine {
+                org_id: self.org,
+                memo_line_id: line,
+                returned_on: Some(self.date),
+            })
+            .await?;
+            let c = self.styles[piece.style].cat;
+            self.shops[s].pieces[c].push(piece);
+            return Ok(());
+        }
+        let who = self.customers[customer as usize];
+        let invoice = self
+            .exec(crate::sales::CreateInvoice {
+                org_id: self.org,
+                store_id: self.shops[s].id,
+                customer_id: who.id,
+                salesperson_id: None,
+                invoice_date: Some(self.date),
+                terms_days: None,
+                out_of_state: false,
+                freight: Money::ZERO,
+                fees: Money::ZERO,
+                note: None,
+                lines: vec![crate::sales::LineInput {
+                    kind: Some(crate::types::LineKind::Sale),
+                    memo_line_id: Some(line),
+                    ..Default::default()
+                }],
+                finalize: true,
+            })
+            .await?;
+        self.report.invoices += 1;
+        self.report.lines += 1;
+        let total = self.total_of(s, who.wholesale, piece.retail);
+        self.pay_in_full(s, who.id, invoice.id, total).await
+    }
+
+    /// Invoice total of one taxable line of `amount` at store `s`.
+    fn total_of(&self, s: usize, exempt: bool, amount: i64) -> i64 {
+        let shop = &self.shops[s];
+        let line = crate::sales::tax::TaxLine { qty: 1, amount: Money(amount), taxable: true };
+        let t = crate::sales::tax::compute(&[line], shop.tax, shop.surtax, shop.threshold, exempt);
+        amount + t.tax.0 + t.surtax.0
+    }
+
+    async fn pay_in_full(&mut self, s: usize, customer: i64, invoice: i64, amount: i64) -> Step {
+        if amount <= 0 {
+            return Ok(());
+        }
+        self.exec(crate::sales::RecordPayment {
+            org_id: self.org,
+            store_id: self.shops[s].id,
+            customer_id: customer,
+            paid_on: Some(self.date),
+            method: crate::types::PaymentMethod::Card,
+            amount: Money(amount),
+            reference: None,
+            gift_card_code: None,
+            work_order_id: None,
+            apply: crate::sales::Apply::To(vec![crate::sales::Application {
+                invoice_id: invoice,
+                amount: Money(amount),
+            }]),
+        })
+        .await?;
         Ok(())
+    }
+
+    /// Repairs come in most days: taken in with an estimate (often half paid as a deposit), bench labor and
+    /// material booked, picked up days later on an invoice whose service line carries the bench cost.
+    async fn work_orders_hook(&mut self, s: usize) -> Step {
+        // about one repair for every 50 invoice lines of the store
+        let lines_a_day = self.base_rate * self.shops[s].weight * LINES_PER_INVOICE;
+        if !chance(&mut self.rng, (lines_a_day * 0.02).min(1.0)) {
+            return Ok(());
+        }
+        let customer = self.customer(s).await?;
+        let who = self.customers[customer as usize];
+        let (what, low, high) = *pick(
+            &mut self.rng,
+            &[
+                ("Ring sizing", 35, 90),
+                ("Retip prongs", 60, 180),
+                ("Chain solder", 25, 60),
+                ("Watch battery and reseal", 20, 45),
+                ("Restring pearls", 60, 150),
+            ],
+        );
+        let price = between(&mut self.rng, low, high) * 100;
+        let order = self
+            .exec(crate::work_orders::CreateWorkOrder {
+                org_id: self.org,
+                store_id: self.shops[s].id,
+                kind: crate::types::WorkOrderKind::Repair,
+                customer_id: Some(who.id),
+                description: what.to_string(),
+                opened_on: Some(self.date),
+                promised_on: self.date.checked_add_days(Days::new(7)),
+                estimate: Money(price),
+                style_id: None,
+            })
+            .await?
+            .id;
+        let deposit = if chance(&mut self.rng, 0.5) { price / 2 } else { 0 };
+        if deposit > 0 {
+            self.exec(crate::sales::RecordPayment {
+                org_id: self.org,
+                store_id: self.shops[s].id,
+                customer_id: who.id,
+                paid_on: Some(self.date),
+                method: crate::types::PaymentMethod::Cash,
+                amount: Money(deposit),
+                reference: None,
+                gift_card_code: None,
+                work_order_id: Some(order),
+                apply: crate::sales::Apply::Rule(crate::sales::ApplyRule::None),
+            })
+            .await?;
+        }
+        let labor = percent_of(price, between(&mut self.rng, 25, 45));
+        self.exec(crate::work_orders::AddBenchCost {
+            org_id: self.org,
+            work_order_id: order,
+            kind: crate::types::BenchCostKind::Labor,
+            amount: Money(labor.max(100)),
+            cost_date: Some(self.date),
+            note: None,
+        })
+        .await?;
+        let after = between(&mut self.rng, 2, 12);
+        self.schedule(after, Event::RepairPickup { order, shop: s, customer, price, deposit });
+        Ok(())
+    }
+
+    /// A repair is picked up.
+    pub(super) async fn repair_pickup(
+        &mut self,
+        order: i64,
+        s: usize,
+        customer: u32,
+        price: i64,
+        deposit: i64,
+    ) -> Step {
+        let who = self.customers[customer as usize];
+        let done = self
+            .exec(crate::work_orders::CompleteWorkOrder {
+                org_id: self.org,
+                work_order_id: order,
+                price: Money(price),
+                invoice_date: Some(self.date),
+                salesperson_id: None,
+                taxable: None,
+            })
+            .await?;
+        self.report.invoices += 1;
+        self.report.lines += 1;
+        let total = self.total_of(s, who.wholesale, price);
+        self.pay_in_full(s, who.id, done.ids[0], total - deposit).await
     }
 }

@@ -565,6 +565,12 @@ impl Gen<'_> {
                 Ok(())
             }
             Event::Redeem { card } => self.redeem(card).await,
+            Event::MemoDecision { line, piece, shop, customer, buys } => {
+                self.memo_decision(line, piece, shop, customer, buys).await
+            }
+            Event::RepairPickup { order, shop, customer, price, deposit } => {
+                self.repair_pickup(order, shop, customer, price, deposit).await
+            }
         }
     }
 

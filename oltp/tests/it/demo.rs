@@ -106,6 +106,23 @@ async fn a_stopped_run_leaves_consistent_books_and_says_how_far_it_got() -> Resu
 /// Stock equals its ledger, no piece is sold twice, totals add up, dates never go back, customers follow a
 /// skew, and the mix has every kind of event the reports must handle.
 async fn holds_together(t: &TestDb) -> Result<()> {
+    // memos and repairs are part of the business: lines invoiced and returned, repairs completed with their
+    // bench cost on the service line, deposits credited on the repair's invoice
+    assert!(t.scalar("select count(*) as v from memo_lines where status = 'invoiced'").await? > 0);
+    assert!(t.scalar("select count(*) as v from memo_lines where status = 'returned'").await? > 0);
+    assert!(
+        t.scalar("select count(*) as v from work_orders where status = 'completed' and invoice_id is not null").await?
+            > 0
+    );
+    assert_eq!(
+        t.scalar(
+            "select count(*) as v from work_orders o join invoice_lines l on l.work_order_id = o.id
+             where l.cost_cents <> (select sum(c.amount_cents) from work_order_costs c where c.work_order_id = o.id)"
+        )
+        .await?,
+        0
+    );
+    assert!(t.scalar("select count(*) as v from payments p join work_orders o on o.id = p.work_order_id join payment_applications a on a.payment_id = p.id where a.invoice_id = o.invoice_id").await? > 0);
     // every stored quantity equals its ledger sum
     assert_eq!(
         t.scalar("select count(*) as v from items i where qty_on_hand <> (select coalesce(sum(qty_delta), 0) from stock_movements m where m.item_id = i.id)").await?,
