@@ -244,17 +244,7 @@ impl ReceiveStock {
             flow::lot(w, self.org_id, self.store_id, self.style_id, self.consignor_id, st.retail_price, on).await?;
         let acquired = if self.unknown_acquisition { None } else { Some(self.acquired_on.unwrap_or(on)) };
         let kind = if self.consignor_id.is_some() { "consign_in" } else { "receive" };
-        let m = Movement {
-            item: &it,
-            store_id: it.store_id,
-            on,
-            kind,
-            qty_delta: 0,
-            memo_delta: 0,
-            cost: Money::ZERO,
-            ref_kind: "receipt",
-            ref_id: None,
-        };
+        let m = Movement::at(&it, on, kind, "receipt", None);
         let movement = flow::add_to_lot(w, &it, acquired, self.qty, self.cost, m).await?;
         receipt(w, &it, self.vendor_id.or(self.consignor_id).or(st.vendor_id), None, on, self.qty, self.cost, movement)
             .await?;
@@ -411,17 +401,7 @@ impl TransferStock {
         if self.to_store_id == it.store_id {
             return Err(Error::invalid("to_store_id", self.to_store_id, "the stock is already at that store"));
         }
-        let base = Movement {
-            item: &it,
-            store_id: it.store_id,
-            on,
-            kind: "transfer_out",
-            qty_delta: 0,
-            memo_delta: 0,
-            cost: Money::ZERO,
-            ref_kind: "transfer",
-            ref_id: None,
-        };
+        let base = Movement::at(&it, on, "transfer_out", "transfer", None);
         if it.serialized {
             if it.status != "in_stock" {
                 return Err(Error::Conflict(format!("stock {} is {}, not in stock", it.stock_no, it.status)));
@@ -514,17 +494,7 @@ impl CountStock {
             return Err(Error::invalid("item_id", self.item_id, "count applies to lots; scrap a missing piece"));
         }
         let delta = self.counted - it.qty_on_hand;
-        let m = Movement {
-            item: &it,
-            store_id: it.store_id,
-            on,
-            kind: "count_adjust",
-            qty_delta: 0,
-            memo_delta: 0,
-            cost: Money::ZERO,
-            ref_kind: "count",
-            ref_id: None,
-        };
+        let m = Movement::at(&it, on, "count_adjust", "count", None);
         if delta < 0 {
             flow::take_from_lot(w, &it, -delta, m).await?;
         } else if delta > 0 {
@@ -608,17 +578,7 @@ async fn remove_stock(
     w.check_open(org_id, date_field, on).await?;
     let it = flow::item(w, org_id, item_id, "item_id").await?;
     let kind = if kind == "return_to_vendor" && !it.owned { "consign_return" } else { kind };
-    let m = Movement {
-        item: &it,
-        store_id: it.store_id,
-        on,
-        kind,
-        qty_delta: 0,
-        memo_delta: 0,
-        cost: Money::ZERO,
-        ref_kind: "adjustment",
-        ref_id: None,
-    };
+    let m = Movement::at(&it, on, kind, "adjustment", None);
     if it.serialized {
         if qty.is_some_and(|q| q != 1) {
             return Err(Error::invalid("qty", qty.unwrap_or(0), "a serialized piece goes whole"));

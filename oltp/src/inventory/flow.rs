@@ -94,6 +94,29 @@ pub(crate) struct Movement<'a> {
     pub(crate) ref_id: Option<i64>,
 }
 
+impl<'a> Movement<'a> {
+    /// A movement of `item` at its store that moves nothing yet; callers set the quantities and cost.
+    pub(crate) fn at(
+        item: &'a Item,
+        on: NaiveDate,
+        kind: &'static str,
+        ref_kind: &'static str,
+        ref_id: Option<i64>,
+    ) -> Movement<'a> {
+        Movement {
+            item,
+            store_id: item.store_id,
+            on,
+            kind,
+            qty_delta: 0,
+            memo_delta: 0,
+            cost: Money::ZERO,
+            ref_kind,
+            ref_id,
+        }
+    }
+}
+
 /// Appends a movement and returns its id.
 pub(crate) async fn record(w: &mut Writer, m: Movement<'_>) -> Result<i64> {
     w.insert(

@@ -827,17 +827,7 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
         crate::memos::bring_back_for_sale(w, inv.org_id, memo_line, inv.customer_id, inv.date).await?;
     }
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
-    let m = Movement {
-        item: &it,
-        store_id: it.store_id,
-        on: inv.date,
-        kind: "sale",
-        qty_delta: 0,
-        memo_delta: 0,
-        cost: Money::ZERO,
-        ref_kind: "invoice_line",
-        ref_id: Some(l.id),
-    };
+    let m = Movement::at(&it, inv.date, "sale", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
         // the conditional update is what makes a piece sell once, even under concurrent finalizations
         let sold = w
@@ -910,17 +900,7 @@ async fn take_back(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> 
     if back > sold - prior_qty {
         return Err(Error::Conflict(format!("only {} of the {sold} sold remain to return", sold - prior_qty)));
     }
-    let m = Movement {
-        item: &it,
-        store_id: it.store_id,
-        on: inv.date,
-        kind: "return",
-        qty_delta: 0,
-        memo_delta: 0,
-        cost: Money::ZERO,
-        ref_kind: "invoice_line",
-        ref_id: Some(l.id),
-    };
+    let m = Movement::at(&it, inv.date, "return", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
         let back_in = w
             .update(
@@ -1197,17 +1177,7 @@ async fn unwind(w: &mut Writer, inv: &Invoice, on: NaiveDate) -> Result<()> {
 async fn unsell(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> Result<()> {
     let Some(item_id) = l.item_id else { return Ok(()) };
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
-    let m = Movement {
-        item: &it,
-        store_id: it.store_id,
-        on,
-        kind: "void_sale",
-        qty_delta: 0,
-        memo_delta: 0,
-        cost: Money::ZERO,
-        ref_kind: "reversal",
-        ref_id: l.movement_id,
-    };
+    let m = Movement::at(&it, on, "void_sale", "reversal", l.movement_id);
     if it.serialized {
         let back = w
             .update(
@@ -1248,17 +1218,7 @@ async fn unsell(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) ->
 async fn unreturn(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> Result<()> {
     let Some(item_id) = l.item_id else { return Ok(()) };
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
-    let m = Movement {
-        item: &it,
-        store_id: it.store_id,
-        on,
-        kind: "void_return",
-        qty_delta: 0,
-        memo_delta: 0,
-        cost: Money::ZERO,
-        ref_kind: "reversal",
-        ref_id: l.movement_id,
-    };
+    let m = Movement::at(&it, on, "void_return", "reversal", l.movement_id);
     if it.serialized {
         let out = w
             .update(
