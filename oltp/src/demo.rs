@@ -637,7 +637,7 @@ impl<'a> Gen<'a> {
                     Family::Watches => (*pick(&mut self.rng, &["steel", "titanium", "two-tone", "18k gold"])).into(),
                     _ => (*pick(&mut self.rng, catalog::VARIANTS)).into(),
                 };
-                let cost = draw::lognormal_cents(&mut self.rng, cat.median_cost, cat.sigma);
+                let cost = draw::lognormal_cents(&mut self.rng, cat.median_cost_cents, cat.sigma);
                 let markup = between(&mut self.rng, cat.markup.0, cat.markup.1);
                 let retail = draw::price_point(percent_of(cost, markup));
                 let (vendor, consigns) = self.vendor_for(cat.family);

@@ -50,10 +50,11 @@ pub(super) fn normal(rng: &mut Rand) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
-/// A log-normal amount around `median` dollars, in cents, at least one dollar.
-pub(super) fn lognormal_cents(rng: &mut Rand, median: f64, sigma: f64) -> i64 {
-    let x = median * (sigma * normal(rng)).exp();
-    ((x * 100.0).round() as i64).max(100)
+/// A log-normal amount around `median_cents`, in cents, at least one dollar.
+pub(super) fn lognormal_cents(rng: &mut Rand, median_cents: i64, sigma: f64) -> i64 {
+    // the float is only the random factor; the result is whole cents
+    let x = median_cents as f64 * (sigma * normal(rng)).exp();
+    (x.round() as i64).max(100)
 }
 
 /// How often a customer comes back: Pareto-distributed (α ≈ 1.1), so most buy once and a few buy all the

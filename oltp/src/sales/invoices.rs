@@ -996,21 +996,7 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Resul
             ),
         )
         .await?;
-        w.insert(
-            "gift_card_entries",
-            inv.org_id,
-            q!(
-                "insert into gift_card_entries (org_id, gift_card_id, entry_date, amount_cents, source_kind, source_id)
-                 values ($1, $2, $3, $4, 'issue', $5) returning *",
-                inv.org_id,
-                card,
-                inv.date,
-                amount.0,
-                l.id
-            ),
-        )
-        .await?;
-        return Ok(());
+        return super::payments::gift_card_entry(w, inv.org_id, card, inv.date, amount, "issue", l.id).await;
     }
     let card = w
         .insert(
@@ -1027,20 +1013,7 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Resul
             ),
         )
         .await?;
-    w.insert(
-        "gift_card_entries",
-        inv.org_id,
-        q!(
-            "insert into gift_card_entries (org_id, gift_card_id, entry_date, amount_cents, source_kind, source_id)
-             values ($1, $2, $3, $4, 'issue', $5) returning *",
-            inv.org_id,
-            card,
-            inv.date,
-            amount.0,
-            l.id
-        ),
-    )
-    .await?;
+    super::payments::gift_card_entry(w, inv.org_id, card, inv.date, amount, "issue", l.id).await?;
     if l.gift_card_code.is_none() {
         w.update(
             "invoice_lines",
@@ -1153,20 +1126,7 @@ async fn unwind(w: &mut Writer, inv: &Invoice, on: NaiveDate) -> Result<()> {
                     q!("update gift_cards set balance_cents = 0 where id = $1 returning *", id),
                 )
                 .await?;
-                w.insert(
-                    "gift_card_entries",
-                    inv.org_id,
-                    q!(
-                        "insert into gift_card_entries (org_id, gift_card_id, entry_date, amount_cents, source_kind, source_id)
-                         values ($1, $2, $3, $4, 'void', $5) returning *",
-                        inv.org_id,
-                        id,
-                        on,
-                        -initial,
-                        l.id
-                    ),
-                )
-                .await?;
+                super::payments::gift_card_entry(w, inv.org_id, id, on, Money(-initial), "void", l.id).await?;
             }
             LineKind::Service | LineKind::Misc => {}
         }

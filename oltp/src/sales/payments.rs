@@ -344,6 +344,19 @@ async fn card_entry(
     if !changed {
         return Err(Error::Conflict("the gift card's balance would go below zero".into()));
     }
+    gift_card_entry(w, org_id, card, on, amount, kind, source).await
+}
+
+/// One row of a gift card's balance ledger (`issue`, `redeem`, `void`); the caller keeps the balance in step.
+pub(crate) async fn gift_card_entry(
+    w: &mut Writer,
+    org_id: i64,
+    card: i64,
+    on: NaiveDate,
+    amount: Money,
+    kind: &str,
+    source: i64,
+) -> Result<()> {
     w.insert(
         "gift_card_entries",
         org_id,
