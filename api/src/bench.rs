@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use oltp::sales::{Application, Apply, CreateInvoice, LineInput, RecordPayment};
+use oltp::sales::{Application, Apply, CreateInvoice, LineInput, RecordPayment, Tender};
 use oltp::types::{LineKind, Money, PaymentMethod};
 use oltp::{Command, Ctx, Db};
 use serde_json::json;
@@ -69,8 +69,9 @@ fn bench_ctx() -> Ctx {
     Ctx { actor: None, today: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap_or_default() }
 }
 
-/// One sale: two lots and a misc line, finalized, then paid in full on the invoice.
-async fn one_sale(db: &Db, ctx: &Ctx, customer: i64) -> Result<()> {
+/// One sale: two lots and a misc line, finalized and paid in full: by a tender taken with it (one command), or
+/// by a payment recorded after it (`separate`: two commands, two transactions).
+async fn one_sale(db: &Db, ctx: &Ctx, customer: i64, separate: bool) -> Result<()> {
     let invoice = CreateInvoice {
         org_id: 1,
         store_id: 1,
@@ -98,8 +99,16 @@ async fn one_sale(db: &Db, ctx: &Ctx, customer: i64) -> Result<()> {
             },
         ],
         finalize: true,
+        payments: if separate {
+            Vec::new()
+        } else {
+            vec![Tender { method: PaymentMethod::Card, amount: None, reference: None, gift_card_code: None }]
+        },
     };
     let out = oltp::execute(db, ctx, &Command::CreateInvoice(invoice)).await?;
+    if !separate {
+        return Ok(());
+    }
     let total = Money(
         db.fetch_one(oltp::db::Q::new("select total_cents from invoices where id = $1").bind(out.id))
             .await?
@@ -122,7 +131,13 @@ async fn one_sale(db: &Db, ctx: &Ctx, customer: i64) -> Result<()> {
 }
 
 /// Runs `invoices` sales from `clients` concurrent clients against a prepared database.
-pub async fn invoices(db: &Db, invoices: usize, clients: usize, customers: usize) -> Result<InvoiceBench> {
+pub async fn invoices(
+    db: &Db,
+    invoices: usize,
+    clients: usize,
+    customers: usize,
+    separate_payment: bool,
+) -> Result<InvoiceBench> {
     let ctx = Arc::new(bench_ctx());
     let first_customer = 2_i64; // contact 1 is the vendor
     let bar = ProgressBar::new(invoices as u64);
@@ -140,7 +155,9 @@ pub async fn invoices(db: &Db, invoices: usize, clients: usize, customers: usize
             for i in 0..share {
                 let customer = first_customer + ((c * 7919 + i) % customers) as i64;
                 let t = Instant::now();
-                one_sale(&db, &ctx, customer).await.with_context(|| format!("client {c}, sale {i}"))?;
+                one_sale(&db, &ctx, customer, separate_payment)
+                    .await
+                    .with_context(|| format!("client {c}, sale {i}"))?;
                 lat.push(t.elapsed());
                 bar.inc(1);
             }

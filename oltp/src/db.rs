@@ -232,6 +232,14 @@ impl Tx {
         self.fetch_one(q).await?.i64("id")
     }
 
+    /// Runs a transaction-control statement (`savepoint c`, `release c`, `rollback to c`).
+    pub(crate) async fn control(&mut self, sql: &'static str) -> Result<()> {
+        match &mut self.inner {
+            TxKind::Sqlite(t) => t.batch(sql),
+            TxKind::Postgres(t) => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()).map_err(db_err),
+        }
+    }
+
     /// Commits the transaction.
     pub async fn commit(self) -> Result<()> {
         match self.inner {
@@ -257,6 +265,11 @@ impl Q {
     /// A statement assembled at run time from trusted pieces (table names from code, never user input).
     pub fn built(sql: String) -> Q {
         Q { sql: Cow::Owned(sql), args: Vec::new() }
+    }
+
+    /// The statement's text.
+    pub fn sql(&self) -> &str {
+        &self.sql
     }
 
     /// Binds the next `$N`.

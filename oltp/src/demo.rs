@@ -23,7 +23,7 @@ use rand::SeedableRng;
 
 use crate::db::Db;
 use crate::error::Error;
-use crate::ops::{Command, Outcome, execute};
+use crate::ops::{Batch, BatchError, Command, Outcome};
 use crate::org::{ClosePeriod, CreateContact, CreateOrg, CreateStore, CreateUser};
 use crate::types::{AgingBasis, CostingMethod, Family, Money, Rate};
 use crate::writer::Ctx;
@@ -162,13 +162,17 @@ pub async fn generate(
     progress: &mut (dyn FnMut(&Report) + Send),
 ) -> Result<Report, Failure> {
     let mut g = Gen::new(db, spec, stop);
-    match g.run(progress).await {
-        Ok(()) => Ok(g.report),
-        Err(Halt::Stopped) => {
+    let outcome = g.run(progress).await;
+    // what ran before a stop or a refusal stands, as if each command had been its own transaction
+    let committed = g.batch.commit().await;
+    match (outcome, committed) {
+        (Err(Halt::Failed(f)), _) => Err(*f),
+        (_, Err(error)) => Err(Failure { seq: g.report.commands, op: "commit", json: String::new(), error }),
+        (Ok(()), Ok(_)) => Ok(g.report),
+        (Err(Halt::Stopped), Ok(_)) => {
             g.report.stopped = true;
             Ok(g.report)
         }
-        Err(Halt::Failed(f)) => Err(*f),
     }
 }
 
@@ -317,7 +321,8 @@ struct Card {
 /// The generator: the spec, the random stream and its picture of the books.
 struct Gen<'a> {
     db: &'a Db,
-    ctx: Ctx,
+    /// Commands run in batches of a day (see [`Batch`]): the commit, not the command, dominates a small write.
+    batch: Batch,
     stop: &'a AtomicBool,
     spec: DemoSpec,
     rng: Rand,
@@ -391,7 +396,7 @@ impl<'a> Gen<'a> {
         };
         Gen {
             db,
-            ctx: Ctx { actor: None, today: spec.end() },
+            batch: Batch::new(Ctx { actor: None, today: spec.end() }),
             stop,
             rng: Rand::seed_from_u64(spec.seed),
             report: Report { days: spec.days, ..Report::default() },
@@ -426,17 +431,27 @@ impl<'a> Gen<'a> {
         let cmd = cmd.into();
         self.report.commands += 1;
         let started = Instant::now();
-        let result = execute(self.db, &self.ctx, &cmd).await;
+        let result = self.batch.run(self.db, &cmd).await;
         let op = self.report.ops.entry(cmd.op()).or_default();
         op.count += 1;
         op.time += started.elapsed();
-        result.map_err(|error| {
+        result.map_err(|e| {
+            let error = match e {
+                BatchError::Refused(e) => e,
+                BatchError::Lost(e) => e,
+            };
             Halt::Failed(Box::new(Failure {
                 seq: self.report.commands,
                 op: cmd.op(),
                 json: serde_json::to_string(&cmd).unwrap_or_else(|e| format!("(cannot print: {e})")),
                 error,
             }))
+        })
+    }
+
+    async fn commit(&mut self) -> Step {
+        self.batch.commit().await.map(|_| ()).map_err(|error| {
+            Halt::Failed(Box::new(Failure { seq: self.report.commands, op: "commit", json: String::new(), error }))
         })
     }
 
@@ -472,6 +487,7 @@ impl<'a> Gen<'a> {
                 self.transfers().await?;
             }
             self.month_tasks().await?;
+            self.commit().await?;
             self.report.days_done = day + 1;
             self.report.last_date = Some(self.date);
             progress(&self.report);
@@ -885,6 +901,7 @@ impl<'a> Gen<'a> {
                     ..Default::default()
                 }],
                 finalize: true,
+                payments: Vec::new(),
             })
             .await?;
         self.report.invoices += 1;

@@ -59,6 +59,17 @@ impl Error {
         Error::NotFound { entity, id: id.to_string() }
     }
 
+    /// The same error with its field named inside `outer` (`payments[0]` + `amount` → `payments[0].amount`).
+    pub fn within(self, outer: &str) -> Error {
+        match self {
+            Error::Invalid { field, value, rule } => Error::Invalid { field: format!("{outer}.{field}"), value, rule },
+            Error::ClosedPeriod { field, date, closed_through } => {
+                Error::ClosedPeriod { field: format!("{outer}.{field}"), date, closed_through }
+            }
+            other => other,
+        }
+    }
+
     /// A short machine-readable kind, for the API's error shape and the journal's report.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -22,5 +22,5 @@ pub mod writer;
 
 pub use db::{Db, Dialect};
 pub use error::{Error, Result};
-pub use ops::{Command, Outcome, execute};
+pub use ops::{Batch, BatchError, Command, Outcome, execute};
 pub use writer::Ctx;

@@ -144,7 +144,7 @@ impl IssueMemo {
             event(w, self.org_id, line_id, "issue", on, None).await?;
             ids.push(line_id);
         }
-        Ok(Outcome { id: memo_id, number: Some(memo_no), ids })
+        Ok(Outcome { id: memo_id, number: Some(memo_no), ids, ..Outcome::default() })
     }
 }
 

@@ -20,17 +20,20 @@ pub struct Outcome {
     /// Ids of records created alongside (invoice lines, memo lines, applications), in input order.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub ids: Vec<i64>,
+    /// Payments taken with it (tenders on a sale), in input order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub payments: Vec<i64>,
 }
 
 impl Outcome {
     /// Just an id.
     pub fn id(id: i64) -> Outcome {
-        Outcome { id, number: None, ids: Vec::new() }
+        Outcome { id, ..Outcome::default() }
     }
 
     /// An id and a document number.
     pub fn numbered(id: i64, number: String) -> Outcome {
-        Outcome { id, number: Some(number), ids: Vec::new() }
+        Outcome { id, number: Some(number), ..Outcome::default() }
     }
 }
 
@@ -134,6 +137,83 @@ pub async fn execute(db: &Db, ctx: &Ctx, cmd: &Command) -> Result<Outcome> {
     let out = cmd.run(&mut w).await?;
     w.commit().await?;
     Ok(out)
+}
+
+/// Many commands in one transaction, each atomic on its own: a command runs inside a savepoint, so a refused
+/// command leaves no trace while the others stand, and the commit (the costly part of a small transaction) is
+/// paid once for the lot. The journal and the demo generator run through it; nothing is durable until
+/// [`Batch::commit`], and a batch dropped uncommitted leaves nothing behind.
+pub struct Batch {
+    ctx: Ctx,
+    writer: Option<Writer>,
+    pending: usize,
+}
+
+impl Batch {
+    /// An empty batch acting as `ctx`.
+    pub fn new(ctx: Ctx) -> Batch {
+        Batch { ctx, writer: None, pending: 0 }
+    }
+
+    /// Commands run since the last commit.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Runs one command in the batch's transaction (opening it if needed). An `Err` that is not the command's
+    /// own refusal but the transaction failing is returned as [`BatchError::Lost`]: then nothing since the last
+    /// commit stands.
+    pub async fn run(&mut self, db: &Db, cmd: &Command) -> Result<Outcome, BatchError> {
+        let w = match self.writer.take() {
+            Some(w) => w,
+            None => Writer::begin(db, &self.ctx).await.map_err(BatchError::Lost)?,
+        };
+        let w = self.writer.insert(w);
+        let result = in_savepoint(w, cmd).await;
+        match &result {
+            Ok(_) => self.pending += 1,
+            Err(BatchError::Lost(_)) => {
+                self.writer = None;
+                self.pending = 0;
+            }
+            Err(BatchError::Refused(_)) => {}
+        }
+        result
+    }
+
+    /// Commits what ran; returns how many commands that made durable.
+    pub async fn commit(&mut self) -> Result<usize> {
+        let n = std::mem::take(&mut self.pending);
+        match self.writer.take() {
+            Some(w) => w.commit().await.map(|()| n),
+            None => Ok(0),
+        }
+    }
+}
+
+async fn in_savepoint(w: &mut Writer, cmd: &Command) -> Result<Outcome, BatchError> {
+    let mark = w.savepoint().await.map_err(BatchError::Lost)?;
+    match cmd.run(w).await {
+        Ok(out) => {
+            w.release(mark).await.map_err(BatchError::Lost)?;
+            Ok(out)
+        }
+        Err(refused) => {
+            w.rollback_to(mark).await.map_err(BatchError::Lost)?;
+            Err(BatchError::Refused(refused))
+        }
+    }
+}
+
+/// Why a command in a [`Batch`] did not stand.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The command was refused; the rest of the batch stands.
+    #[error(transparent)]
+    Refused(Error),
+    /// The transaction failed: every command since the last commit is lost.
+    #[error("the batch's transaction failed: {0}")]
+    Lost(Error),
 }
 
 /// Parses one journal line into a command, with an error that names the field at fault.

@@ -97,7 +97,7 @@ impl CreatePurchaseOrder {
                 .await?;
             ids.push(line_id);
         }
-        Ok(Outcome { id, number: Some(po_no), ids })
+        Ok(Outcome { id, number: Some(po_no), ids, ..Outcome::default() })
     }
 }
 
@@ -300,7 +300,7 @@ impl ReceivePurchaseOrder {
             )
             .await?;
         }
-        Ok(Outcome { id: self.po_id, number: Some(po_no), ids })
+        Ok(Outcome { id: self.po_id, number: Some(po_no), ids, ..Outcome::default() })
     }
 }
 
@@ -511,7 +511,7 @@ impl RecordVendorPayment {
                 .await?;
             ids.push(app);
         }
-        Ok(Outcome { id, number: None, ids })
+        Ok(Outcome { id, number: None, ids, ..Outcome::default() })
     }
 }
 

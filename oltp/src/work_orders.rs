@@ -279,6 +279,7 @@ impl CompleteWorkOrder {
                 ..LineInput::default()
             }],
             finalize: true,
+            payments: Vec::new(),
         }
         .run(w)
         .await?;
@@ -310,7 +311,7 @@ impl CompleteWorkOrder {
             ),
         )
         .await?;
-        Ok(Outcome { id: o.id, number: Some(o.number), ids: vec![invoice.id] })
+        Ok(Outcome { id: o.id, number: Some(o.number), ids: vec![invoice.id], ..Outcome::default() })
     }
 }
 
@@ -422,6 +423,6 @@ impl CloseProduction {
             ),
         )
         .await?;
-        Ok(Outcome { id: o.id, number: Some(o.number), ids: vec![item_id] })
+        Ok(Outcome { id: o.id, number: Some(o.number), ids: vec![item_id], ..Outcome::default() })
     }
 }

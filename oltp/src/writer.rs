@@ -1,6 +1,8 @@
 //! The write path every command goes through: one transaction whose every insert, update and delete also
 //! lands in the audit log (who, when, before, after) and in `change_log`, so the lake follows the books exactly.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 
 use crate::db::{Db, Dialect, Q, Row, Tx};
@@ -51,6 +53,37 @@ pub struct Writer {
     audits: Vec<Audit>,
     /// (org, books closed through, costing method) of the org last asked about; dropped when an org changes.
     org_settings: Option<(i64, Option<NaiveDate>, CostingMethod)>,
+    /// The latest image (JSON) of every row this transaction wrote or read whole: the before-image of its next
+    /// update, so an update need not read the row first. Rows change only through this writer inside it.
+    seen: HashMap<(Entity, i64), Image>,
+}
+
+/// The columns whose values differ between two images of a row: (their values before, their values after).
+fn changed_columns(before: &serde_json::Value, after: &serde_json::Value) -> (serde_json::Value, serde_json::Value) {
+    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(before), Some(after)) = (before.as_object(), after.as_object()) {
+        for (k, new) in after {
+            let old = before.get(k).unwrap_or(&serde_json::Value::Null);
+            if old != new {
+                b.insert(k.clone(), old.clone());
+                a.insert(k.clone(), new.clone());
+            }
+        }
+    }
+    (serde_json::Value::Object(b), serde_json::Value::Object(a))
+}
+
+/// A row as last seen: as written (JSON already made for the audit) or as read.
+enum Image {
+    Json(serde_json::Value),
+    Row(Row),
+}
+
+/// Where one command began inside a transaction that runs several (see [`Writer::savepoint`]).
+#[derive(Debug)]
+pub(crate) struct Mark {
+    audits: usize,
+    changes: usize,
 }
 
 /// Tables whose rows are written through [`Writer`]; the name is both the table and the change_log entity.
@@ -66,6 +99,7 @@ impl Writer {
             changes: Vec::new(),
             audits: Vec::new(),
             org_settings: None,
+            seen: HashMap::new(),
         })
     }
 
@@ -78,13 +112,16 @@ impl Writer {
     pub async fn insert(&mut self, entity: Entity, org_id: i64, q: Q) -> Result<i64> {
         let row = self.tx.fetch_one(q).await?;
         let id = row.i64("id")?;
+        let image = row.to_json()?;
+        let after = image.to_string();
+        self.seen.insert((entity, id), Image::Json(image));
         self.audits.push(Audit {
             org_id: Some(org_id),
             entity,
             id,
             action: "create",
             before: None,
-            after: Some(row.to_json()?.to_string()),
+            after: Some(after),
         });
         self.changes.push(Change { org_id, entity, id, op: "insert" });
         Ok(id)
@@ -112,29 +149,33 @@ impl Writer {
         if entity == "orgs" {
             self.org_settings = None;
         }
-        let before = self.snapshot(entity, id).await?;
+        let before = self.before(entity, id).await?;
         let Some(after) = self.tx.fetch_optional(q).await? else {
+            // a lost race: the row is not what was seen
             return Ok(false);
         };
         let after_id = after.i64("id")?;
         if after_id != id {
             return Err(Error::Database(format!("update of {entity} {id} touched {after_id}")));
         }
-        self.audits.push(Audit {
-            org_id: Some(org_id),
-            entity,
-            id,
-            action: "update",
-            before: before.map(|b| b.to_string()),
-            after: Some(after.to_json()?.to_string()),
-        });
+        let after = after.to_json()?;
+        // an update's audit row holds the columns it changed, before and after (the create holds the rest)
+        let (before, changed) = match before {
+            Some(before) => {
+                let (b, a) = changed_columns(&before, &after);
+                (Some(b.to_string()), a.to_string())
+            }
+            None => (None, after.to_string()),
+        };
+        self.seen.insert((entity, id), Image::Json(after));
+        self.audits.push(Audit { org_id: Some(org_id), entity, id, action: "update", before, after: Some(changed) });
         self.changes.push(Change { org_id, entity, id, op: "update" });
         Ok(true)
     }
 
     /// Deletes one row of `entity`, keeping its last state in the audit log so it can be restored.
     pub async fn delete(&mut self, entity: Entity, org_id: i64, id: i64) -> Result<()> {
-        let before = self.snapshot(entity, id).await?.ok_or_else(|| Error::not_found(entity, id))?;
+        let before = self.before(entity, id).await?.ok_or_else(|| Error::not_found(entity, id))?;
         self.tx
             .execute(Q::built(format!("delete from {entity} where id = $1 and org_id = $2")).bind(id).bind(org_id))
             .await?;
@@ -150,9 +191,47 @@ impl Writer {
         Ok(())
     }
 
+    /// Marks the start of one command inside a longer transaction, so it can be undone alone.
+    pub(crate) async fn savepoint(&mut self) -> Result<Mark> {
+        self.tx.control("savepoint cmd").await?;
+        // another connection may change rows between commands (PostgreSQL): images are kept within one only
+        self.seen.clear();
+        Ok(Mark { audits: self.audits.len(), changes: self.changes.len() })
+    }
+
+    /// Keeps what ran since `mark`.
+    pub(crate) async fn release(&mut self, _mark: Mark) -> Result<()> {
+        self.tx.control("release cmd").await
+    }
+
+    /// Undoes everything since `mark`, in the database and in the audit and change rows waiting for commit.
+    pub(crate) async fn rollback_to(&mut self, mark: Mark) -> Result<()> {
+        self.audits.truncate(mark.audits);
+        self.changes.truncate(mark.changes);
+        self.org_settings = None;
+        self.seen.clear();
+        self.tx.control("rollback to cmd").await?;
+        self.tx.control("release cmd").await
+    }
+
     async fn snapshot(&mut self, entity: Entity, id: i64) -> Result<Option<serde_json::Value>> {
         let row = self.tx.fetch_optional(Q::built(format!("select * from {entity} where id = $1")).bind(id)).await?;
         row.map(|r| r.to_json()).transpose()
+    }
+
+    /// Keeps a whole row of `entity` (read with `select *`) as the before-image of its next update in this
+    /// command, so that update needs no second read. Encoded only if it is updated.
+    pub fn remember(&mut self, entity: Entity, id: i64, row: Row) {
+        self.seen.insert((entity, id), Image::Row(row));
+    }
+
+    /// The before-image of a row about to change: what this transaction last saw of it, or a fresh read.
+    async fn before(&mut self, entity: Entity, id: i64) -> Result<Option<serde_json::Value>> {
+        match self.seen.remove(&(entity, id)) {
+            Some(Image::Json(j)) => Ok(Some(j)),
+            Some(Image::Row(r)) => Ok(Some(r.to_json()?)),
+            None => self.snapshot(entity, id).await,
+        }
     }
 
     /// A read inside the transaction.

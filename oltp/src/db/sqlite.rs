@@ -5,6 +5,7 @@
 //! writer connection behind an async mutex (SQLite has one writer at a time anyway, and its page cache stays
 //! warm between transactions), and reader connections used from blocking threads, beside it under WAL.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,17 +23,25 @@ pub(super) struct SqliteDb {
     path: String,
     writer: Arc<tokio::sync::Mutex<Connection>>,
     readers: Mutex<Vec<Connection>>,
+    /// Tells the checkpointer thread to finish.
+    stop: Arc<AtomicBool>,
 }
 
 const READERS_KEPT: usize = 8;
 
+/// How often the checkpointer folds the log back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 impl SqliteDb {
     pub(super) fn open(path: &str) -> Result<SqliteDb> {
         let writer = connect(path, true)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        checkpointer(path, stop.clone())?;
         Ok(SqliteDb {
             path: path.to_string(),
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Mutex::new(Vec::new()),
+            stop,
         })
     }
 
@@ -76,6 +85,34 @@ impl SqliteDb {
     }
 }
 
+impl Drop for SqliteDb {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Checkpoints the write-ahead log from a thread of its own, beside the writer (WAL lets them run at once), so
+/// a commit never pays for copying pages into the database file; the writer checkpoints itself only if this
+/// thread falls far behind (`wal_autocheckpoint`).
+fn checkpointer(path: &str, stop: Arc<AtomicBool>) -> Result<()> {
+    if path.contains(":memory:") {
+        return Ok(());
+    }
+    let conn = connect(path, false)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(())) {
+                    tracing::warn!("wal checkpoint failed: {e}");
+                }
+            }
+        })
+        .map_err(|e| Error::Database(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(())
+}
+
 fn poisoned() -> Error {
     Error::Database("sqlite reader pool lock poisoned".into())
 }
@@ -88,10 +125,14 @@ fn connect(path: &str, writer: bool) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| Error::Database(format!("cannot open sqlite database {path}: {e}")))?;
     conn.busy_timeout(Duration::from_secs(60)).map_err(err)?;
+    // small pages: a command touches a row or two in each of a dozen tables and indexes, and every page it
+    // dirties is written whole to the log at commit (set before the file's first write; later it is a no-op)
+    conn.execute_batch("pragma page_size = 1024").map_err(err)?;
     conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0)).map_err(err)?;
     conn.execute_batch(
-        "pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -65536;
-         pragma mmap_size = 268435456;",
+        "pragma synchronous = normal; pragma foreign_keys = on;
+         pragma mmap_size = 268435456; pragma temp_store = memory;
+         pragma wal_autocheckpoint = 20000; pragma cache_size = -16384;",
     )
     .map_err(err)?;
     conn.set_prepared_statement_cache_capacity(if writer { 256 } else { 64 });
@@ -106,13 +147,17 @@ pub(super) struct SqliteTx {
 
 impl SqliteTx {
     pub(super) fn execute(&mut self, q: &Q) -> Result<u64> {
-        let mut stmt = self.conn.prepare_cached(&q.sql).map_err(err)?;
+        let mut stmt = self.conn.prepare_cached(&numbered(&q.sql)).map_err(err)?;
         bind(&mut stmt, &q.args)?;
         Ok(stmt.raw_execute().map_err(err)? as u64)
     }
 
     pub(super) fn fetch_all(&mut self, q: &Q) -> Result<Vec<SqliteRow>> {
         query(&self.conn, q)
+    }
+
+    pub(super) fn batch(&mut self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(err)
     }
 
     pub(super) fn commit(mut self) -> Result<()> {
@@ -133,7 +178,7 @@ impl Drop for SqliteTx {
 }
 
 fn query(conn: &Connection, q: &Q) -> Result<Vec<SqliteRow>> {
-    let mut stmt = conn.prepare_cached(&q.sql).map_err(err)?;
+    let mut stmt = conn.prepare_cached(&numbered(&q.sql)).map_err(err)?;
     bind(&mut stmt, &q.args)?;
     let cols: Arc<[String]> = stmt.column_names().into_iter().map(str::to_string).collect();
     let n = cols.len();
@@ -149,16 +194,27 @@ fn query(conn: &Connection, q: &Q) -> Result<Vec<SqliteRow>> {
     Ok(out)
 }
 
-/// Binds `$N` placeholders. SQLite numbers named parameters in order of first appearance, so `$2` may be
-/// parameter 1: map each by its name.
+/// `$N` placeholders as `?N`. SQLite numbers `$N` parameters in order of first appearance (so `$2` may be
+/// parameter 1) and finding a parameter's name is a linear search, which made binding a long multi-row insert
+/// quadratic; `?N` is parameter N.
+fn numbered(sql: &str) -> String {
+    let mut out = sql.as_bytes().to_vec();
+    let mut quoted = false;
+    for i in 0..out.len() {
+        match out[i] {
+            b'\'' => quoted = !quoted,
+            b'$' if !quoted && out.get(i + 1).is_some_and(u8::is_ascii_digit) => out[i] = b'?',
+            _ => {}
+        }
+    }
+    // only ASCII bytes were replaced by ASCII bytes
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Binds `?N` parameters: parameter N takes the N-th value.
 fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<()> {
     for i in 1..=stmt.parameter_count() {
-        let name = stmt.parameter_name(i).unwrap_or_default();
-        let n: usize = name
-            .strip_prefix('$')
-            .and_then(|d| d.parse().ok())
-            .ok_or_else(|| Error::Database(format!("placeholder {name:?} is not of the form $N")))?;
-        let arg = args.get(n - 1).ok_or_else(|| Error::Database(format!("no value bound for ${n}")))?;
+        let arg = args.get(i - 1).ok_or_else(|| Error::Database(format!("no value bound for ${i}")))?;
         stmt.raw_bind_parameter(i, value(arg)).map_err(err)?;
     }
     Ok(())

@@ -338,6 +338,7 @@ impl Gen<'_> {
                 note: None,
                 lines: d.lines.clone(),
                 finalize: true,
+                payments: Vec::new(),
             })
             .await?;
         self.report.invoices += 1;

@@ -35,16 +35,10 @@ pub(crate) struct Item {
 /// Loads a stock record of this org; `field` names the command field for errors.
 pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Item> {
     let r = w
-        .fetch_optional(q!(
-            "select id, org_id, store_id, style_id, stock_no, serialized, ownership, consignor_id, status,
-             qty_on_hand, qty_on_memo, base_cost_cents, pool_cost_cents, retail_price_cents
-             from items where id = $1 and org_id = $2",
-            id,
-            org_id
-        ))
+        .fetch_optional(q!("select * from items where id = $1 and org_id = $2", id, org_id))
         .await?
         .ok_or_else(|| Error::invalid(field, id, "no such stock record in this org"))?;
-    Ok(Item {
+    let item = Item {
         id: r.i64("id")?,
         org_id: r.i64("org_id")?,
         store_id: r.i64("store_id")?,
@@ -59,7 +53,9 @@ pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> R
         base_cost: Money(r.i64("base_cost_cents")?),
         pool_cost: Money(r.i64("pool_cost_cents")?),
         retail_price: Money(r.i64("retail_price_cents")?),
-    })
+    };
+    w.remember("items", item.id, r);
+    Ok(item)
 }
 
 /// The org's costing method.
@@ -203,8 +199,7 @@ pub(crate) async fn take_from_lot(
     let method = costing(w, item.org_id).await?;
     let layers = w
         .fetch_all(q!(
-            "select id, acquired_on, qty_remaining, cost_remaining_cents from cost_layers
-             where item_id = $1 and qty_remaining > 0
+            "select * from cost_layers where item_id = $1 and qty_remaining > 0
              order by case when acquired_on is null then 0 else 1 end, acquired_on, id",
             item.id
         ))
@@ -220,6 +215,7 @@ pub(crate) async fn take_from_lot(
         let take = left.min(rem);
         let cost = prorate(rem_cost, take, rem);
         taken.push((id, l.opt_date("acquired_on")?, take, cost));
+        w.remember("cost_layers", id, l);
         fifo_cost.0 += cost.0;
         left -= take;
     }

@@ -9,6 +9,7 @@ use crate::catalog::style;
 use crate::error::{Error, Result};
 use crate::inventory::{self, flow, flow::Movement};
 use crate::ops::Outcome;
+use crate::sales::payments::Tender;
 use crate::sales::tax::{self, TaxLine};
 use crate::types::{LineKind, Money, prorate};
 use crate::writer::Writer;
@@ -88,6 +89,9 @@ pub struct CreateInvoice {
     /// Finalize in the same transaction.
     #[serde(default)]
     pub finalize: bool,
+    /// Money taken at the counter, applied to this invoice in the same transaction (needs `finalize`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<Tender>,
 }
 
 impl CreateInvoice {
@@ -142,13 +146,25 @@ impl CreateInvoice {
             date,
             status: "open".into(),
         };
+        if !self.payments.is_empty() && !self.finalize {
+            return Err(Error::invalid(
+                "payments",
+                self.payments.len(),
+                "payments apply to a finalized invoice: set finalize",
+            ));
+        }
         let ids = add_lines(w, &inv, &self.lines).await?;
         if self.finalize {
             finalize(w, self.org_id, id).await?;
         } else {
             recompute(w, self.org_id, id).await?;
         }
-        Ok(Outcome { id, number: Some(number), ids })
+        let mut payments = Vec::with_capacity(self.payments.len());
+        for (i, t) in self.payments.iter().enumerate() {
+            let taken = t.take(w, self.org_id, self.store_id, self.customer_id, id, date).await;
+            payments.push(taken.map_err(|e| e.within(&format!("payments[{i}]")))?);
+        }
+        Ok(Outcome { id, number: Some(number), ids, payments })
     }
 }
 
@@ -169,7 +185,7 @@ impl AddInvoiceLines {
         let inv = open_invoice(w, self.org_id, self.invoice_id).await?;
         let ids = add_lines(w, &inv, &self.lines).await?;
         recompute(w, self.org_id, inv.id).await?;
-        Ok(Outcome { id: inv.id, number: Some(inv.number), ids })
+        Ok(Outcome { id: inv.id, number: Some(inv.number), ids, ..Outcome::default() })
     }
 }
 

@@ -49,6 +49,56 @@ fn oldest_first() -> Apply {
     Apply::Rule(ApplyRule::OldestFirst)
 }
 
+/// Money taken at the counter with a sale (`create_invoice` with `payments`): applied to that invoice.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Tender {
+    /// cash, check, card, store_credit, gift_card or other.
+    pub method: PaymentMethod,
+    /// Amount (default: what the invoice still owes after the tenders before it).
+    pub amount: Option<Money>,
+    /// Check number, card authorization.
+    pub reference: Option<String>,
+    /// Gift card tendered (method gift_card).
+    pub gift_card_code: Option<String>,
+}
+
+impl Tender {
+    /// Records this tender as a payment applied to the just-finalized `invoice_id`; returns the payment's id.
+    pub(crate) async fn take(
+        &self,
+        w: &mut Writer,
+        org_id: i64,
+        store_id: i64,
+        customer_id: i64,
+        invoice_id: i64,
+        on: NaiveDate,
+    ) -> Result<i64> {
+        let owed = invoice_balance(w, invoice_id).await?;
+        let amount = match self.amount {
+            Some(a) if a > owed => {
+                return Err(Error::invalid("amount", a, format!("the invoice owes {owed}")));
+            }
+            Some(a) => a,
+            None if owed.0 <= 0 => return Err(Error::invalid("amount", "(missing)", "the invoice owes nothing")),
+            None => owed,
+        };
+        let payment = RecordPayment {
+            org_id,
+            store_id,
+            customer_id,
+            paid_on: Some(on),
+            method: self.method,
+            amount,
+            reference: self.reference.clone(),
+            gift_card_code: self.gift_card_code.clone(),
+            work_order_id: None,
+            apply: Apply::To(vec![Application { invoice_id, amount }]),
+        };
+        Ok(payment.run(w).await?.id)
+    }
+}
+
 /// Records money received from a customer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,7 +200,7 @@ impl RecordPayment {
             credit_entry(w, self.org_id, self.customer_id, on, Money(-self.amount.0), "redeem", id).await?;
         }
         let ids = insert_applications(w, self.org_id, id, on, &plan).await?;
-        Ok(Outcome { id, number: None, ids })
+        Ok(Outcome { id, number: None, ids, ..Outcome::default() })
     }
 }
 

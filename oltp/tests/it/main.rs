@@ -3,6 +3,7 @@
 
 mod support;
 
+mod batch;
 mod demo;
 mod invariants;
 mod inventory;
