@@ -14,6 +14,7 @@ pub mod ops;
 pub mod org;
 pub mod purchasing;
 pub mod reconcile;
+pub mod restore;
 pub mod sales;
 pub mod stats;
 pub mod types;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, memos, org, purchasing, sales, work_orders};
+use crate::{catalog, inventory, memos, org, purchasing, restore, sales, work_orders};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -113,6 +113,7 @@ commands! {
     ReceivePurchaseOrder(purchasing::ReceivePurchaseOrder) = "receive_purchase_order",
     CreateVendorInvoice(purchasing::CreateVendorInvoice) = "create_vendor_invoice",
     RecordVendorPayment(purchasing::RecordVendorPayment) = "record_vendor_payment",
+    VoidVendorInvoice(purchasing::VoidVendorInvoice) = "void_vendor_invoice",
     VoidVendorPayment(purchasing::VoidVendorPayment) = "void_vendor_payment",
     CreateInvoice(sales::CreateInvoice) = "create_invoice",
     AddInvoiceLines(sales::AddInvoiceLines) = "add_invoice_lines",
@@ -124,11 +125,13 @@ commands! {
     VoidPayment(sales::VoidPayment) = "void_payment",
     Refund(sales::Refund) = "refund",
     WriteOff(sales::WriteOff) = "write_off",
+    VoidWriteOff(sales::VoidWriteOff) = "void_write_off",
     CreateWorkOrder(work_orders::CreateWorkOrder) = "create_work_order",
     SetWorkOrderStatus(work_orders::SetWorkOrderStatus) = "set_work_order_status",
     AddBenchCost(work_orders::AddBenchCost) = "add_bench_cost",
     CompleteWorkOrder(work_orders::CompleteWorkOrder) = "complete_work_order",
     CloseProduction(work_orders::CloseProduction) = "close_production",
+    RestoreRecord(restore::RestoreRecord) = "restore_record",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

@@ -568,6 +568,77 @@ impl VoidVendorPayment {
     }
 }
 
+/// Voids a vendor invoice entered in error (or cancelled by the vendor); it stays in the books, marked void,
+/// and no longer counts as owed. Payments applied to it must be voided first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoidVendorInvoice {
+    /// The org.
+    pub org_id: i64,
+    /// The vendor invoice.
+    pub vendor_invoice_id: i64,
+    /// Date of the void (default today).
+    pub voided_on: Option<NaiveDate>,
+}
+
+impl VoidVendorInvoice {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        let on = self.voided_on.unwrap_or(w.today);
+        w.check_open(self.org_id, "voided_on", on).await?;
+        let inv = w
+            .fetch_optional(q!(
+                "select vendor_ref, invoice_date, status from vendor_invoices where id = $1 and org_id = $2",
+                self.vendor_invoice_id,
+                self.org_id
+            ))
+            .await?
+            .ok_or_else(|| {
+                Error::invalid("vendor_invoice_id", self.vendor_invoice_id, "no such vendor invoice in this org")
+            })?;
+        let (vendor_ref, dated) = (inv.text("vendor_ref")?, inv.date("invoice_date")?);
+        w.check_open(self.org_id, "vendor_invoice_id", dated).await?;
+        if on < dated {
+            return Err(Error::invalid("voided_on", on, format!("is before the invoice date {dated}")));
+        }
+        let paid = w
+            .fetch_optional(q!(
+                "select p.id, a.amount_cents from vendor_payment_applications a
+                 join vendor_payments p on p.id = a.vendor_payment_id
+                 where a.vendor_invoice_id = $1 and p.status = 'posted' order by p.id limit 1",
+                self.vendor_invoice_id
+            ))
+            .await?;
+        if let Some(p) = paid {
+            return Err(Error::invalid(
+                "vendor_invoice_id",
+                self.vendor_invoice_id,
+                format!(
+                    "{} of vendor invoice {vendor_ref} is paid by vendor payment {}: void the payment first",
+                    Money(p.i64("amount_cents")?),
+                    p.i64("id")?
+                ),
+            ));
+        }
+        let voided = w
+            .update(
+                "vendor_invoices",
+                self.org_id,
+                self.vendor_invoice_id,
+                q!(
+                    "update vendor_invoices set status = 'voided', voided_on = $2 where id = $1 and status = 'open'
+                     returning *",
+                    self.vendor_invoice_id,
+                    on
+                ),
+            )
+            .await?;
+        if !voided {
+            return Err(Error::Conflict(format!("vendor invoice {vendor_ref} is already voided")));
+        }
+        Ok(Outcome::numbered(self.vendor_invoice_id, vendor_ref))
+    }
+}
+
 /// `unit_cost × qty`, refused (as `field`) if it does not fit.
 fn line_cost(unit_cost: Money, qty: i64, field: &str) -> Result<Money> {
     unit_cost.0.checked_mul(qty).map(Money).ok_or_else(|| Error::invalid(field, qty, "line cost out of range"))

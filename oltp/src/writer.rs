@@ -219,6 +219,57 @@ impl Writer {
         row.map(|r| r.to_json()).transpose()
     }
 
+    /// Puts back a deleted row exactly as its audit image has it (same id), recording the restore.
+    pub async fn restore(&mut self, entity: Entity, org_id: i64, id: i64, image: &serde_json::Value) -> Result<()> {
+        let cols = image
+            .as_object()
+            .ok_or_else(|| Error::Database(format!("audit image of {entity} {id} is not an object")))?;
+        let q = match self.tx.dialect() {
+            // PostgreSQL types each column from the table's own row type
+            Dialect::Postgres => Q::built(format!(
+                "insert into {entity} select * from json_populate_record(null::{entity}, $1::json) returning *"
+            ))
+            .bind(image.to_string()),
+            Dialect::Sqlite => {
+                let mut names = Vec::with_capacity(cols.len());
+                for k in cols.keys() {
+                    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                        return Err(Error::Database(format!("audit image of {entity} {id} has a bad column {k:?}")));
+                    }
+                    names.push(k.as_str());
+                }
+                let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+                let mut q = Q::built(format!(
+                    "insert into {entity} ({}) values ({}) returning *",
+                    names.join(", "),
+                    marks.join(", ")
+                ));
+                for v in cols.values() {
+                    q = match v {
+                        serde_json::Value::Number(n) => q.bind(n.as_i64()),
+                        serde_json::Value::Bool(b) => q.bind(*b),
+                        serde_json::Value::String(s) => q.bind(s.clone()),
+                        _ => q.bind(Option::<i64>::None),
+                    };
+                }
+                q
+            }
+        };
+        let row = self.tx.fetch_one(q).await?;
+        let after = row.to_json()?;
+        self.audits.push(Audit {
+            org_id: Some(org_id),
+            entity,
+            id,
+            action: "restore",
+            before: None,
+            after: Some(after.to_string()),
+        });
+        self.seen.insert((entity, id), Image::Json(after));
+        self.changes.push(Change { org_id, entity, id, op: "insert" });
+        Ok(())
+    }
+
     /// Keeps a whole row of `entity` (read with `select *`) as the before-image of its next update in this
     /// command, so that update needs no second read. Encoded only if it is updated.
     pub fn remember(&mut self, entity: Entity, id: i64, row: Row) {

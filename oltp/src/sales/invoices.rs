@@ -659,7 +659,7 @@ async fn resolve_line(w: &mut Writer, inv: &Invoice, l: &LineInput, index: usize
 }
 
 /// Units of a sale line already returned on finalized (or open) invoices.
-async fn returned_qty(w: &mut Writer, line_id: i64) -> Result<i64> {
+pub(crate) async fn returned_qty(w: &mut Writer, line_id: i64) -> Result<i64> {
     Ok(-w
         .fetch_one(q!(
             "select cast(coalesce(sum(l.qty), 0) as bigint) as q from invoice_lines l join invoices i on i.id = l.invoice_id

@@ -727,3 +727,53 @@ impl WriteOff {
         Ok(Outcome::id(id))
     }
 }
+
+/// Takes back a write-off (the customer paid after all, or it was entered in error): the invoice owes the
+/// amount again. The write-off stays in the books, marked void.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoidWriteOff {
+    /// The org.
+    pub org_id: i64,
+    /// The write-off.
+    pub write_off_id: i64,
+    /// Date of the void (default today).
+    pub voided_on: Option<NaiveDate>,
+}
+
+impl VoidWriteOff {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        let on = self.voided_on.unwrap_or(w.today);
+        w.check_open(self.org_id, "voided_on", on).await?;
+        let x = w
+            .fetch_optional(q!(
+                "select written_on, voided_on from write_offs where id = $1 and org_id = $2",
+                self.write_off_id,
+                self.org_id
+            ))
+            .await?
+            .ok_or_else(|| Error::invalid("write_off_id", self.write_off_id, "no such write-off in this org"))?;
+        let written_on = x.date("written_on")?;
+        // a write-off inside a closed period stays as the books were closed with it
+        w.check_open(self.org_id, "write_off_id", written_on).await?;
+        if on < written_on {
+            return Err(Error::invalid("voided_on", on, format!("is before the write-off date {written_on}")));
+        }
+        let voided = w
+            .update(
+                "write_offs",
+                self.org_id,
+                self.write_off_id,
+                q!(
+                    "update write_offs set voided_on = $2 where id = $1 and voided_on is null returning *",
+                    self.write_off_id,
+                    on
+                ),
+            )
+            .await?;
+        if !voided {
+            return Err(Error::Conflict(format!("write-off {} is already voided", self.write_off_id)));
+        }
+        Ok(Outcome::id(self.write_off_id))
+    }
+}

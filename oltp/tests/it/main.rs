@@ -12,4 +12,5 @@ mod operations_doc;
 mod org;
 mod purchasing;
 mod sales;
+mod voids;
 mod work_orders;
