@@ -9,7 +9,7 @@ use crate::demo::catalog::{CATEGORIES, SERVICES};
 use crate::inventory::AddItemCost;
 use crate::sales::tax::{self, TaxLine};
 use crate::sales::{
-    Application, Apply, CreateInvoice, LineInput, RecordPayment, Refund, VoidInvoice, VoidPayment, WriteOff,
+    Application, Apply, CreateInvoice, LineInput, RecordPayment, Refund, Tender, VoidInvoice, VoidPayment, WriteOff,
 };
 use crate::types::{Family, LineKind, Money, PaymentMethod, prorate};
 
@@ -54,6 +54,29 @@ struct Created {
     id: i64,
     total: i64,
     line_ids: Vec<i64>,
+    /// Payments taken with it, in tender order.
+    payments: Vec<i64>,
+}
+
+/// How a retail sale is paid, decided before it is rung up: the tenders taken at the counter, and what
+/// happens after.
+struct Settlement {
+    tenders: Vec<Tender>,
+    after: After,
+}
+
+/// What follows a sale's tenders.
+enum After {
+    /// Nothing: paid in full by money that stays paid (`true`), or nothing was due (`false`).
+    Done(bool),
+    /// Bought on terms: due later.
+    Terms,
+    /// A deposit taken; the rest is owed, paid in installments unless abandoned.
+    Deposit { left: i64, abandoned: bool },
+    /// The last tender, a check, bounces some days later.
+    Bounce { amount: i64, repay: bool, after: i64 },
+    /// The last tender, a card, was keyed twice: voided and taken again.
+    Rekey { amount: i64 },
 }
 
 /// Costs rise about 9% a year (gold); trade prices follow.
@@ -105,16 +128,18 @@ impl Gen<'_> {
         if d.lines.is_empty() {
             return Ok(()); // nothing they wanted was in stock
         }
-        let created = self.invoice(&d).await?;
         if chance(&mut self.rng, 0.003) {
             // rung up in error and voided on the spot: everything goes back on the shelf
+            let created = self.invoice(&d, Vec::new()).await?;
             self.exec(VoidInvoice { org_id: self.org, invoice_id: created.id, voided_on: Some(self.date) }).await?;
             for took in d.took {
                 self.shelve(s, took, None);
             }
             return Ok(());
         }
-        let clean = self.settle(&d, &created).await?;
+        let plan = self.plan_settlement(&d, self.draft_total(&d));
+        let created = self.invoice(&d, plan.tenders).await?;
+        let clean = self.settle(&d, &created, plan.after).await?;
         self.follow_ups(d, &created, clean);
         Ok(())
     }
@@ -128,7 +153,7 @@ impl Gen<'_> {
         if d.lines.is_empty() {
             return Ok(());
         }
-        let created = self.invoice(&d).await?;
+        let created = self.invoice(&d, Vec::new()).await?;
         self.on_terms(c, s, created.id, created.total);
         self.follow_ups(d, &created, false);
         Ok(())
@@ -317,12 +342,17 @@ impl Gen<'_> {
 
     /// Creates and finalizes the invoice; its total is worked out here with the books' own tax rules, so
     /// payments can be applied to the cent (and a mismatch fails loudly).
-    async fn invoice(&mut self, d: &Draft) -> Step<Created> {
+    fn draft_total(&self, d: &Draft) -> i64 {
         let exempt = d.out_of_state || self.customers[d.customer as usize].wholesale;
         let shop = &self.shops[d.shop];
         let t = tax::compute(&d.taxed, shop.tax, shop.surtax, shop.threshold, exempt);
         let subtotal: i64 = d.taxed.iter().map(|l| l.amount.0).sum();
-        let total = subtotal + t.tax.0 + t.surtax.0 + d.freight;
+        subtotal + t.tax.0 + t.surtax.0 + d.freight
+    }
+
+    async fn invoice(&mut self, d: &Draft, tenders: Vec<Tender>) -> Step<Created> {
+        let total = self.draft_total(d);
+        let shop = &self.shops[d.shop];
         let seller = shop.sellers[weighted(&mut self.rng, &shop.seller_weights)];
         let out = self
             .exec(CreateInvoice {
@@ -338,12 +368,13 @@ impl Gen<'_> {
                 note: None,
                 lines: d.lines.clone(),
                 finalize: true,
-                payments: Vec::new(),
+                payments: tenders,
             })
             .await?;
         self.report.invoices += 1;
         self.report.lines += d.lines.len() as u64;
-        Ok(Created { id: out.id, total, line_ids: out.ids })
+        self.report.payments += out.payments.len() as u64;
+        Ok(Created { id: out.id, total, line_ids: out.ids, payments: out.payments })
     }
 
     /// Records a payment applied to the given invoices.
@@ -384,74 +415,111 @@ impl Gen<'_> {
             [weighted(&mut self.rng, &[66, 14, 14, 6])]
     }
 
-    /// Pays for a retail sale. Returns whether it was paid in full at once by money that stays paid (the
-    /// only sales that later come back as returns).
-    async fn settle(&mut self, d: &Draft, inv: &Created) -> Step<bool> {
-        let (c, s, total) = (d.customer, d.shop, inv.total);
+    /// A tender taken at the counter (checks get the next check number).
+    fn tender_of(&mut self, method: PaymentMethod, amount: i64) -> Tender {
+        let reference = (method == PaymentMethod::Check).then(|| {
+            self.checks += 1;
+            format!("check {}", self.checks)
+        });
+        Tender { method, amount: Some(Money(amount)), reference, gift_card_code: None }
+    }
+
+    /// Decides how a retail sale of `total` is paid: store credit first, then a deposit (paid over time), a
+    /// split between cash and card, or one tender; some checks bounce, some cards are keyed twice.
+    fn plan_settlement(&mut self, d: &Draft, total: i64) -> Settlement {
+        let c = d.customer;
+        let mut tenders = Vec::new();
         if total <= 0 {
-            return Ok(false);
+            return Settlement { tenders, after: After::Done(false) };
         }
         if self.customers[c as usize].terms {
-            self.on_terms(c, s, inv.id, total);
-            return Ok(false);
+            return Settlement { tenders, after: After::Terms };
         }
         let mut left = total;
         let credit = self.credit.get(&c).copied().unwrap_or(0);
         if credit > 0 {
             let amount = credit.min(left);
-            self.pay(c, s, PaymentMethod::StoreCredit, amount, &[(inv.id, amount)], None).await?;
+            tenders.push(self.tender_of(PaymentMethod::StoreCredit, amount));
             self.credit.insert(c, credit - amount);
             left -= amount;
             if left == 0 {
-                return Ok(true);
+                return Settlement { tenders, after: After::Done(true) };
             }
         }
         if left >= 100_000 && chance(&mut self.rng, 0.07) {
             // paid over time: a deposit now, installments later; some never finish
             let deposit = whole_dollars(percent_of(left, between(&mut self.rng, 25, 50))).min(left);
             let method = self.tender();
-            self.pay(c, s, method, deposit, &[(inv.id, deposit)], None).await?;
-            left -= deposit;
-            if left > 0 {
-                let abandoned = chance(&mut self.rng, 0.12);
-                self.open.insert(inv.id, Open { customer: c, shop: s, day: self.day, balance: left, abandoned });
-                if !abandoned {
-                    let (after, left) = (between(&mut self.rng, 14, 30), between(&mut self.rng, 2, 4) as u32);
-                    self.schedule(after, Event::Installment { invoice: inv.id, left });
-                }
-            }
-            return Ok(false);
+            tenders.push(self.tender_of(method, deposit));
+            let abandoned = chance(&mut self.rng, 0.12);
+            return Settlement { tenders, after: After::Deposit { left: left - deposit, abandoned } };
         }
         if left >= 2_000 && chance(&mut self.rng, 0.08) {
             let cash = whole_dollars(percent_of(left, between(&mut self.rng, 20, 60))).min(left - 100);
-            self.pay(c, s, PaymentMethod::Cash, cash, &[(inv.id, cash)], None).await?;
-            left -= cash;
-            self.pay(c, s, PaymentMethod::Card, left, &[(inv.id, left)], None).await?;
-            return Ok(true);
+            tenders.push(self.tender_of(PaymentMethod::Cash, cash));
+            tenders.push(self.tender_of(PaymentMethod::Card, left - cash));
+            return Settlement { tenders, after: After::Done(true) };
         }
         let method = self.tender();
-        let payment = self.pay(c, s, method, left, &[(inv.id, left)], None).await?;
-        if method == PaymentMethod::Check && chance(&mut self.rng, 0.04) {
+        tenders.push(self.tender_of(method, left));
+        let after = if method == PaymentMethod::Check && chance(&mut self.rng, 0.04) {
             let repay = chance(&mut self.rng, 0.75);
-            let after = between(&mut self.rng, 4, 10);
-            self.schedule(
-                after,
-                Event::Bounce { payment, applied: vec![(inv.id, left, self.day)], repay, customer: c, shop: s },
-            );
-            return Ok(false);
+            After::Bounce { amount: left, repay, after: between(&mut self.rng, 4, 10) }
+        } else if method == PaymentMethod::Card && chance(&mut self.rng, 0.004) {
+            After::Rekey { amount: left }
+        } else {
+            After::Done(true)
+        };
+        Settlement { tenders, after }
+    }
+
+    /// What follows the tenders of a retail sale. Returns whether it was paid in full at once by money that
+    /// stays paid (the only sales that later come back as returns).
+    async fn settle(&mut self, d: &Draft, inv: &Created, after: After) -> Step<bool> {
+        let (c, s) = (d.customer, d.shop);
+        let last = inv.payments.last().copied().unwrap_or_default();
+        match after {
+            After::Done(clean) => Ok(clean),
+            After::Terms => {
+                self.on_terms(c, s, inv.id, inv.total);
+                Ok(false)
+            }
+            After::Deposit { left, abandoned } => {
+                if left > 0 {
+                    self.open.insert(inv.id, Open { customer: c, shop: s, day: self.day, balance: left, abandoned });
+                    if !abandoned {
+                        let (after, left) = (between(&mut self.rng, 14, 30), between(&mut self.rng, 2, 4) as u32);
+                        self.schedule(after, Event::Installment { invoice: inv.id, left });
+                    }
+                }
+                Ok(false)
+            }
+            After::Bounce { amount, repay, after } => {
+                self.schedule(
+                    after,
+                    Event::Bounce {
+                        payment: last,
+                        applied: vec![(inv.id, amount, self.day)],
+                        repay,
+                        customer: c,
+                        shop: s,
+                    },
+                );
+                Ok(false)
+            }
+            After::Rekey { amount } => {
+                // keyed twice: the first is voided the same day
+                self.exec(VoidPayment {
+                    org_id: self.org,
+                    payment_id: last,
+                    voided_on: Some(self.date),
+                    reason: Some("entered in error".into()),
+                })
+                .await?;
+                self.pay(c, s, PaymentMethod::Card, amount, &[(inv.id, amount)], None).await?;
+                Ok(true)
+            }
         }
-        if method == PaymentMethod::Card && chance(&mut self.rng, 0.004) {
-            // keyed twice: the first is voided the same day
-            self.exec(VoidPayment {
-                org_id: self.org,
-                payment_id: payment,
-                voided_on: Some(self.date),
-                reason: Some("entered in error".into()),
-            })
-            .await?;
-            self.pay(c, s, PaymentMethod::Card, left, &[(inv.id, left)], None).await?;
-        }
-        Ok(true)
     }
 
     /// An invoice on terms: due in 30 days; a few are never paid.
@@ -597,7 +665,7 @@ impl Gen<'_> {
         if !sold.out_of_state && chance(&mut self.rng, 0.3) {
             self.add_line(&mut d, false);
         }
-        let created = self.invoice(&d).await?;
+        let created = self.invoice(&d, Vec::new()).await?;
         self.shelve(s, sold.took, Some(back));
         let total = created.total;
         if total < 0 {
@@ -713,17 +781,24 @@ impl Gen<'_> {
             self.schedule(7, Event::Redeem { card });
             return Ok(());
         }
-        let created = self.invoice(&d).await?;
-        let total = created.total;
+        // the card first, a card payment for the rest, both at the counter
+        let total = self.draft_total(&d);
         let used = balance.min(total);
+        let mut tenders = Vec::new();
         if used > 0 {
             let code = self.cards[card].code.clone();
-            self.pay(c, s, PaymentMethod::GiftCard, used, &[(created.id, used)], Some(code)).await?;
+            tenders.push(Tender {
+                method: PaymentMethod::GiftCard,
+                amount: Some(Money(used)),
+                reference: None,
+                gift_card_code: Some(code),
+            });
             self.cards[card].balance -= used;
         }
         if total > used {
-            self.pay(c, s, PaymentMethod::Card, total - used, &[(created.id, total - used)], None).await?;
+            tenders.push(self.tender_of(PaymentMethod::Card, total - used));
         }
+        let created = self.invoice(&d, tenders).await?;
         if self.cards[card].balance > 0 && chance(&mut self.rng, 0.6) {
             let after = between(&mut self.rng, 10, 90);
             self.schedule(after, Event::Redeem { card });

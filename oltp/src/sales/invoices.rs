@@ -153,7 +153,7 @@ impl CreateInvoice {
                 "payments apply to a finalized invoice: set finalize",
             ));
         }
-        let ids = add_lines(w, &inv, &self.lines).await?;
+        let ids = add_lines(w, &inv, &self.lines, Some(0)).await?;
         if self.finalize {
             finalize(w, self.org_id, id).await?;
         } else {
@@ -183,7 +183,7 @@ pub struct AddInvoiceLines {
 impl AddInvoiceLines {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         let inv = open_invoice(w, self.org_id, self.invoice_id).await?;
-        let ids = add_lines(w, &inv, &self.lines).await?;
+        let ids = add_lines(w, &inv, &self.lines, None).await?;
         recompute(w, self.org_id, inv.id).await?;
         Ok(Outcome { id: inv.id, number: Some(inv.number), ids, ..Outcome::default() })
     }
@@ -357,14 +357,18 @@ async fn open_invoice(w: &mut Writer, org_id: i64, id: i64) -> Result<Invoice> {
 }
 
 /// Validates and inserts lines; returns their ids.
-async fn add_lines(w: &mut Writer, inv: &Invoice, lines: &[LineInput]) -> Result<Vec<i64>> {
-    let mut next_no = w
-        .fetch_one(q!(
-            "select cast(coalesce(max(line_no), 0) as bigint) as n from invoice_lines where invoice_id = $1",
-            inv.id
-        ))
-        .await?
-        .i64("n")?;
+/// Adds lines after the invoice's last (`last_no`, when the caller knows it: 0 for a new invoice).
+async fn add_lines(w: &mut Writer, inv: &Invoice, lines: &[LineInput], last_no: Option<i64>) -> Result<Vec<i64>> {
+    let mut next_no = match last_no {
+        Some(n) => n,
+        None => w
+            .fetch_one(q!(
+                "select cast(coalesce(max(line_no), 0) as bigint) as n from invoice_lines where invoice_id = $1",
+                inv.id
+            ))
+            .await?
+            .i64("n")?,
+    };
     let mut ids = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
         next_no += 1;

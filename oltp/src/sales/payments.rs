@@ -95,7 +95,9 @@ impl Tender {
             work_order_id: None,
             apply: Apply::To(vec![Application { invoice_id, amount }]),
         };
-        Ok(payment.run(w).await?.id)
+        check::positive_money("amount", amount)?;
+        // the store, the customer and the invoice are the sale's own, checked as it was entered
+        Ok(payment.post(w, on, &[(invoice_id, amount)]).await?.id)
     }
 }
 
@@ -146,6 +148,21 @@ impl RecordPayment {
                 return Err(Error::invalid("work_order_id", wo, "the work order is another customer's"));
             }
         }
+        let plan = match (&self.apply, self.work_order_id) {
+            (_, Some(_)) | (Apply::Rule(ApplyRule::None), _) => Vec::new(),
+            (Apply::Rule(ApplyRule::OldestFirst), None) => {
+                oldest_first_plan(w, self.org_id, self.customer_id, self.amount).await?
+            }
+            (Apply::To(list), None) => list.iter().map(|a| (a.invoice_id, a.amount)).collect(),
+        };
+        // every application is checked before anything is written
+        check_plan(w, self.org_id, self.customer_id, self.amount, &plan).await?;
+        self.post(w, on, &plan).await
+    }
+
+    /// Records the payment once the payer and the plan are known good: the tender's own rules (a gift card's
+    /// balance, the customer's store credit), then the payment, its ledger entries and its applications.
+    async fn post(&self, w: &mut Writer, on: NaiveDate, plan: &[(i64, Money)]) -> Result<Outcome> {
         let card = match (self.method, &self.gift_card_code) {
             (PaymentMethod::GiftCard, Some(code)) => Some(gift_card(w, self.org_id, code, self.amount).await?),
             (PaymentMethod::GiftCard, None) => {
@@ -164,15 +181,6 @@ impl RecordPayment {
                 ));
             }
         }
-        let plan = match (&self.apply, self.work_order_id) {
-            (_, Some(_)) | (Apply::Rule(ApplyRule::None), _) => Vec::new(),
-            (Apply::Rule(ApplyRule::OldestFirst), None) => {
-                oldest_first_plan(w, self.org_id, self.customer_id, self.amount).await?
-            }
-            (Apply::To(list), None) => list.iter().map(|a| (a.invoice_id, a.amount)).collect(),
-        };
-        // every application is checked before anything is written
-        check_plan(w, self.org_id, self.customer_id, self.amount, &plan).await?;
         let id = w
             .insert(
                 "payments",
@@ -199,7 +207,7 @@ impl RecordPayment {
         if self.method == PaymentMethod::StoreCredit {
             credit_entry(w, self.org_id, self.customer_id, on, Money(-self.amount.0), "redeem", id).await?;
         }
-        let ids = insert_applications(w, self.org_id, id, on, &plan).await?;
+        let ids = insert_applications(w, self.org_id, id, on, plan).await?;
         Ok(Outcome { id, number: None, ids, ..Outcome::default() })
     }
 }

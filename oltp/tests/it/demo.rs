@@ -8,7 +8,9 @@ use oltp::demo::{DemoSpec, Report, START, generate};
 
 use crate::support::TestDb;
 
-/// Two stores (so stock moves between them) for seven months: about 2,000 commands.
+/// Two stores (so stock moves between them) for seven months: about 2,000 commands. At this size the rare events
+/// (a bounced check, a write-off, a returned memo line) are a matter of the draw, so the story test uses a seed
+/// whose months hold every kind; a change to the generator's draws may need another.
 fn tiny(seed: u64) -> DemoSpec {
     DemoSpec { seed, stores: 2, start: START, days: 210, lines: 800 }
 }
@@ -55,10 +57,10 @@ async fn fingerprint(t: &TestDb) -> Result<Vec<(&'static str, i64)>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seed_always_makes_the_same_books_and_they_hold_together() -> Result<()> {
     let (a, b, other, pg) = tokio::try_join!(
+        generated(false, tiny(12)),
+        generated(false, tiny(12)),
         generated(false, tiny(7)),
-        generated(false, tiny(7)),
-        generated(false, tiny(8)),
-        generated(true, tiny(7))
+        generated(true, tiny(12))
     )?;
     let (Some((a, ra)), Some((b, rb)), Some((other, _))) = (a, b, other) else {
         anyhow::bail!("sqlite databases are always made")
