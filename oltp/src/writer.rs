@@ -276,6 +276,14 @@ impl Writer {
         self.seen.insert((entity, id), Image::Row(row));
     }
 
+    /// A whole row of `entity` this command read and has not changed since, if any.
+    pub fn seen_row(&self, entity: Entity, id: i64) -> Option<&Row> {
+        match self.seen.get(&(entity, id)) {
+            Some(Image::Row(r)) => Some(r),
+            _ => None,
+        }
+    }
+
     /// The before-image of a row about to change: what this transaction last saw of it, or a fresh read.
     async fn before(&mut self, entity: Entity, id: i64) -> Result<Option<serde_json::Value>> {
         match self.seen.remove(&(entity, id)) {

@@ -48,7 +48,7 @@ impl SqliteDb {
     /// Takes the writer and opens a transaction that holds the write lock from its first statement.
     pub(super) async fn begin(&self) -> Result<SqliteTx> {
         let conn = self.writer.clone().lock_owned().await;
-        conn.execute_batch("begin immediate").map_err(err)?;
+        control(&conn, "begin immediate")?;
         Ok(SqliteTx { conn, done: false })
     }
 
@@ -157,12 +157,12 @@ impl SqliteTx {
     }
 
     pub(super) fn batch(&mut self, sql: &str) -> Result<()> {
-        self.conn.execute_batch(sql).map_err(err)
+        control(&self.conn, sql)
     }
 
     pub(super) fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.conn.execute_batch("commit").map_err(err)
+        control(&self.conn, "commit")
     }
 }
 
@@ -175,6 +175,11 @@ impl Drop for SqliteTx {
             }
         }
     }
+}
+
+/// One transaction-control statement, prepared once per connection (they run several times per command).
+fn control(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql).and_then(|mut st| st.raw_execute()).map(|_| ()).map_err(err)
 }
 
 fn query(conn: &Connection, q: &Q) -> Result<Vec<SqliteRow>> {

@@ -32,13 +32,26 @@ pub(crate) struct Item {
     pub(crate) retail_price: Money,
 }
 
-/// Loads a stock record of this org; `field` names the command field for errors.
+/// Loads a stock record of this org; `field` names the command field for errors. A record this command already
+/// read whole and has not changed is not read again.
 pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Item> {
+    if let Some(r) = w.seen_row("items", id) {
+        let item = item_of(r)?;
+        if item.org_id == org_id {
+            return Ok(item);
+        }
+    }
     let r = w
         .fetch_optional(q!("select * from items where id = $1 and org_id = $2", id, org_id))
         .await?
         .ok_or_else(|| Error::invalid(field, id, "no such stock record in this org"))?;
-    let item = Item {
+    let item = item_of(&r)?;
+    w.remember("items", item.id, r);
+    Ok(item)
+}
+
+fn item_of(r: &crate::db::Row) -> Result<Item> {
+    Ok(Item {
         id: r.i64("id")?,
         org_id: r.i64("org_id")?,
         store_id: r.i64("store_id")?,
@@ -53,9 +66,7 @@ pub(crate) async fn item(w: &mut Writer, org_id: i64, id: i64, field: &str) -> R
         base_cost: Money(r.i64("base_cost_cents")?),
         pool_cost: Money(r.i64("pool_cost_cents")?),
         retail_price: Money(r.i64("retail_price_cents")?),
-    };
-    w.remember("items", item.id, r);
-    Ok(item)
+    })
 }
 
 /// The org's costing method.

@@ -155,7 +155,7 @@ impl CreateInvoice {
         }
         let ids = add_lines(w, &inv, &self.lines, Some(0)).await?;
         if self.finalize {
-            finalize(w, self.org_id, id).await?;
+            finalize_open(w, inv).await?;
         } else {
             recompute(w, self.org_id, id).await?;
         }
@@ -356,8 +356,8 @@ async fn open_invoice(w: &mut Writer, org_id: i64, id: i64) -> Result<Invoice> {
     Ok(inv)
 }
 
-/// Validates and inserts lines; returns their ids.
-/// Adds lines after the invoice's last (`last_no`, when the caller knows it: 0 for a new invoice).
+/// Validates and inserts lines after the invoice's last (`last_no`, when the caller knows it: 0 for a new
+/// invoice); returns their ids.
 async fn add_lines(w: &mut Writer, inv: &Invoice, lines: &[LineInput], last_no: Option<i64>) -> Result<Vec<i64>> {
     let mut next_no = match last_no {
         Some(n) => n,
@@ -681,19 +681,23 @@ pub(crate) async fn recompute(w: &mut Writer, org_id: i64, invoice_id: i64) -> R
 
 /// Recomputes the totals and sets the status (`finalized` also stamps `finalized_on`) in one update.
 async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, status: &'static str) -> Result<Money> {
-    let head = w
-        .fetch_one(q!(
+    // the header once per line (or once with no lines), in one statement
+    let rows = w
+        .fetch_all(q!(
             "select s.tax_rate_ppm, s.surtax_rate_ppm, s.surtax_threshold_cents, i.out_of_state, i.tax_exempt,
-             i.freight_cents, i.fees_cents from invoices i join stores s on s.id = i.store_id where i.id = $1",
+             i.freight_cents, i.fees_cents, l.id as line_id, l.qty, l.amount_cents, l.taxable
+             from invoices i join stores s on s.id = i.store_id left join invoice_lines l on l.invoice_id = i.id
+             where i.id = $1",
             invoice_id
         ))
         .await?;
-    let rows = w
-        .fetch_all(q!("select qty, amount_cents, taxable from invoice_lines where invoice_id = $1", invoice_id))
-        .await?;
+    let head = rows.first().ok_or_else(|| Error::not_found("invoice", invoice_id))?;
     let mut lines = Vec::with_capacity(rows.len());
     let mut subtotal = 0;
-    for r in rows {
+    for r in &rows {
+        if r.opt_i64("line_id")?.is_none() {
+            continue;
+        }
         let l = TaxLine { qty: r.i64("qty")?, amount: Money(r.i64("amount_cents")?), taxable: r.bool("taxable")? };
         subtotal += l.amount.0;
         lines.push(l);
@@ -804,6 +808,12 @@ async fn set_line_result(
 /// Finalizes an open invoice.
 pub(crate) async fn finalize(w: &mut Writer, org_id: i64, invoice_id: i64) -> Result<Outcome> {
     let inv = open_invoice(w, org_id, invoice_id).await?;
+    finalize_open(w, inv).await
+}
+
+/// Finalizes `inv`, known to be open and in an open period.
+async fn finalize_open(w: &mut Writer, inv: Invoice) -> Result<Outcome> {
+    let org_id = inv.org_id;
     let lines = stored_lines(w, inv.id).await?;
     if lines.is_empty() {
         return Err(Error::invalid("invoice_id", inv.id, "an invoice without lines cannot be finalized"));
