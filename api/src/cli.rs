@@ -47,6 +47,14 @@ pub enum Cmd {
         #[command(subcommand)]
         command: OpsCmd,
     },
+    /// The lake: land the books' changes in it, rebuild it, or see where it stands.
+    Etl {
+        #[command(subcommand)]
+        command: EtlCmd,
+    },
+    /// Prove the lake equals the books for every org and day (sales, tax, payments, AR balance, stock units and
+    /// cost); print the differences and exit 1 on any.
+    Reconcile,
     /// Generate a demo jewelry business through the commands: the same seed gives the same books.
     Demo {
         /// small ≈ 1 store × 3 years × 40k invoice lines, medium ≈ 5 stores × 1M, large ≈ 20 stores × 5 years × 10M.
@@ -59,6 +67,17 @@ pub enum Cmd {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
         lines: Option<u64>,
     },
+}
+
+/// `loupe etl …`
+#[derive(Debug, Subcommand)]
+pub enum EtlCmd {
+    /// Land every change since the lake's watermark (Ctrl-C stops between batches; nothing half-lands).
+    Sync,
+    /// Load every table from scratch from one snapshot of the books.
+    Rebuild,
+    /// The lake's watermark, the changes pending and the lag.
+    Status,
 }
 
 /// `loupe demo --scale …`
@@ -140,6 +159,11 @@ impl Cli {
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| self.data.join("loupe.db").display().to_string())
+    }
+
+    /// The lake of the data directory.
+    pub fn lake(&self) -> etl::Lake {
+        etl::Lake::at(warehouse::lake_dir(&self.data))
     }
 
     async fn open(&self) -> Result<Db> {
@@ -250,15 +274,36 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("{} applied, {} failed", summary.applied, summary.failed);
             Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Cmd::Etl { command } => {
+            let db = cli.open().await?;
+            let lake = cli.lake();
+            let code = match command {
+                EtlCmd::Sync => crate::lake::sync(&db, &lake).await,
+                EtlCmd::Rebuild => crate::lake::rebuild(&db, &lake).await,
+                EtlCmd::Status => crate::lake::status(&db, &lake).await,
+            };
+            db.close().await;
+            code
+        }
+        Cmd::Reconcile => {
+            let db = cli.open().await?;
+            let code = crate::lake::reconcile(&db, &cli.lake()).await;
+            db.close().await;
+            code
+        }
         Cmd::Demo { scale, seed, lines } => {
             let db = cli.open_with(true).await?;
             let mut spec = oltp::demo::DemoSpec::new((*scale).into(), *seed);
             if let Some(lines) = lines {
                 spec.lines = *lines;
             }
-            let code = crate::demo::run(&db, &spec).await;
+            let code = crate::demo::run(&db, &spec).await?;
+            // the main job ends with the books in the lake
+            if code == ExitCode::SUCCESS {
+                crate::lake::sync(&db, &cli.lake()).await?;
+            }
             db.close().await;
-            code
+            Ok(code)
         }
     }
 }

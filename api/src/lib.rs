@@ -4,3 +4,4 @@ pub mod bench;
 pub mod cli;
 mod demo;
 mod journal;
+mod lake;

@@ -1,3 +1,3 @@
 //! Owner dashboards (a later issue): pages that render what `reports` returns; no database access.
 
-pub use reports::FACTS;
+pub use reports::Scope;

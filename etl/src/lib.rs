@@ -1,7 +1,14 @@
-//! Change capture from the transactional core into the lake (issue 3): reads `change_log` after the last
-//! landed watermark, transforms rows into facts and dimensions, and lands each batch atomically.
-//!
-//! Until the lake lands, this crate only fixes the boundary: it depends on `oltp` and `warehouse` and nothing
-//! else may.
+//! Change capture from the transactional core into the lake: reads `change_log` after the lake's watermark in
+//! one consistent snapshot of the books, works out which lake rows those changes touch, reads them as they now
+//! are, and lands each table's share of the batch in one Delta commit (see `warehouse::Lake` for why that is
+//! exactly once). A rebuild loads every table whole instead.
 
-pub use warehouse::LakeLayout;
+mod error;
+mod extract;
+pub mod reconcile;
+mod sync;
+mod transforms;
+
+pub use error::{Error, Result};
+pub use sync::{BATCH, Progress, Status, SyncReport, rebuild, status, sync};
+pub use warehouse::Lake;

@@ -122,6 +122,23 @@ impl Db {
         Ok(Tx { inner })
     }
 
+    /// A consistent read-only view of the books: every query in it sees them as of one instant (SQLite: a read
+    /// transaction under WAL; PostgreSQL: `repeatable read`), while writers go on.
+    pub async fn read_snapshot(&self) -> Result<ReadTx> {
+        let inner = match &self.pool {
+            PoolKind::Sqlite(db) => ReadKind::Sqlite(db.snapshot()?),
+            PoolKind::Postgres(p) => {
+                let mut tx = p.begin().await.map_err(db_err)?;
+                sqlx::raw_sql("set transaction isolation level repeatable read, read only")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                ReadKind::Postgres(tx)
+            }
+        };
+        Ok(ReadTx { inner })
+    }
+
     /// Runs a read-only query outside any transaction.
     pub async fn fetch_all(&self, q: Q) -> Result<Vec<Row>> {
         match &self.pool {
@@ -167,6 +184,32 @@ impl Db {
         match &self.pool {
             PoolKind::Sqlite(db) => db.checkpoint().await,
             PoolKind::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A consistent read-only view of the books (see [`Db::read_snapshot`]); ends when dropped.
+pub struct ReadTx {
+    inner: ReadKind,
+}
+
+enum ReadKind {
+    Sqlite(sqlite::SqliteRead),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl ReadTx {
+    /// Runs a query in the snapshot and returns all its rows.
+    pub async fn fetch_all(&mut self, q: Q) -> Result<Vec<Row>> {
+        match &mut self.inner {
+            ReadKind::Sqlite(t) => Ok(t.fetch_all(&q)?.into_iter().map(|r| Row(RowKind::Sqlite(r))).collect()),
+            ReadKind::Postgres(t) => Ok(bind_pg(q)
+                .fetch_all(&mut **t)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|r| Row(RowKind::Postgres(r)))
+                .collect()),
         }
     }
 }
@@ -408,11 +451,15 @@ impl Row {
 
     /// A boolean column.
     pub fn bool(&self, name: &str) -> Result<bool> {
-        let v = match &self.0 {
-            RowKind::Sqlite(r) => r.opt_bool(name)?,
-            RowKind::Postgres(r) => Row::pg_get(r, name)?,
-        };
-        Row::required(name, v)
+        Row::required(name, self.opt_bool(name)?)
+    }
+
+    /// A boolean column that may be null (SQLite stores 0/1).
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>> {
+        match &self.0 {
+            RowKind::Sqlite(r) => r.opt_bool(name),
+            RowKind::Postgres(r) => Row::pg_get(r, name),
+        }
     }
 
     /// A date column.

@@ -21,7 +21,7 @@ pub mod types;
 pub mod work_orders;
 pub mod writer;
 
-pub use db::{Db, Dialect};
+pub use db::{Db, Dialect, ReadTx};
 pub use error::{Error, Result};
 pub use ops::{Batch, BatchError, Command, Outcome, execute};
 pub use writer::Ctx;

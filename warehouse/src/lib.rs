@@ -1,51 +1,27 @@
-//! The lake: one Delta Lake table per fact and dimension under `<data>/lake/`.
+//! The lake: one Delta Lake table per fact and dimension under `<data>/lake/`, each with its Arrow schema
+//! (`tables/<name>.rs`, listed in [`tables::all`]), landed batch by batch ([`Lake`]) and read through a
+//! DataFusion session scoped to one org ([`Snapshot::session`]).
 //!
-//! This crate will own the Arrow schemas, Delta commits and the DataFusion session (issue 3). For now it
-//! owns the lake's layout, so every other crate names tables the same way.
+//! DataFusion and Arrow are re-exported from delta-rs, so the workspace builds one version of each.
+
+pub use deltalake::{arrow, datafusion};
+
+mod error;
+mod lake;
+mod snapshot;
+mod table;
+pub mod tables;
+
+pub use error::{Error, Result};
+pub use lake::{APP_ID, Lake, Landing, State};
+pub use snapshot::{Scope, SharedSnapshot, Snapshot};
+pub use table::{Column, Kind, MONEY, PERCENT, Role, Table, opt, req};
 
 use std::path::{Path, PathBuf};
 
-/// Fact tables, at the grain DESIGN §3 gives them.
-pub const FACTS: &[&str] = &[
-    "sales_line",
-    "invoice",
-    "payment",
-    "payment_application",
-    "memo_line",
-    "stock_movement",
-    "cost_layer",
-    "item_cost",
-    "purchase_line",
-    "vendor_invoice",
-    "work_order",
-    "write_off",
-    "store_credit_entry",
-];
-
-/// Dimension tables.
-pub const DIMENSIONS: &[&str] = &["item", "style", "contact", "store", "user", "date"];
-
-/// Where the lake lives on local disk.
-#[derive(Debug, Clone)]
-pub struct LakeLayout {
-    root: PathBuf,
-}
-
-impl LakeLayout {
-    /// The lake under a data directory (`<data>/lake`).
-    pub fn in_data_dir(data: &Path) -> LakeLayout {
-        LakeLayout { root: data.join("lake") }
-    }
-
-    /// The lake's root directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The directory of one table, or `None` if the name is not a lake table.
-    pub fn table(&self, name: &str) -> Option<PathBuf> {
-        (FACTS.contains(&name) || DIMENSIONS.contains(&name)).then(|| self.root.join(name))
-    }
+/// Where the lake lives in a data directory.
+pub fn lake_dir(data: &Path) -> PathBuf {
+    data.join("lake")
 }
 
 #[cfg(test)]
@@ -53,10 +29,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_live_under_the_lake_root_and_unknown_names_are_refused() {
-        let l = LakeLayout::in_data_dir(Path::new("/srv/loupe"));
-        assert_eq!(l.table("sales_line").unwrap(), Path::new("/srv/loupe/lake/sales_line"));
-        assert_eq!(l.table("date").unwrap(), Path::new("/srv/loupe/lake/date"));
-        assert!(l.table("../etc").is_none());
+    fn every_table_starts_with_its_tenant_and_key_and_names_are_unique() {
+        let mut names = std::collections::BTreeSet::new();
+        for t in tables::all() {
+            assert!(names.insert(t.name), "{} twice", t.name);
+            assert_eq!(t.columns[0].name, "org_id", "{}", t.name);
+            assert_eq!(t.columns[1].name, "id", "{}", t.name);
+            assert_eq!(tables::by_name(t.name).map(|x| x.name), Some(t.name));
+        }
+        assert!(tables::by_name("../etc").is_none());
     }
 }

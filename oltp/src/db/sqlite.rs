@@ -71,6 +71,16 @@ impl SqliteDb {
         .map_err(|e| Error::Database(format!("read task failed: {e}")))?
     }
 
+    /// A read transaction on a reader connection: every query in it sees the books as of its first one.
+    pub(super) fn snapshot(self: &Arc<Self>) -> Result<SqliteRead> {
+        let conn = match self.readers.lock().map_err(|_| poisoned())?.pop() {
+            Some(c) => c,
+            None => connect(&self.path, false)?,
+        };
+        control(&conn, "begin")?;
+        Ok(SqliteRead { conn: Some(conn), db: self.clone() })
+    }
+
     /// Runs trusted SQL (several statements allowed) on the writer.
     pub(super) async fn batch(&self, sql: &str) -> Result<()> {
         self.writer.lock().await.execute_batch(sql).map_err(err)
@@ -137,6 +147,33 @@ fn connect(path: &str, writer: bool) -> Result<Connection> {
     .map_err(err)?;
     conn.set_prepared_statement_cache_capacity(if writer { 256 } else { 64 });
     Ok(conn)
+}
+
+/// A read transaction on a reader connection, given back to the pool when dropped.
+pub(super) struct SqliteRead {
+    conn: Option<Connection>,
+    db: Arc<SqliteDb>,
+}
+
+impl SqliteRead {
+    pub(super) fn fetch_all(&mut self, q: &Q) -> Result<Vec<SqliteRow>> {
+        match &self.conn {
+            Some(c) => query(c, q),
+            None => Err(Error::Database("read transaction already closed".into())),
+        }
+    }
+}
+
+impl Drop for SqliteRead {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take()
+            && control(&conn, "rollback").is_ok()
+            && let Ok(mut idle) = self.db.readers.lock()
+            && idle.len() < READERS_KEPT
+        {
+            idle.push(conn);
+        }
+    }
 }
 
 /// An open write transaction on the writer connection; rolled back if dropped before [`SqliteTx::commit`].

@@ -1,0 +1,121 @@
+//! `loupe etl …` and `loupe reconcile`: landing the books in the lake, with a progress bar, and proving the
+//! lake equals them.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Result;
+use etl::{Lake, Progress, SyncReport};
+use indicatif::{ProgressBar, ProgressStyle};
+use oltp::Db;
+
+fn bar(what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{{elapsed_precise}} [{{bar:32}}] {{pos}}/{{len}} {what}  {{per_sec}}"))
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Stops a sync between batches on Ctrl-C; the lake stays at its last complete batch either way.
+fn ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        })
+    };
+    (stop, watcher)
+}
+
+fn print(r: &SyncReport) {
+    eprintln!(
+        "{} change(s) in {} batch(es), {} lake row(s) written in {:.1} s; the lake is at change {}{}",
+        r.changes,
+        r.batches,
+        r.rows,
+        r.elapsed.as_secs_f64(),
+        r.watermark,
+        if r.stopped { " (stopped by Ctrl-C: run it again to catch up)" } else { "" }
+    );
+}
+
+/// `loupe etl sync`.
+pub(crate) async fn sync(db: &Db, lake: &Lake) -> Result<ExitCode> {
+    let (stop, watcher) = ctrl_c();
+    let bar = bar("changes");
+    let r = etl::sync(db, lake, &stop, &mut |p: Progress| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    })
+    .await;
+    watcher.abort();
+    bar.finish_and_clear();
+    let r = r?;
+    print(&r);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe etl rebuild`.
+pub(crate) async fn rebuild(db: &Db, lake: &Lake) -> Result<ExitCode> {
+    let bar = bar("tables");
+    let r = etl::rebuild(db, lake, &mut |p: Progress| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    })
+    .await;
+    bar.finish_and_clear();
+    let r = r?;
+    print(&r);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe etl status`.
+pub(crate) async fn status(db: &Db, lake: &Lake) -> Result<ExitCode> {
+    let s = etl::status(db, lake).await?;
+    println!("lake:             {}", lake.root().display());
+    println!("watermark:        {}", s.watermark);
+    println!("books' last:      {}", s.last_change);
+    println!("pending changes:  {}", s.pending);
+    println!("last landed at:   {}", s.landed_at.as_deref().unwrap_or("never"));
+    if let Some(at) = &s.oldest_pending_at {
+        let lag = chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds())
+            .map_or_else(|_| "?".to_string(), |s| format!("{s} s"));
+        println!("lag:              {lag} (oldest pending change at {at})");
+    } else {
+        println!("lag:              none");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe reconcile`.
+pub(crate) async fn reconcile(db: &Db, lake: &Lake) -> Result<ExitCode> {
+    let r = etl::reconcile::reconcile(db, lake).await?;
+    if r.differences.is_empty() {
+        println!("the lake equals the books at change {}: {} (org, day, figure) cells compared", r.watermark, r.cells);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:>6}  {:<10}  {:<12}  {:>16}  {:>16}  {:>16}", "org", "day", "figure", "books", "lake", "difference");
+    for d in &r.differences {
+        let money = d.figure != "stock_units";
+        let f = |v: i64| if money { oltp::types::Money(v).to_string() } else { v.to_string() };
+        println!(
+            "{:>6}  {:<10}  {:<12}  {:>16}  {:>16}  {:>16}",
+            d.org_id,
+            d.day,
+            d.figure,
+            f(d.books),
+            f(d.lake),
+            f(d.lake - d.books)
+        );
+    }
+    eprintln!("{} of {} cells differ at change {}", r.differences.len(), r.cells, r.watermark);
+    Ok(ExitCode::FAILURE)
+}

@@ -1,0 +1,49 @@
+//! The lake's one error type.
+
+use deltalake::DeltaTableError;
+use deltalake::arrow::error::ArrowError;
+use deltalake::datafusion::error::DataFusionError;
+
+/// What went wrong in the lake.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A Delta Lake operation failed.
+    #[error("delta table {table}: {source}")]
+    Delta {
+        /// The table.
+        table: String,
+        /// Why.
+        #[source]
+        source: Box<DeltaTableError>,
+    },
+    /// A query failed.
+    #[error("query failed: {0}")]
+    Query(#[from] Box<DataFusionError>),
+    /// Arrow data did not fit a table's schema.
+    #[error("arrow: {0}")]
+    Arrow(#[from] ArrowError),
+    /// Reading or writing the lake's state failed.
+    #[error("lake state {path}: {why}")]
+    State {
+        /// The state file.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// A name that is not a lake table.
+    #[error("{0} is not a lake table")]
+    UnknownTable(String),
+}
+
+/// `Result` with the lake's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<DataFusionError> for Error {
+    fn from(e: DataFusionError) -> Error {
+        Error::Query(Box::new(e))
+    }
+}
+
+pub(crate) fn delta(table: &str) -> impl FnOnce(DeltaTableError) -> Error + '_ {
+    move |source| Error::Delta { table: table.to_string(), source: Box::new(source) }
+}

@@ -1,0 +1,257 @@
+//! The lake on disk: one Delta table per [`Table`] under the lake root, and a small state file naming, for the
+//! last batch that landed in every table, the watermark it reached and each table's version after it.
+//!
+//! Delta has no multi-table transaction. A batch lands table by table, each commit carrying the batch's
+//! watermark as a Delta application transaction (`txn`, app id [`APP_ID`]); only when every table has landed
+//! does the state file move forward (written to a temporary file and renamed over the old one, which is
+//! atomic). Readers open every table at the versions the state names, so a report never sees half a batch, and
+//! a crash anywhere leaves the state at the previous batch: the next run lands the batch again, and landing is
+//! an upsert by key, so nothing is lost and nothing is counted twice.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use deltalake::arrow::array::{ArrayRef, BooleanArray, RecordBatch, new_null_array};
+use deltalake::arrow::datatypes::{Field, Schema};
+use deltalake::datafusion::prelude::{SessionContext, col};
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel as _;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::kernel::{StructType, Transaction};
+use deltalake::protocol::SaveMode;
+use deltalake::{DeltaTable, DeltaTableBuilder};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{Error, Result, delta};
+use crate::table::Table;
+
+/// The application id under which the ETL records each table's watermark in the Delta log.
+pub const APP_ID: &str = "loupe-etl";
+
+/// What the lake holds: the watermark of the last batch that landed in every table, and each table's version
+/// after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// The last `change_log` sequence number the lake reflects.
+    pub watermark: i64,
+    /// Each table's Delta version holding that batch.
+    pub versions: BTreeMap<String, u64>,
+    /// When that batch landed (RFC 3339).
+    pub landed_at: String,
+}
+
+/// The lake under one root directory.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: PathBuf,
+}
+
+/// A batch for one table: rows to put (new or changed) and keys `(org_id, id)` to take out.
+#[derive(Debug, Default)]
+pub struct Landing {
+    /// Rows in the table's schema.
+    pub rows: Vec<RecordBatch>,
+    /// Rows deleted in the books.
+    pub removed: Vec<(i64, i64)>,
+}
+
+impl Landing {
+    /// Nothing to land.
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty() && self.rows.iter().all(|b| b.num_rows() == 0)
+    }
+}
+
+impl Lake {
+    /// The lake at `root` (created on first landing).
+    pub fn at(root: impl Into<PathBuf>) -> Lake {
+        Lake { root: root.into() }
+    }
+
+    /// The lake's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.root.join("_loupe_state.json")
+    }
+
+    fn state_err(&self, why: impl ToString) -> Error {
+        Error::State { path: self.state_path().display().to_string(), why: why.to_string() }
+    }
+
+    /// The state of the last batch that landed everywhere, or `None` for an empty lake.
+    pub fn state(&self) -> Result<Option<State>> {
+        match std::fs::read(self.state_path()) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| self.state_err(e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.state_err(e)),
+        }
+    }
+
+    /// Moves the lake's state forward, atomically (temporary file, fsync, rename).
+    pub fn save_state(&self, state: &State) -> Result<()> {
+        std::fs::create_dir_all(&self.root).map_err(|e| self.state_err(e))?;
+        let tmp = self.root.join("_loupe_state.json.tmp");
+        let body = serde_json::to_vec_pretty(state).map_err(|e| self.state_err(e))?;
+        let mut f = std::fs::File::create(&tmp).map_err(|e| self.state_err(e))?;
+        f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| self.state_err(e))?;
+        std::fs::rename(&tmp, self.state_path()).map_err(|e| self.state_err(e))
+    }
+
+    fn url(&self, t: &Table) -> Result<Url> {
+        let dir = self.root.join(t.name);
+        std::fs::create_dir_all(&dir).map_err(|e| self.state_err(format!("cannot create {}: {e}", dir.display())))?;
+        let dir = dir.canonicalize().map_err(|e| self.state_err(e))?;
+        Url::from_directory_path(&dir)
+            .map_err(|()| self.state_err(format!("{} is not a directory path", dir.display())))
+    }
+
+    /// Opens a table at its latest version, creating it (empty, with its schema and partitioning) if missing.
+    pub async fn table(&self, t: &Table) -> Result<DeltaTable> {
+        let table = DeltaTable::try_from_url(self.url(t)?).await.map_err(delta(t.name))?;
+        if table.version().is_some() {
+            return Ok(table);
+        }
+        let schema: StructType = t.schema().as_ref().try_into_kernel().map_err(Error::Arrow)?;
+        table
+            .create()
+            .with_columns(schema.fields().cloned())
+            .with_partition_columns(t.partitions().iter().copied())
+            .with_save_mode(SaveMode::Ignore)
+            .await
+            .map_err(delta(t.name))
+    }
+
+    /// Opens a table at `version`.
+    pub async fn table_at(&self, t: &Table, version: u64) -> Result<DeltaTable> {
+        DeltaTableBuilder::from_url(self.url(t)?)
+            .map_err(delta(t.name))?
+            .with_version(version)
+            .load()
+            .await
+            .map_err(delta(t.name))
+    }
+
+    /// The watermark of the last batch that landed in `t` (from its Delta log), if any.
+    pub async fn landed(&self, t: &Table) -> Result<Option<i64>> {
+        let table = self.table(t).await?;
+        let state = table.snapshot().map_err(delta(t.name))?;
+        state.transaction_version(table.log_store().as_ref(), APP_ID).await.map_err(delta(t.name))
+    }
+
+    /// Lands one batch in one table, in one commit that records `watermark`: rows whose key is already there
+    /// replace it, new rows are added, removed keys are taken out. Returns the table's new version (or its
+    /// version unchanged if there is nothing to land).
+    pub async fn land(&self, t: &Table, batch: Landing, watermark: i64) -> Result<u64> {
+        let table = self.table(t).await?;
+        if batch.is_empty() {
+            return Ok(table.version().unwrap_or_default());
+        }
+        let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
+        let source = source_batches(t, batch)?;
+        let ctx = SessionContext::new();
+        let df = ctx.read_batches(source)?;
+        let on = col("t.org_id").eq(col("s.org_id")).and(col("t.id").eq(col("s.id")));
+        let names: Vec<&str> = t.column_names().collect();
+        let (table, _) = table
+            .merge(df, on)
+            .with_source_alias("s")
+            .with_target_alias("t")
+            .with_commit_properties(props)
+            .when_matched_delete(|d| d.predicate(col("s._removed")))
+            .and_then(|m| {
+                m.when_matched_update(|u| {
+                    names
+                        .iter()
+                        .skip(2)
+                        .fold(u.predicate(!col("s._removed")), |u, c| u.update(*c, col(format!("s.{c}"))))
+                })
+            })
+            .and_then(|m| {
+                m.when_not_matched_insert(|i| {
+                    names.iter().fold(i.predicate(!col("s._removed")), |i, c| i.set(*c, col(format!("s.{c}"))))
+                })
+            })
+            .map_err(delta(t.name))?
+            .await
+            .map_err(delta(t.name))?;
+        Ok(table.version().unwrap_or_default())
+    }
+
+    /// Replaces everything in `t` with `rows` in one commit recording `watermark` (a full load).
+    pub async fn replace(&self, t: &Table, rows: Vec<RecordBatch>, watermark: i64) -> Result<u64> {
+        let table = self.table(t).await?;
+        let rows: Vec<RecordBatch> = rows.into_iter().filter(|b| b.num_rows() > 0).collect();
+        let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
+        let table = if rows.is_empty() {
+            // nothing in the books: an empty overwrite keeps the schema
+            table
+                .write(vec![RecordBatch::new_empty(t.schema())])
+                .with_save_mode(SaveMode::Overwrite)
+                .with_commit_properties(props)
+                .await
+        } else {
+            table.write(rows).with_save_mode(SaveMode::Overwrite).with_commit_properties(props).await
+        }
+        .map_err(delta(t.name))?;
+        Ok(table.version().unwrap_or_default())
+    }
+
+    /// Merges the table's small files into larger ones (one commit; nothing if there is nothing to merge).
+    pub async fn compact(&self, t: &Table) -> Result<()> {
+        let table = self.table(t).await?;
+        table.optimize().await.map_err(delta(t.name))?;
+        Ok(())
+    }
+
+    /// Every table at the versions of the last batch that landed everywhere.
+    pub async fn snapshot(&self) -> Result<crate::Snapshot> {
+        let state = self.state()?.unwrap_or_default();
+        let mut tables = Vec::new();
+        for t in crate::tables::all() {
+            let table = match state.versions.get(t.name) {
+                Some(v) => self.table_at(t, *v).await?,
+                None => self.table(t).await?,
+            };
+            tables.push((*t, table));
+        }
+        Ok(crate::Snapshot::new(state, tables))
+    }
+}
+
+/// The table's rows plus a `_removed` flag, and one flagged row per removed key; every column nullable so the
+/// removal rows can leave the others empty.
+fn source_batches(t: &Table, batch: Landing) -> Result<Vec<RecordBatch>> {
+    let mut fields: Vec<Field> = t.schema().fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    fields.push(Field::new("_removed", deltalake::arrow::datatypes::DataType::Boolean, false));
+    let schema = Arc::new(Schema::new(fields));
+    let mut out = Vec::new();
+    for b in batch.rows.into_iter().filter(|b| b.num_rows() > 0) {
+        let mut cols: Vec<ArrayRef> = b.columns().to_vec();
+        cols.push(Arc::new(BooleanArray::from(vec![false; b.num_rows()])));
+        out.push(RecordBatch::try_new(schema.clone(), cols)?);
+    }
+    if !batch.removed.is_empty() {
+        let n = batch.removed.len();
+        let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        for f in schema.fields() {
+            let c: ArrayRef = match f.name().as_str() {
+                "org_id" => {
+                    Arc::new(deltalake::arrow::array::Int64Array::from_iter_values(batch.removed.iter().map(|k| k.0)))
+                }
+                "id" => {
+                    Arc::new(deltalake::arrow::array::Int64Array::from_iter_values(batch.removed.iter().map(|k| k.1)))
+                }
+                "_removed" => Arc::new(BooleanArray::from(vec![true; n])),
+                _ => new_null_array(f.data_type(), n),
+            };
+            cols.push(c);
+        }
+        out.push(RecordBatch::try_new(schema, cols)?);
+    }
+    Ok(out)
+}

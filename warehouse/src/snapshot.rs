@@ -1,0 +1,77 @@
+//! Reading the lake: every table at the versions of one landed batch, registered in a DataFusion session
+//! through a [`Scope`]. The scope is applied here, once, under every query: a session made for an org sees
+//! only that org's rows (and, where a table has a store, only the permitted stores'), whatever SQL runs on it.
+
+use std::sync::Arc;
+
+use deltalake::DeltaTable;
+use deltalake::datafusion::prelude::{SessionContext, col, lit};
+
+use crate::error::{Result, delta};
+use crate::lake::State;
+use crate::table::Table;
+
+/// Whose data a session may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// One org; `stores: None` = all of its stores.
+    Org {
+        /// The tenant.
+        org_id: i64,
+        /// The stores permitted, or all.
+        stores: Option<Vec<i64>>,
+    },
+    /// Every org: only the operator's CLI on the server.
+    Operator,
+}
+
+/// Every lake table at the versions of one landed batch.
+pub struct Snapshot {
+    state: State,
+    tables: Vec<(&'static Table, DeltaTable)>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").field("state", &self.state).finish_non_exhaustive()
+    }
+}
+
+impl Snapshot {
+    pub(crate) fn new(state: State, tables: Vec<(&'static Table, DeltaTable)>) -> Snapshot {
+        Snapshot { state, tables }
+    }
+
+    /// The batch this snapshot shows: its watermark, versions and landing time ("data as of").
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// A DataFusion session with every table registered under its name, seen through `scope`.
+    pub async fn session(&self, scope: &Scope) -> Result<SessionContext> {
+        let ctx = SessionContext::new();
+        for (t, table) in &self.tables {
+            table.update_datafusion_session(&ctx.state()).map_err(delta(t.name))?;
+            let provider = table.table_provider().await?;
+            let mut df = ctx.read_table(provider)?;
+            if let Scope::Org { org_id, stores } = scope {
+                df = df.filter(col("org_id").eq(lit(*org_id)))?;
+                if let Some(stores) = stores
+                    && t.columns.iter().any(|c| c.name == "store_id")
+                {
+                    df = df.filter(col("store_id").in_list(stores.iter().map(|s| lit(*s)).collect(), false))?;
+                }
+            }
+            ctx.register_table(t.name, df.into_view())?;
+        }
+        Ok(ctx)
+    }
+
+    /// The tables, for readers that bring their own engine (DuckDB reads the same files).
+    pub fn tables(&self) -> impl Iterator<Item = (&'static Table, &DeltaTable)> {
+        self.tables.iter().map(|(t, d)| (*t, d))
+    }
+}
+
+/// Keeps `Arc` in use for callers that share a snapshot between tasks.
+pub type SharedSnapshot = Arc<Snapshot>;

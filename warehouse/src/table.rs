@@ -1,0 +1,106 @@
+//! What a lake table is: its name, its columns with their types, its key and its partitioning. Every table
+//! has `org_id` (the tenant) and `id` (the key of its row in the books), and is partitioned by `org_id`.
+
+use std::sync::Arc;
+
+use deltalake::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+
+/// Money: exact, two decimals (`Decimal128(18, 2)`; the raw value is integer cents).
+pub const MONEY: DataType = DataType::Decimal128(18, 2);
+/// A rate in percent with four decimals (`Decimal128(10, 4)`; the raw value is parts per million).
+pub const PERCENT: DataType = DataType::Decimal128(10, 4);
+
+/// The type of a lake column, as the books hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An id (`Int64`).
+    Id,
+    /// A whole number: a quantity, a count, days (`Int64`).
+    Int,
+    /// Text (`Utf8`).
+    Text,
+    /// A calendar date (`Date32`).
+    Date,
+    /// Money in cents in the books, [`MONEY`] in the lake.
+    Money,
+    /// A rate in parts per million in the books, [`PERCENT`] in the lake.
+    Percent,
+    /// Yes or no (`Boolean`).
+    Bool,
+}
+
+impl Kind {
+    /// The Arrow type of the column.
+    pub fn data_type(self) -> DataType {
+        match self {
+            Kind::Id | Kind::Int => DataType::Int64,
+            Kind::Text => DataType::Utf8,
+            Kind::Date => DataType::Date32,
+            Kind::Money => MONEY,
+            Kind::Percent => PERCENT,
+            Kind::Bool => DataType::Boolean,
+        }
+    }
+}
+
+/// One column: name, type, and whether it may be empty.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// The column's name in the lake (and in the extract query that feeds it).
+    pub name: &'static str,
+    /// Its type.
+    pub kind: Kind,
+    /// Whether it may be null.
+    pub nullable: bool,
+}
+
+/// A required column.
+pub const fn req(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind, nullable: false }
+}
+
+/// A column that may be null.
+pub const fn opt(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind, nullable: true }
+}
+
+/// Facts record what happened; dimensions describe who and what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A fact table.
+    Fact,
+    /// A dimension table.
+    Dimension,
+}
+
+/// A lake table.
+#[derive(Debug)]
+pub struct Table {
+    /// Its name (and directory under the lake root).
+    pub name: &'static str,
+    /// Fact or dimension.
+    pub role: Role,
+    /// What one row is.
+    pub grain: &'static str,
+    /// Its columns; the first two are always `org_id` and `id`.
+    pub columns: &'static [Column],
+}
+
+impl Table {
+    /// The Arrow schema of the table.
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns.iter().map(|c| Field::new(c.name, c.kind.data_type(), c.nullable)).collect::<Vec<_>>(),
+        ))
+    }
+
+    /// Columns the table is partitioned by.
+    pub fn partitions(&self) -> &'static [&'static str] {
+        &["org_id"]
+    }
+
+    /// Names of the columns, in order.
+    pub fn column_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.columns.iter().map(|c| c.name)
+    }
+}

@@ -1,0 +1,51 @@
+//! Every lake table, one file each, listed once in [`all`].
+
+pub mod contact;
+pub mod cost_layer;
+pub mod invoice;
+pub mod item;
+pub mod item_cost;
+pub mod memo_line;
+pub mod payment;
+pub mod payment_application;
+pub mod purchase_line;
+pub mod sales_line;
+pub mod stock_movement;
+pub mod store;
+pub mod store_credit_entry;
+pub mod style;
+pub mod user;
+pub mod vendor_invoice;
+pub mod work_order;
+pub mod write_off;
+
+use crate::table::Table;
+
+/// Every table of the lake, dimensions first.
+pub fn all() -> &'static [&'static Table] {
+    &[
+        &store::TABLE,
+        &user::TABLE,
+        &contact::TABLE,
+        &style::TABLE,
+        &item::TABLE,
+        &invoice::TABLE,
+        &sales_line::TABLE,
+        &payment::TABLE,
+        &payment_application::TABLE,
+        &write_off::TABLE,
+        &store_credit_entry::TABLE,
+        &stock_movement::TABLE,
+        &cost_layer::TABLE,
+        &item_cost::TABLE,
+        &memo_line::TABLE,
+        &purchase_line::TABLE,
+        &vendor_invoice::TABLE,
+        &work_order::TABLE,
+    ]
+}
+
+/// The table called `name`.
+pub fn by_name(name: &str) -> Option<&'static Table> {
+    all().iter().copied().find(|t| t.name == name)
+}

@@ -1,0 +1,37 @@
+//! `sales_line`: one row per invoice line, with the invoice's date, status, store, customer and salesperson
+//! beside it so the reports that live on lines (gross profit, realization, RFM) need no join to filter.
+
+use crate::table::{Column, Kind::*, Role, Table, opt, req};
+
+/// The table.
+pub const TABLE: Table = Table { name: "sales_line", role: Role::Fact, grain: "an invoice line", columns: COLUMNS };
+
+const COLUMNS: &[Column] = &[
+    req("org_id", Id),
+    req("id", Id),
+    req("invoice_id", Id),
+    req("line_no", Int),
+    req("invoice_date", Date),
+    req("status", Text),
+    opt("voided_on", Date),
+    req("store_id", Id),
+    req("customer_id", Id),
+    opt("salesperson_id", Id),
+    req("kind", Text),
+    opt("item_id", Id),
+    opt("style_id", Id),
+    req("description", Text),
+    req("qty", Int),
+    req("unit_price", Money),
+    req("adjustment", Money),
+    req("trade_concession", Money),
+    opt("list_price", Money),
+    req("taxable", Bool),
+    req("amount", Money),
+    req("cost", Money),
+    opt("returned_line_id", Id),
+    opt("memo_line_id", Id),
+    opt("work_order_id", Id),
+    opt("trade_in_actual", Money),
+    opt("trade_in_item_id", Id),
+];
