@@ -76,3 +76,44 @@ fn reconcile_passes_on_the_example_day_and_names_a_tampered_record() {
     assert_eq!(row, ["1", "2", "L-000001", "qty_on_hand", "30", "23"]);
     assert!(stdout.contains("difference(s) in 3 stock records"), "{stdout}");
 }
+
+#[test]
+fn the_lake_follows_the_journal_and_reconcile_says_when_it_is_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
+    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = |d: &std::path::Path| {
+        let out = loupe(d).args(["etl", "status"]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let before = status(dir.path());
+    assert!(before.contains("watermark:        0"), "{before}");
+    assert!(!before.contains("pending changes:  0\n"), "{before}");
+
+    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(status(dir.path()).contains("pending changes:  0\n"));
+    let out = loupe(dir.path()).args(["reconcile"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("the lake equals the books at change "), "{stdout}");
+
+    // a sale after the sync: the lake is behind, and reconcile says so instead of comparing
+    let sale = dir.path().join("sale.jsonl");
+    std::fs::write(
+        &sale,
+        r#"{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"lines":[{"kind":"misc","description":"Gift box","unit_price":"5.00"}],"finalize":true,"payments":[{"method":"cash"}]}"#,
+    )
+    .unwrap();
+    let out = loupe(dir.path()).args(["ops", "apply"]).arg(&sale).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loupe(dir.path()).args(["reconcile"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `loupe etl sync` first"));
+    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
+    assert!(out.status.success());
+    let out = loupe(dir.path()).args(["reconcile"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
