@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs Loupe's main job on the embedded default (SQLite in ./loupe-data): builds the `loupe`
 # binary, creates the database, generates the small demo business through the commands (three years of one
-# store, about 40,000 invoice lines), and shows what was created and that inventory reconciles.
+# store, about 40,000 invoice lines), lands it in the lake (Delta tables under ./loupe-data/lake), and shows
+# what was created, that inventory reconciles and that the lake equals the books.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -17,3 +18,6 @@ else
 fi
 "$loupe" --data "$data" status
 "$loupe" --data "$data" inventory reconcile
+"$loupe" --data "$data" etl sync
+"$loupe" --data "$data" etl status
+"$loupe" --data "$data" reconcile

@@ -1,5 +1,6 @@
 //! `loupe demo`: a demo business generated through the commands, with a progress bar on stderr. Ctrl-C stops
-//! it between two commands; since each command is its own transaction, the books stay consistent.
+//! it after the command in flight and commits what ran (each command atomic in its savepoint), so the books
+//! stay consistent.
 
 use std::process::ExitCode;
 use std::sync::Arc;
