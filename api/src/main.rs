@@ -4,7 +4,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LOUPE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LOUPE_LOG").unwrap_or_else(|_| {
+            // delta-rs's kernel logs an error whenever it looks for a table that is about to be created
+            "warn,buoyant_kernel=off".into()
+        }))
         .with_writer(std::io::stderr)
         .init();
     let cli = api::cli::Cli::parse();
