@@ -3,8 +3,6 @@
 //! stay consistent.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -14,15 +12,7 @@ use oltp::demo::{DemoSpec, Report};
 
 /// Generates `spec` into `db` and prints what the books hold.
 pub(crate) async fn run(db: &Db, spec: &DemoSpec) -> Result<ExitCode> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let stop = Arc::clone(&stop);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::Relaxed);
-            }
-        })
-    };
+    let (stop, watcher) = crate::lake::ctrl_c();
     let bar = ProgressBar::new(u64::from(spec.days));
     if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:32}] {pos}/{len} days  {msg}") {
         bar.set_style(style.progress_chars("=> "));

@@ -20,8 +20,8 @@ fn bar(what: &str) -> ProgressBar {
     bar
 }
 
-/// Stops a sync between batches on Ctrl-C; the lake stays at its last complete batch either way.
-fn ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
+/// A flag Ctrl-C sets (long commands stop at their next safe point), and the task watching for it.
+pub(crate) fn ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let stop = Arc::clone(&stop);
