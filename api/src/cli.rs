@@ -55,6 +55,26 @@ pub enum Cmd {
     /// Prove the lake equals the books for every org and day (sales, tax, payments, AR balance, stock units and
     /// cost); print the differences and exit 1 on any.
     Reconcile,
+    /// Ad-hoc SQL (DuckDB) over the lake's current snapshot; every org unless --org.
+    Sql {
+        /// The query.
+        query: String,
+        /// table or csv.
+        #[arg(long, value_enum, default_value_t = crate::lake::SqlFormat::Table)]
+        format: crate::lake::SqlFormat,
+        /// Only this org's rows.
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// Write the lake's star schema into a new DuckDB database file, for BI tools.
+    Extract {
+        /// The DuckDB file to create.
+        #[arg(long)]
+        duckdb: PathBuf,
+        /// Only this org's rows.
+        #[arg(long)]
+        org: Option<i64>,
+    },
     /// Generate a demo jewelry business through the commands: the same seed gives the same books.
     Demo {
         /// small ≈ 1 store × 3 years × 40k invoice lines, medium ≈ 5 stores × 1M, large ≈ 20 stores × 5 years × 10M.
@@ -285,6 +305,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             db.close().await;
             code
         }
+        Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake(), query, *format, *org).await,
+        Cmd::Extract { duckdb, org } => crate::lake::extract(&cli.lake(), duckdb, *org).await,
         Cmd::Reconcile => {
             let db = cli.open().await?;
             let code = crate::lake::reconcile(&db, &cli.lake()).await;

@@ -119,3 +119,44 @@ pub(crate) async fn reconcile(db: &Db, lake: &Lake) -> Result<ExitCode> {
     eprintln!("{} of {} cells differ at change {}", r.differences.len(), r.cells, r.watermark);
     Ok(ExitCode::FAILURE)
 }
+
+/// How `loupe sql` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlFormat {
+    /// Aligned columns with a header.
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+}
+
+/// The scope of the operator's CLI: one org when asked, else every org.
+fn scope(org: Option<i64>) -> warehouse::Scope {
+    match org {
+        Some(org_id) => warehouse::Scope::Org { org_id, stores: None },
+        None => warehouse::Scope::Operator,
+    }
+}
+
+/// `loupe sql`: DuckDB over the lake's current snapshot.
+pub(crate) async fn sql(lake: &Lake, query: &str, format: SqlFormat, org: Option<i64>) -> Result<ExitCode> {
+    let snapshot = lake.snapshot().await?;
+    let conn = snapshot.duckdb(&scope(org))?;
+    let batches = warehouse::duck::query(&conn, query)?;
+    let out = match format {
+        SqlFormat::Table => crate::table::aligned(&batches)?,
+        SqlFormat::Csv => crate::table::csv(&batches)?,
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe extract --duckdb FILE`.
+pub(crate) async fn extract(lake: &Lake, file: &std::path::Path, org: Option<i64>) -> Result<ExitCode> {
+    let snapshot = lake.snapshot().await?;
+    let counts = snapshot.extract_duckdb(file, &scope(org))?;
+    for (t, n) in &counts {
+        eprintln!("{t:<22} {n:>10} rows");
+    }
+    eprintln!("wrote {} (lake at change {})", file.display(), snapshot.state().watermark);
+    Ok(ExitCode::SUCCESS)
+}

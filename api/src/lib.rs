@@ -5,3 +5,4 @@ pub mod cli;
 mod demo;
 mod journal;
 mod lake;
+mod table;

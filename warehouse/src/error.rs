@@ -30,6 +30,9 @@ pub enum Error {
         /// Why.
         why: String,
     },
+    /// DuckDB refused a statement or a file.
+    #[error("duckdb: {0}")]
+    Duck(String),
     /// A name that is not a lake table.
     #[error("{0} is not a lake table")]
     UnknownTable(String),

@@ -6,6 +6,7 @@
 
 pub use deltalake::{arrow, datafusion};
 
+pub mod duck;
 mod error;
 mod lake;
 mod snapshot;
