@@ -155,8 +155,8 @@ pub(crate) async fn extract(lake: &Lake, file: &std::path::Path, org: Option<i64
     let snapshot = lake.snapshot().await?;
     let counts = snapshot.extract_duckdb(file, &scope(org))?;
     for (t, n) in &counts {
-        eprintln!("{t:<22} {n:>10} rows");
+        println!("{t:<22} {n:>10} rows");
     }
-    eprintln!("wrote {} (lake at change {})", file.display(), snapshot.state().watermark);
+    println!("wrote {} (lake at change {})", file.display(), snapshot.state().watermark);
     Ok(ExitCode::SUCCESS)
 }

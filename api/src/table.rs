@@ -5,8 +5,16 @@ use warehouse::arrow::array::RecordBatch;
 use warehouse::arrow::datatypes::DataType;
 use warehouse::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-fn cells(batches: &[RecordBatch]) -> Result<(Vec<String>, Vec<bool>, Vec<Vec<String>>)> {
-    let Some(first) = batches.first() else { return Ok((Vec::new(), Vec::new(), Vec::new())) };
+/// A result as text: column names, which columns are numbers (right-aligned), and the formatted cells.
+#[derive(Default)]
+struct Cells {
+    header: Vec<String>,
+    numeric: Vec<bool>,
+    rows: Vec<Vec<String>>,
+}
+
+fn cells(batches: &[RecordBatch]) -> Result<Cells> {
+    let Some(first) = batches.first() else { return Ok(Cells::default()) };
     let schema = first.schema();
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let numeric: Vec<bool> = schema
@@ -23,12 +31,12 @@ fn cells(batches: &[RecordBatch]) -> Result<(Vec<String>, Vec<bool>, Vec<Vec<Str
             rows.push(formatters.iter().map(|f| f.value(i).to_string()).collect());
         }
     }
-    Ok((header, numeric, rows))
+    Ok(Cells { header, numeric, rows })
 }
 
 /// Aligned columns under a header.
 pub(crate) fn aligned(batches: &[RecordBatch]) -> Result<String> {
-    let (header, numeric, rows) = cells(batches)?;
+    let Cells { header, numeric, rows } = cells(batches)?;
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in width.iter_mut().zip(r) {
@@ -59,7 +67,7 @@ pub(crate) fn aligned(batches: &[RecordBatch]) -> Result<String> {
 
 /// RFC 4180: a header row, fields quoted when they hold a comma, a quote or a line break.
 pub(crate) fn csv(batches: &[RecordBatch]) -> Result<String> {
-    let (header, _, rows) = cells(batches)?;
+    let Cells { header, rows, .. } = cells(batches)?;
     let field = |s: &str| {
         if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
     };

@@ -5,6 +5,7 @@
 //! DataFusion and Arrow are re-exported from delta-rs, so the workspace builds one version of each.
 
 pub use deltalake::{arrow, datafusion};
+pub use duckdb;
 
 pub mod duck;
 mod error;

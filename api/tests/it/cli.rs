@@ -117,3 +117,46 @@ fn the_lake_follows_the_journal_and_reconcile_says_when_it_is_behind() {
     let out = loupe(dir.path()).args(["reconcile"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn sql_and_extract_show_the_lake_as_the_journal_left_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
+    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // by hand from the journal: invoice 1 is the ring at 6,200.00 and one pair of hoops at 180.00 less 10.00;
+    // invoice 2 is two strands at 650.00 each
+    let sql = "select invoice_id, count(*) as lines, sum(qty) as units, sum(amount) as amount, \
+               'a, \"quoted\" name' as label from sales_line group by invoice_id order by invoice_id";
+    let out = loupe(dir.path()).args(["sql", sql, "--format", "csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "invoice_id,lines,units,amount,label\r\n\
+         1,2,2,6370.00,\"a, \"\"quoted\"\" name\"\r\n\
+         2,1,2,1300.00,\"a, \"\"quoted\"\" name\"\r\n"
+    );
+    let out = loupe(dir.path()).args(["sql", "select sum(amount) as paid from payment"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n-------\n1000.00\n(1 row)\n");
+
+    // a bad query is DuckDB's error, named, and a non-zero exit
+    let out = loupe(dir.path()).args(["sql", "select nope from sales_line"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"nope\" not found"));
+
+    // the extract is a DuckDB database of its own: the same rows, readable with the lake gone
+    let file = dir.path().join("star.duckdb");
+    let out = loupe(dir.path()).args(["extract", "--duckdb"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(listing.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["sales_line", "3", "rows"]), "{listing}");
+    std::fs::remove_dir_all(dir.path().join("lake")).unwrap();
+    let conn = warehouse::duckdb::Connection::open(&file).unwrap();
+    let (lines, amount): (i64, String) = conn
+        .query_row("select count(*), sum(amount)::varchar from sales_line", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((lines, amount.as_str()), (3, "7670.00"));
+}
