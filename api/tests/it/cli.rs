@@ -152,7 +152,10 @@ fn sql_and_extract_show_the_lake_as_the_journal_left_it() {
     let out = loupe(dir.path()).args(["extract", "--duckdb"]).arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let listing = String::from_utf8_lossy(&out.stdout);
-    assert!(listing.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["sales_line", "3", "rows"]), "{listing}");
+    assert!(
+        listing.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["sales_line", "3", "rows"]),
+        "{listing}"
+    );
     std::fs::remove_dir_all(dir.path().join("lake")).unwrap();
     let conn = warehouse::duckdb::Connection::open(&file).unwrap();
     let (lines, amount): (i64, String) = conn
