@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 use oltp::ReadTx;
 use oltp::db::{Q, Row};
 use warehouse::arrow::array::{
@@ -80,6 +80,13 @@ pub(crate) fn to_batch(t: &Table, rows: &[Row]) -> Result<RecordBatch> {
                 let mut b = Date32Builder::with_capacity(n);
                 for r in rows {
                     b.append_option(r.opt_date(name)?.map(|d| (d - EPOCH).num_days() as i32));
+                }
+                Arc::new(b.finish())
+            }
+            Kind::MonthOf(of) => {
+                let mut b = Date32Builder::with_capacity(n);
+                for r in rows {
+                    b.append_option(r.opt_date(of)?.map(|d| (d.with_day(1).unwrap_or(d) - EPOCH).num_days() as i32));
                 }
                 Arc::new(b.finish())
             }

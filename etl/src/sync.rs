@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use oltp::db::Q;
 use oltp::{Db, ReadTx};
+use warehouse::tables::date::TABLE as CALENDAR;
 use warehouse::{Lake, Landing, State};
 
 use crate::error::Result;
@@ -113,6 +114,7 @@ pub async fn sync(
             touched.entry(c.text("entity")?).or_default().push((c.i64("org_id")?, c.i64("entity_id")?));
         }
         let mut versions = BTreeMap::new();
+        versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark, false).await?);
         for tr in transforms::all() {
             let table = tr.table;
             // a batch a crashed run already landed here is not landed twice
@@ -136,6 +138,15 @@ pub async fn sync(
     report.watermark = state.watermark;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The calendar is not fed from the books: it is written whole when the lake is new (or rebuilt) and stays as
+/// it is after. Returns its version.
+async fn calendar(lake: &Lake, watermark: i64, rebuild: bool) -> Result<u64> {
+    if !rebuild && lake.landed(&CALENDAR).await?.is_some() {
+        return Ok(lake.table(&CALENDAR).await?.version().unwrap_or_default());
+    }
+    Ok(lake.replace(&CALENDAR, vec![warehouse::tables::date::rows()?], watermark).await?)
 }
 
 /// What one batch changes in one table: the rows its changes touch, as they are now, and those deleted.
@@ -189,6 +200,7 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
     let mut report = SyncReport { watermark, ..SyncReport::default() };
     let all = transforms::all();
     let mut versions = BTreeMap::new();
+    versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark, true).await?);
     for (i, tr) in all.iter().enumerate() {
         let mut batches = Vec::new();
         let mut after = i64::MIN;

@@ -16,7 +16,7 @@ fn sql_type(k: Kind) -> &'static str {
     match k {
         Kind::Id | Kind::Int => "bigint",
         Kind::Text => "varchar",
-        Kind::Date => "date",
+        Kind::Date | Kind::MonthOf(_) => "date",
         Kind::Money => "decimal(18, 2)",
         Kind::Percent => "decimal(10, 4)",
         Kind::Bool => "boolean",
@@ -49,10 +49,12 @@ fn read(t: &Table, files: &[String], scope: &Scope) -> String {
         format!("read_parquet([{list}], hive_partitioning = true)")
     };
     let mut filter = String::new();
-    if let Scope::Org { org_id, stores } = scope {
+    if let Scope::Org { org_id, stores } = scope
+        && t.is_tenant_data()
+    {
         filter = format!(" where cast(org_id as bigint) = {org_id}");
         if let Some(stores) = stores
-            && t.columns.iter().any(|c| c.name == "store_id")
+            && t.has("store_id")
         {
             let list = stores.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
             filter.push_str(&format!(" and store_id in ({})", if list.is_empty() { "null".into() } else { list }));

@@ -120,7 +120,7 @@ impl Lake {
         table
             .create()
             .with_columns(schema.fields().cloned())
-            .with_partition_columns(t.partitions().iter().copied())
+            .with_partition_columns(t.partitions())
             .with_save_mode(SaveMode::Ignore)
             .await
             .map_err(delta(t.name))

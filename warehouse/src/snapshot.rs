@@ -54,10 +54,12 @@ impl Snapshot {
             table.update_datafusion_session(&ctx.state()).map_err(delta(t.name))?;
             let provider = table.table_provider().await?;
             let mut df = ctx.read_table(provider)?;
-            if let Scope::Org { org_id, stores } = scope {
+            if let Scope::Org { org_id, stores } = scope
+                && t.is_tenant_data()
+            {
                 df = df.filter(col("org_id").eq(lit(*org_id)))?;
                 if let Some(stores) = stores
-                    && t.columns.iter().any(|c| c.name == "store_id")
+                    && t.has("store_id")
                 {
                     df = df.filter(col("store_id").in_list(stores.iter().map(|s| lit(*s)).collect(), false))?;
                 }

@@ -1,5 +1,7 @@
 //! What a lake table is: its name, its columns with their types, its key and its partitioning. Every table
-//! has `org_id` (the tenant) and `id` (the key of its row in the books), and is partitioned by `org_id`.
+//! but the calendar has `org_id` (the tenant) and `id` (the key of its row in the books), and is partitioned by `org_id`; the
+//! large facts are partitioned by month as well, through a `month` column derived from one of their dates
+//! ([`Kind::MonthOf`]), so a report over a date range reads only the months it covers.
 
 use std::sync::Arc;
 
@@ -27,6 +29,9 @@ pub enum Kind {
     Percent,
     /// Yes or no (`Boolean`).
     Bool,
+    /// The first day of the month of the named date column (`Date32`): not read from the books but derived
+    /// from that column, and a partition column of the table.
+    MonthOf(&'static str),
 }
 
 impl Kind {
@@ -35,7 +40,7 @@ impl Kind {
         match self {
             Kind::Id | Kind::Int => DataType::Int64,
             Kind::Text => DataType::Utf8,
-            Kind::Date => DataType::Date32,
+            Kind::Date | Kind::MonthOf(_) => DataType::Date32,
             Kind::Money => MONEY,
             Kind::Percent => PERCENT,
             Kind::Bool => DataType::Boolean,
@@ -94,9 +99,23 @@ impl Table {
         ))
     }
 
-    /// Columns the table is partitioned by.
-    pub fn partitions(&self) -> &'static [&'static str] {
-        &["org_id"]
+    /// Whether the table has a column called `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.name == name)
+    }
+
+    /// Whether the table holds a tenant's rows (every table but the calendar).
+    pub fn is_tenant_data(&self) -> bool {
+        self.has("org_id")
+    }
+
+    /// Columns the table is partitioned by: `org_id`, then its month column if it has one.
+    pub fn partitions(&self) -> Vec<&'static str> {
+        self.is_tenant_data()
+            .then_some("org_id")
+            .into_iter()
+            .chain(self.columns.iter().filter(|c| matches!(c.kind, Kind::MonthOf(_))).map(|c| c.name))
+            .collect()
     }
 
     /// Names of the columns, in order.

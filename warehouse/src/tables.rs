@@ -2,6 +2,7 @@
 
 pub mod contact;
 pub mod cost_layer;
+pub mod date;
 pub mod invoice;
 pub mod item;
 pub mod item_cost;
@@ -24,6 +25,7 @@ use crate::table::Table;
 /// Every table of the lake, dimensions first.
 pub fn all() -> &'static [&'static Table] {
     &[
+        &date::TABLE,
         &store::TABLE,
         &user::TABLE,
         &contact::TABLE,

@@ -27,4 +27,5 @@ const COLUMNS: &[Column] = &[
     req("fees", Money),
     req("total", Money),
     opt("work_order_id", Id),
+    req("month", MonthOf("invoice_date")),
 ];

@@ -19,4 +19,5 @@ const COLUMNS: &[Column] = &[
     opt("refund_of_payment_id", Id),
     opt("work_order_id", Id),
     opt("gift_card_id", Id),
+    req("month", MonthOf("paid_on")),
 ];

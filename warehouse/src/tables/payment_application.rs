@@ -15,4 +15,5 @@ const COLUMNS: &[Column] = &[
     req("amount", Money),
     req("applied_on", Date),
     opt("voided_on", Date),
+    req("month", MonthOf("applied_on")),
 ];

@@ -34,4 +34,5 @@ const COLUMNS: &[Column] = &[
     opt("work_order_id", Id),
     opt("trade_in_actual", Money),
     opt("trade_in_item_id", Id),
+    req("month", MonthOf("invoice_date")),
 ];

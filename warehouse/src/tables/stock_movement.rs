@@ -19,4 +19,5 @@ const COLUMNS: &[Column] = &[
     req("cost", Money),
     opt("ref_kind", Text),
     opt("ref_id", Id),
+    req("month", MonthOf("moved_on")),
 ];
