@@ -93,11 +93,24 @@ pub enum Cmd {
 #[derive(Debug, Subcommand)]
 pub enum EtlCmd {
     /// Land every change since the lake's watermark (Ctrl-C stops between batches; nothing half-lands).
-    Sync,
+    Sync {
+        /// Keep going: land new changes as they are committed, until Ctrl-C.
+        #[arg(long)]
+        follow: bool,
+        /// With --follow: how long to wait between looks at the books, in milliseconds.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+        every_ms: u64,
+    },
     /// Load every table from scratch from one snapshot of the books.
     Rebuild,
     /// The lake's watermark, the changes pending and the lag.
     Status,
+    /// Merge each table's small files and delete files no reader needs any more.
+    Compact {
+        /// Keep files an older version needs for this many hours (readers that opened it may still be reading).
+        #[arg(long, default_value_t = 168)]
+        retain_hours: u32,
+    },
 }
 
 /// `loupe demo --scale …`
@@ -298,7 +311,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let db = cli.open().await?;
             let lake = cli.lake();
             let code = match command {
-                EtlCmd::Sync => crate::lake::sync(&db, &lake).await,
+                EtlCmd::Sync { follow: false, .. } => crate::lake::sync(&db, &lake).await,
+                EtlCmd::Sync { follow: true, every_ms } => crate::lake::follow(&db, &lake, *every_ms).await,
+                EtlCmd::Compact { retain_hours } => crate::lake::compact(&lake, *retain_hours).await,
                 EtlCmd::Rebuild => crate::lake::rebuild(&db, &lake).await,
                 EtlCmd::Status => crate::lake::status(&db, &lake).await,
             };

@@ -36,10 +36,11 @@ pub(crate) fn ctrl_c() -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
 
 fn print(r: &SyncReport) {
     eprintln!(
-        "{} change(s) in {} batch(es), {} lake row(s) written in {:.1} s; the lake is at change {}{}",
+        "{} change(s) in {} batch(es), {} lake row(s) written{} in {:.1} s; the lake is at change {}{}",
         r.changes,
         r.batches,
         r.rows,
+        if r.compacted > 0 { format!(", {} small file(s) compacted", r.compacted) } else { String::new() },
         r.elapsed.as_secs_f64(),
         r.watermark,
         if r.stopped { " (stopped by Ctrl-C: run it again to catch up)" } else { "" }
@@ -59,6 +60,25 @@ pub(crate) async fn sync(db: &Db, lake: &Lake) -> Result<ExitCode> {
     bar.finish_and_clear();
     let r = r?;
     print(&r);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe etl sync --follow`: lands changes as they come until Ctrl-C, a line per sync that landed something.
+pub(crate) async fn follow(db: &Db, lake: &Lake, every_ms: u64) -> Result<ExitCode> {
+    let (stop, watcher) = ctrl_c();
+    eprintln!("following the books every {every_ms} ms; Ctrl-C stops");
+    let r =
+        etl::follow(db, lake, &stop, std::time::Duration::from_millis(every_ms), &mut |r: &SyncReport| print(r)).await;
+    watcher.abort();
+    r?;
+    eprintln!("stopped; the lake is at change {}", lake.state()?.map_or(0, |s| s.watermark));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe etl compact`.
+pub(crate) async fn compact(lake: &Lake, retain_hours: u32) -> Result<ExitCode> {
+    let (merged, deleted) = etl::compact(lake, chrono::Duration::hours(i64::from(retain_hours))).await?;
+    println!("{merged} small file(s) merged; {deleted} file(s) no reader needs deleted");
     Ok(ExitCode::SUCCESS)
 }
 

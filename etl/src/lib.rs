@@ -10,5 +10,5 @@ mod sync;
 mod transforms;
 
 pub use error::{Error, Result};
-pub use sync::{BATCH, Progress, Status, SyncReport, rebuild, status, sync};
+pub use sync::{BATCH, COMPACT_EVERY, Progress, Status, SyncReport, compact, follow, rebuild, status, sync};
 pub use warehouse::Lake;

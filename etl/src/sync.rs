@@ -15,6 +15,9 @@ use crate::transforms::{self, Source, Transform};
 
 /// Changes read per batch.
 pub const BATCH: i64 = 50_000;
+/// A table is compacted when a landing brings it to a multiple of this many versions, so each partition holds
+/// a few large files rather than one small file per batch.
+pub const COMPACT_EVERY: u64 = 32;
 
 /// How a sync went.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +30,8 @@ pub struct SyncReport {
     pub rows: u64,
     /// The lake's watermark afterwards.
     pub watermark: i64,
+    /// Small files merged away by compaction.
+    pub compacted: u64,
     /// Whether the run stopped on request before catching up.
     pub stopped: bool,
     /// Wall time.
@@ -89,6 +94,17 @@ pub async fn sync(
     stop: &AtomicBool,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<SyncReport> {
+    let _lock = lake.lock()?;
+    catch_up(db, lake, stop, progress).await
+}
+
+/// [`sync`] under a lock the caller holds.
+async fn catch_up(
+    db: &Db,
+    lake: &Lake,
+    stop: &AtomicBool,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<SyncReport> {
     let started = Instant::now();
     let mut report = SyncReport::default();
     let mut state = lake.state()?.unwrap_or_default();
@@ -122,9 +138,17 @@ pub async fn sync(
                 lake.table(table).await?.version().unwrap_or_default()
             } else {
                 let landing = landing(&mut rt, tr, &touched).await?;
+                let wrote = !landing.is_empty();
                 report.rows +=
                     landing.rows.iter().map(|b| b.num_rows() as u64).sum::<u64>() + landing.removed.len() as u64;
-                lake.land(table, landing, watermark).await?
+                let version = lake.land(table, landing, watermark).await?;
+                if wrote && version % COMPACT_EVERY == 0 {
+                    let c = lake.compact(table, watermark).await?;
+                    report.compacted += c.files_removed;
+                    c.version
+                } else {
+                    version
+                }
             };
             versions.insert(table.name.to_string(), version);
         }
@@ -138,6 +162,52 @@ pub async fn sync(
     report.watermark = state.watermark;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Keeps landing changes as they are committed until `stop` is set: a sync, then a pause of `every` (or less,
+/// if asked to stop), again and again. `landed` hears of every sync that landed something.
+pub async fn follow(
+    db: &Db,
+    lake: &Lake,
+    stop: &AtomicBool,
+    every: Duration,
+    landed: &mut (dyn FnMut(&SyncReport) + Send),
+) -> Result<()> {
+    let _lock = lake.lock()?;
+    while !stop.load(Ordering::Relaxed) {
+        let r = catch_up(db, lake, stop, &mut |_| {}).await?;
+        if r.batches > 0 {
+            landed(&r);
+        }
+        let until = Instant::now() + every;
+        while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+            tokio::time::sleep(every.min(Duration::from_millis(100))).await;
+        }
+    }
+    Ok(())
+}
+
+/// Compacts every table and deletes the files neither the versions of the last `retain` nor the state's
+/// versions need. Returns (small files merged away, files deleted).
+pub async fn compact(lake: &Lake, retain: chrono::Duration) -> Result<(u64, usize)> {
+    let _lock = lake.lock()?;
+    let Some(mut state) = lake.state()? else { return Ok((0, 0)) };
+    let mut merged = 0;
+    for t in warehouse::tables::all() {
+        let c = lake.compact(t, state.watermark).await?;
+        merged += c.files_removed;
+        if c.files_removed > 0 {
+            state.versions.insert(t.name.to_string(), c.version);
+        }
+    }
+    // the compacted versions hold the same rows as the state's: readers move to them (fewer files)
+    lake.save_state(&state)?;
+    let mut deleted = 0;
+    for t in warehouse::tables::all() {
+        let keep: Vec<u64> = state.versions.get(t.name).copied().into_iter().collect();
+        deleted += lake.vacuum(t, retain, &keep).await?;
+    }
+    Ok((merged, deleted))
 }
 
 /// The calendar is not fed from the books: it is written whole when the lake is new (or rebuilt) and stays as
@@ -193,6 +263,7 @@ async fn landing(rt: &mut ReadTx, tr: &Transform, touched: &HashMap<String, Vec<
 /// Rebuilds the lake from scratch: every table loaded whole from one snapshot of the books, at the watermark of
 /// that snapshot. Gives the same rows as any sequence of incremental syncs up to the same watermark.
 pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SyncReport> {
+    let _lock = lake.lock()?;
     let started = Instant::now();
     let mut rt = db.read_snapshot().await?;
     let watermark = rt.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;

@@ -33,6 +33,14 @@ pub enum Error {
     /// DuckDB refused a statement or a file.
     #[error("duckdb: {0}")]
     Duck(String),
+    /// Another process is writing the lake.
+    #[error(
+        "another loupe process is syncing, rebuilding or compacting the lake at {lake}; wait for it to finish (a `loupe etl sync --follow` runs until stopped)"
+    )]
+    Busy {
+        /// The lake.
+        lake: String,
+    },
     /// A name that is not a lake table.
     #[error("{0} is not a lake table")]
     UnknownTable(String),

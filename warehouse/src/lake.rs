@@ -57,6 +57,23 @@ pub struct Landing {
     pub removed: Vec<(i64, i64)>,
 }
 
+/// The lake's writer lock; released when dropped (or when the process ends, however it ends).
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: std::fs::File,
+}
+
+/// What a compaction did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Compaction {
+    /// The table's version after it.
+    pub version: u64,
+    /// Small files merged away.
+    pub files_removed: u64,
+    /// Files written in their place.
+    pub files_added: u64,
+}
+
 impl Landing {
     /// Nothing to land.
     pub fn is_empty(&self) -> bool {
@@ -100,6 +117,24 @@ impl Lake {
         let mut f = std::fs::File::create(&tmp).map_err(|e| self.state_err(e))?;
         f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| self.state_err(e))?;
         std::fs::rename(&tmp, self.state_path()).map_err(|e| self.state_err(e))
+    }
+
+    /// Takes the lake's writer lock: one process lands, rebuilds or compacts at a time (a second would fight
+    /// the first over the state file). Held until the guard is dropped; refused at once if another holds it.
+    pub fn lock(&self) -> Result<WriterLock> {
+        std::fs::create_dir_all(&self.root).map_err(|e| self.state_err(e))?;
+        let path = self.root.join("_loupe.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.state_err(e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WriterLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy { lake: self.root.display().to_string() }),
+            Err(std::fs::TryLockError::Error(e)) => Err(self.state_err(e)),
+        }
     }
 
     fn url(&self, t: &Table) -> Result<Url> {
@@ -201,11 +236,38 @@ impl Lake {
         Ok(table.version().unwrap_or_default())
     }
 
-    /// Merges the table's small files into larger ones (one commit; nothing if there is nothing to merge).
-    pub async fn compact(&self, t: &Table) -> Result<()> {
+    /// Merges each partition's small files into larger ones, in one commit that carries `watermark` again (so
+    /// the table still says which batch it holds). Returns the table's version after it and how many files were
+    /// merged into how many (0 → 0 when there was nothing to merge, and no commit).
+    pub async fn compact(&self, t: &Table, watermark: i64) -> Result<Compaction> {
         let table = self.table(t).await?;
-        table.optimize().await.map_err(delta(t.name))?;
-        Ok(())
+        let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
+        let (table, m) = table.optimize().with_commit_properties(props).await.map_err(delta(t.name))?;
+        Ok(Compaction {
+            version: table.version().unwrap_or_default(),
+            files_removed: m.num_files_removed,
+            files_added: m.num_files_added,
+        })
+    }
+
+    /// Deletes the files no version of the last `retain` needs any more, except those of `keep` (the versions a
+    /// reader may still open: the state's). Returns how many files were deleted.
+    pub async fn vacuum(&self, t: &Table, retain: chrono::Duration, keep: &[u64]) -> Result<usize> {
+        let table = self.table(t).await?;
+        let (_, m) = table
+            .vacuum()
+            .with_retention_period(retain)
+            .with_enforce_retention_duration(false)
+            .with_keep_versions(keep)
+            .await
+            .map_err(delta(t.name))?;
+        Ok(m.files_deleted.len())
+    }
+
+    /// How many data files the table's latest version reads.
+    pub async fn files(&self, t: &Table) -> Result<usize> {
+        let table = self.table(t).await?;
+        Ok(table.get_file_uris().map_err(delta(t.name))?.count())
     }
 
     /// Every table at the versions of the last batch that landed everywhere.

@@ -15,7 +15,7 @@ mod table;
 pub mod tables;
 
 pub use error::{Error, Result};
-pub use lake::{APP_ID, Lake, Landing, State};
+pub use lake::{APP_ID, Compaction, Lake, Landing, State, WriterLock};
 pub use snapshot::{Scope, SharedSnapshot, Snapshot};
 pub use table::{Column, Kind, MONEY, PERCENT, Role, Table, opt, req};
 

@@ -276,3 +276,114 @@ async fn datafusion_and_duckdb_agree_over_one_snapshot_and_both_keep_tenants_apa
     assert_eq!(df, vec![vec!["0".to_string()]]);
     Ok(())
 }
+
+/// The same content as a fresh rebuild of the same books, table by table.
+async fn equals_a_rebuild(books: &Books, lake: &Lake, name: &str) -> Result<()> {
+    let rebuilt = books.lake(name);
+    etl::rebuild(&books.db, &rebuilt, &mut |_| {}).await?;
+    for ((t, x), (_, y)) in flat(contents(lake).await?)?.into_iter().zip(flat(contents(&rebuilt).await?)?) {
+        assert_eq!(x, y, "table {t} differs from a rebuild");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn many_small_syncs_are_compacted_and_vacuumed_without_changing_a_row() -> Result<()> {
+    let books = Books::demo(4).await?;
+    let lake = books.lake("lake");
+    sync(&books, &lake).await?;
+    let sales = warehouse::tables::by_name("sales_line").ok_or_else(|| anyhow::anyhow!("no sales_line"))?;
+    let customer = books.scalar("select min(customer_id) as v from invoices").await?;
+    // one sale per sync, all in one month: each sync adds a file to that month's partition until the table's
+    // 32nd version compacts them
+    let first = lake.table(sales).await?.version().unwrap_or_default();
+    let mut compacted = 0;
+    for i in 0..(etl::COMPACT_EVERY + 3) {
+        books
+            .run(&format!(r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":{customer},"invoice_date":"2023-03-30","lines":[{{"kind":"misc","description":"Cleaning {i}","unit_price":"25.00"}}],"finalize":true}}"#))
+            .await?;
+        compacted += sync(&books, &lake).await?.compacted;
+    }
+    let version = lake.table(sales).await?.version().unwrap_or_default();
+    assert!(version > first + etl::COMPACT_EVERY - 1, "{first} → {version}");
+    assert!(compacted > 0, "no compaction in {} syncs", etl::COMPACT_EVERY + 3);
+    let watermark = lake.state()?.map(|s| s.watermark);
+    // the compaction carried the batch's watermark, so the table still says which batch it holds
+    assert_eq!(lake.landed(sales).await?, watermark);
+    equals_a_rebuild(&books, &lake, "rebuilt-1").await?;
+
+    // an explicit compaction leaves one file per partition; vacuum with no retention deletes the rest
+    let partitions = |uris: Vec<String>| {
+        uris.iter()
+            .map(|u| u.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let before: Vec<String> = lake.table(sales).await?.get_file_uris()?.collect();
+    let on_disk = |dir: &std::path::Path| walk(dir).into_iter().filter(|p| p.ends_with(".parquet")).count();
+    let (merged, deleted) = etl::compact(&lake, chrono::Duration::zero()).await?;
+    let after: Vec<String> = lake.table(sales).await?.get_file_uris()?.collect();
+    assert!(merged > 0 && deleted > 0, "{merged} {deleted}");
+    assert_eq!(after.len(), partitions(after.clone()));
+    assert_eq!(partitions(after.clone()), partitions(before.clone()));
+    assert_eq!(on_disk(&lake.root().join("sales_line")), after.len());
+    assert_eq!(lake.landed(sales).await?, watermark);
+    equals_a_rebuild(&books, &lake, "rebuilt-2").await?;
+    let r = etl::reconcile::reconcile(&books.db, &lake).await?;
+    assert!(r.differences.is_empty(), "{:?}", r.differences);
+    Ok(())
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn one_writer_at_a_time_and_follow_lands_what_is_committed() -> Result<()> {
+    let books = std::sync::Arc::new(Books::demo(5).await?);
+    let lake = books.lake("lake");
+    // a second writer is refused while the first holds the lake, and nothing is written
+    let held = lake.lock()?;
+    let err = etl::sync(&books.db, &lake, &AtomicBool::new(false), &mut |_| {}).await.unwrap_err();
+    assert!(err.to_string().contains("another loupe process is syncing"), "{err}");
+    assert!(lake.state()?.is_none());
+    drop(held);
+
+    // follow: every committed command reaches the lake without anyone asking
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let follower = {
+        let (books, lake, stop) = (books.clone(), lake.clone(), stop.clone());
+        tokio::spawn(async move { etl::follow(&books.db, &lake, &stop, Duration::from_millis(50), &mut |_| {}).await })
+    };
+    let customer = books.scalar("select min(customer_id) as v from invoices").await?;
+    for i in 0..3 {
+        let sale = books
+            .run(&format!(r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":{customer},"invoice_date":"2023-03-30","lines":[{{"kind":"misc","description":"Sizing {i}","unit_price":"40.00"}}],"finalize":true}}"#))
+            .await?;
+        let last = books.scalar("select max(seq) as v from change_log").await?;
+        let mut waited = Duration::ZERO;
+        while lake.state()?.map_or(0, |s| s.watermark) < last {
+            assert!(waited < Duration::from_secs(60), "change {last} never landed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            waited += Duration::from_millis(20);
+        }
+        let ctx = lake.snapshot().await?.session(&Scope::Org { org_id: 1, stores: None }).await?;
+        let q = format!("select sum(amount) as a from sales_line where invoice_id = {}", sale.id);
+        assert_eq!(text(&ctx.sql(&q).await?.collect().await?)?, vec![vec!["40.00".to_string()]]);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    follower.await??;
+    // the follower let go of the lake
+    drop(lake.lock()?);
+    equals_a_rebuild(&books, &lake, "rebuilt").await?;
+    Ok(())
+}
