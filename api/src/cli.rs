@@ -154,6 +154,22 @@ pub enum BenchCmd {
         #[arg(long)]
         separate_payment: bool,
     },
+    /// How fast the books reach the lake, on a copy of the SQLite books in --data (never touched): full load
+    /// rows/s, lake size against the books, incremental batch latency, and freshness with the sync loop running.
+    Lake {
+        /// Changes per incremental batch.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        changes: u64,
+        /// Incremental batches to time.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        rounds: u64,
+        /// Sales whose freshness is timed.
+        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        samples: u64,
+        /// The sync loop's pause between looks at the books, in milliseconds.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+        every_ms: u64,
+    },
 }
 
 /// `loupe inventory …`
@@ -237,6 +253,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("  {label:<16} {n:>12}");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench { command: BenchCmd::Lake { changes, rounds, samples, every_ms } } => {
+            let plan = crate::lake_bench::Plan {
+                changes: *changes as usize,
+                rounds: *rounds as usize,
+                samples: *samples as usize,
+                every: std::time::Duration::from_millis(*every_ms),
+            };
+            crate::lake_bench::run(&cli.database_url(), &cli.data, plan).await?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench { command: BenchCmd::Invoices { invoices, clients, customers, separate_payment } } => {

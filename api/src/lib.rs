@@ -5,4 +5,5 @@ pub mod cli;
 mod demo;
 mod journal;
 mod lake;
+mod lake_bench;
 mod table;

@@ -5,8 +5,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LOUPE_LOG").unwrap_or_else(|_| {
-            // delta-rs's kernel logs an error whenever it looks for a table that is about to be created
-            "warn,buoyant_kernel=off".into()
+            // delta-rs's kernel logs an error whenever it looks for a table that is about to be created, and
+            // its merge a warning for every merge whose plan lacks a file-skipping metric
+            "warn,buoyant_kernel=off,deltalake_core::operations::merge=error".into()
         }))
         .with_writer(std::io::stderr)
         .init();
