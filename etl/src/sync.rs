@@ -133,16 +133,15 @@ async fn catch_up(
         versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark, false).await?);
         for tr in transforms::all() {
             let table = tr.table;
+            let landing = landing(&mut rt, tr, &touched).await?;
             // a batch a crashed run already landed here is not landed twice
-            let version = if lake.landed(table).await?.is_some_and(|w| w >= watermark) {
+            let version = if landing.is_empty() || lake.landed(table).await?.is_some_and(|w| w >= watermark) {
                 lake.table(table).await?.version().unwrap_or_default()
             } else {
-                let landing = landing(&mut rt, tr, &touched).await?;
-                let wrote = !landing.is_empty();
                 report.rows +=
                     landing.rows.iter().map(|b| b.num_rows() as u64).sum::<u64>() + landing.removed.len() as u64;
                 let version = lake.land(table, landing, watermark).await?;
-                if wrote && version % COMPACT_EVERY == 0 {
+                if version % COMPACT_EVERY == 0 {
                     let c = lake.compact(table, watermark).await?;
                     report.compacted += c.files_removed;
                     c.version

@@ -8,10 +8,10 @@
 //! a crash anywhere leaves the state at the previous batch: the next run lands the batch again, and landing is
 //! an upsert by key, so nothing is lost and nothing is counted twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use deltalake::arrow::array::{ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use deltalake::arrow::datatypes::{Field, Schema};
@@ -43,9 +43,14 @@ pub struct State {
 }
 
 /// The lake under one root directory.
+///
+/// A `Lake` keeps the tables it has opened (and the versions its own commits made), shared between its clones:
+/// landing a batch then costs no re-reading of each table's log. Taking the writer lock forgets them, since
+/// another process may have written while the lock was free.
 #[derive(Debug, Clone)]
 pub struct Lake {
     root: PathBuf,
+    open: Arc<Mutex<HashMap<&'static str, DeltaTable>>>,
 }
 
 /// A batch for one table: rows to put (new or changed) and keys `(org_id, id)` to take out.
@@ -84,7 +89,26 @@ impl Landing {
 impl Lake {
     /// The lake at `root` (created on first landing).
     pub fn at(root: impl Into<PathBuf>) -> Lake {
-        Lake { root: root.into() }
+        Lake { root: root.into(), open: Arc::default() }
+    }
+
+    fn cached(&self, t: &Table) -> Option<DeltaTable> {
+        self.open.lock().ok().and_then(|m| m.get(t.name).cloned())
+    }
+
+    /// Remembers `table` as `t`'s latest version; returns that version.
+    fn keep(&self, t: &'static Table, table: DeltaTable) -> u64 {
+        let version = table.version().unwrap_or_default();
+        if let Ok(mut m) = self.open.lock() {
+            m.insert(t.name, table);
+        }
+        version
+    }
+
+    fn forget(&self) {
+        if let Ok(mut m) = self.open.lock() {
+            m.clear();
+        }
     }
 
     /// The lake's root directory.
@@ -131,7 +155,10 @@ impl Lake {
             .open(&path)
             .map_err(|e| self.state_err(e))?;
         match file.try_lock() {
-            Ok(()) => Ok(WriterLock { _file: file }),
+            Ok(()) => {
+                self.forget();
+                Ok(WriterLock { _file: file })
+            }
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy { lake: self.root.display().to_string() }),
             Err(std::fs::TryLockError::Error(e)) => Err(self.state_err(e)),
         }
@@ -146,9 +173,13 @@ impl Lake {
     }
 
     /// Opens a table at its latest version, creating it (empty, with its schema and partitioning) if missing.
-    pub async fn table(&self, t: &Table) -> Result<DeltaTable> {
+    pub async fn table(&self, t: &'static Table) -> Result<DeltaTable> {
+        if let Some(table) = self.cached(t) {
+            return Ok(table);
+        }
         let table = DeltaTable::try_from_url(self.url(t)?).await.map_err(delta(t.name))?;
         if table.version().is_some() {
+            self.keep(t, table.clone());
             return Ok(table);
         }
         let schema: StructType = t.schema().as_ref().try_into_kernel().map_err(Error::Arrow)?;
@@ -159,10 +190,16 @@ impl Lake {
             .with_save_mode(SaveMode::Ignore)
             .await
             .map_err(delta(t.name))
+            .inspect(|table| {
+                self.keep(t, table.clone());
+            })
     }
 
     /// Opens a table at `version`.
-    pub async fn table_at(&self, t: &Table, version: u64) -> Result<DeltaTable> {
+    pub async fn table_at(&self, t: &'static Table, version: u64) -> Result<DeltaTable> {
+        if let Some(table) = self.cached(t).filter(|c| c.version() == Some(version)) {
+            return Ok(table);
+        }
         DeltaTableBuilder::from_url(self.url(t)?)
             .map_err(delta(t.name))?
             .with_version(version)
@@ -172,7 +209,7 @@ impl Lake {
     }
 
     /// The watermark of the last batch that landed in `t` (from its Delta log), if any.
-    pub async fn landed(&self, t: &Table) -> Result<Option<i64>> {
+    pub async fn landed(&self, t: &'static Table) -> Result<Option<i64>> {
         let table = self.table(t).await?;
         let state = table.snapshot().map_err(delta(t.name))?;
         state.transaction_version(table.log_store().as_ref(), APP_ID).await.map_err(delta(t.name))
@@ -181,7 +218,7 @@ impl Lake {
     /// Lands one batch in one table, in one commit that records `watermark`: rows whose key is already there
     /// replace it, new rows are added, removed keys are taken out. Returns the table's new version (or its
     /// version unchanged if there is nothing to land).
-    pub async fn land(&self, t: &Table, batch: Landing, watermark: i64) -> Result<u64> {
+    pub async fn land(&self, t: &'static Table, batch: Landing, watermark: i64) -> Result<u64> {
         let table = self.table(t).await?;
         if batch.is_empty() {
             return Ok(table.version().unwrap_or_default());
@@ -214,11 +251,11 @@ impl Lake {
             .map_err(delta(t.name))?
             .await
             .map_err(delta(t.name))?;
-        Ok(table.version().unwrap_or_default())
+        Ok(self.keep(t, table))
     }
 
     /// Replaces everything in `t` with `rows` in one commit recording `watermark` (a full load).
-    pub async fn replace(&self, t: &Table, rows: Vec<RecordBatch>, watermark: i64) -> Result<u64> {
+    pub async fn replace(&self, t: &'static Table, rows: Vec<RecordBatch>, watermark: i64) -> Result<u64> {
         let table = self.table(t).await?;
         let rows: Vec<RecordBatch> = rows.into_iter().filter(|b| b.num_rows() > 0).collect();
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
@@ -233,18 +270,18 @@ impl Lake {
             table.write(rows).with_save_mode(SaveMode::Overwrite).with_commit_properties(props).await
         }
         .map_err(delta(t.name))?;
-        Ok(table.version().unwrap_or_default())
+        Ok(self.keep(t, table))
     }
 
     /// Merges each partition's small files into larger ones, in one commit that carries `watermark` again (so
     /// the table still says which batch it holds). Returns the table's version after it and how many files were
     /// merged into how many (0 → 0 when there was nothing to merge, and no commit).
-    pub async fn compact(&self, t: &Table, watermark: i64) -> Result<Compaction> {
+    pub async fn compact(&self, t: &'static Table, watermark: i64) -> Result<Compaction> {
         let table = self.table(t).await?;
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
         let (table, m) = table.optimize().with_commit_properties(props).await.map_err(delta(t.name))?;
         Ok(Compaction {
-            version: table.version().unwrap_or_default(),
+            version: self.keep(t, table),
             files_removed: m.num_files_removed,
             files_added: m.num_files_added,
         })
@@ -252,20 +289,21 @@ impl Lake {
 
     /// Deletes the files no version of the last `retain` needs any more, except those of `keep` (the versions a
     /// reader may still open: the state's). Returns how many files were deleted.
-    pub async fn vacuum(&self, t: &Table, retain: chrono::Duration, keep: &[u64]) -> Result<usize> {
+    pub async fn vacuum(&self, t: &'static Table, retain: chrono::Duration, keep: &[u64]) -> Result<usize> {
         let table = self.table(t).await?;
-        let (_, m) = table
+        let (table, m) = table
             .vacuum()
             .with_retention_period(retain)
             .with_enforce_retention_duration(false)
             .with_keep_versions(keep)
             .await
             .map_err(delta(t.name))?;
+        self.keep(t, table);
         Ok(m.files_deleted.len())
     }
 
     /// How many data files the table's latest version reads.
-    pub async fn files(&self, t: &Table) -> Result<usize> {
+    pub async fn files(&self, t: &'static Table) -> Result<usize> {
         let table = self.table(t).await?;
         Ok(table.get_file_uris().map_err(delta(t.name))?.count())
     }
