@@ -17,6 +17,10 @@ pub struct Cli {
     /// Transactional database URL (`postgres://…`); default: the SQLite file in the data directory.
     #[arg(long, global = true, env = "LOUPE_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The lake: a directory, or `s3://bucket/prefix` (credentials and endpoint from the `AWS_*` environment
+    /// variables); default: `lake` in the data directory.
+    #[arg(long, global = true, env = "LOUPE_LAKE")]
+    pub lake: Option<String>,
     #[command(subcommand)]
     pub command: Cmd,
 }
@@ -210,9 +214,12 @@ impl Cli {
         self.database_url.clone().unwrap_or_else(|| self.data.join("loupe.db").display().to_string())
     }
 
-    /// The lake of the data directory.
-    pub fn lake(&self) -> etl::Lake {
-        etl::Lake::at(warehouse::lake_dir(&self.data))
+    /// The lake in effect: --lake, or the data directory's.
+    pub fn lake(&self) -> Result<etl::Lake> {
+        match &self.lake {
+            None => Ok(etl::Lake::at(warehouse::lake_dir(&self.data))),
+            Some(at) => Ok(etl::Lake::open(at, &self.data.join("lake-local"), Default::default())?),
+        }
     }
 
     async fn open(&self) -> Result<Db> {
@@ -335,7 +342,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Etl { command } => {
             let db = cli.open().await?;
-            let lake = cli.lake();
+            let lake = cli.lake()?;
             let code = match command {
                 EtlCmd::Sync { follow: false, .. } => crate::lake::sync(&db, &lake).await,
                 EtlCmd::Sync { follow: true, every_ms } => crate::lake::follow(&db, &lake, *every_ms).await,
@@ -346,11 +353,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             db.close().await;
             code
         }
-        Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake(), query, *format, *org).await,
-        Cmd::Extract { duckdb, org } => crate::lake::extract(&cli.lake(), duckdb, *org).await,
+        Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake()?, query, *format, *org).await,
+        Cmd::Extract { duckdb, org } => crate::lake::extract(&cli.lake()?, duckdb, *org).await,
         Cmd::Reconcile => {
             let db = cli.open().await?;
-            let code = crate::lake::reconcile(&db, &cli.lake()).await;
+            let code = crate::lake::reconcile(&db, &cli.lake()?).await;
             db.close().await;
             code
         }
@@ -363,7 +370,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let code = crate::demo::run(&db, &spec).await?;
             // the main job ends with the books in the lake
             if code == ExitCode::SUCCESS {
-                crate::lake::sync(&db, &cli.lake()).await?;
+                crate::lake::sync(&db, &cli.lake()?).await?;
             }
             db.close().await;
             Ok(code)

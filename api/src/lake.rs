@@ -71,7 +71,7 @@ pub(crate) async fn follow(db: &Db, lake: &Lake, every_ms: u64) -> Result<ExitCo
         etl::follow(db, lake, &stop, std::time::Duration::from_millis(every_ms), &mut |r: &SyncReport| print(r)).await;
     watcher.abort();
     r?;
-    eprintln!("stopped; the lake is at change {}", lake.state()?.map_or(0, |s| s.watermark));
+    eprintln!("stopped; the lake is at change {}", lake.state().await?.map_or(0, |s| s.watermark));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -99,7 +99,7 @@ pub(crate) async fn rebuild(db: &Db, lake: &Lake) -> Result<ExitCode> {
 /// `loupe etl status`.
 pub(crate) async fn status(db: &Db, lake: &Lake) -> Result<ExitCode> {
     let s = etl::status(db, lake).await?;
-    println!("lake:             {}", lake.root().display());
+    println!("lake:             {}", lake.location());
     println!("watermark:        {}", s.watermark);
     println!("books' last:      {}", s.last_change);
     println!("pending changes:  {}", s.pending);
@@ -160,7 +160,7 @@ fn scope(org: Option<i64>) -> warehouse::Scope {
 /// `loupe sql`: DuckDB over the lake's current snapshot.
 pub(crate) async fn sql(lake: &Lake, query: &str, format: SqlFormat, org: Option<i64>) -> Result<ExitCode> {
     let snapshot = lake.snapshot().await?;
-    let conn = snapshot.duckdb(&scope(org))?;
+    let conn = snapshot.duckdb(&scope(org)).await?;
     let batches = warehouse::duck::query(&conn, query)?;
     let out = match format {
         SqlFormat::Table => crate::table::aligned(&batches)?,
@@ -173,7 +173,7 @@ pub(crate) async fn sql(lake: &Lake, query: &str, format: SqlFormat, org: Option
 /// `loupe extract --duckdb FILE`.
 pub(crate) async fn extract(lake: &Lake, file: &std::path::Path, org: Option<i64>) -> Result<ExitCode> {
     let snapshot = lake.snapshot().await?;
-    let counts = snapshot.extract_duckdb(file, &scope(org))?;
+    let counts = snapshot.extract_duckdb(file, &scope(org)).await?;
     for (t, n) in &counts {
         println!("{t:<22} {n:>10} rows");
     }

@@ -122,7 +122,7 @@ pub(crate) async fn run(url: &str, data: &Path, plan: Plan) -> Result<()> {
         r.rows,
         r.elapsed.as_secs_f64(),
         rate,
-        mb(size(lake.root())),
+        mb(size(work.path().join("lake").as_path())),
         mb(size(Path::new(&books)))
     );
 

@@ -64,7 +64,7 @@ pub struct Status {
 
 /// Where the lake stands against the books.
 pub async fn status(db: &Db, lake: &Lake) -> Result<Status> {
-    let state = lake.state()?;
+    let state = lake.state().await?;
     let watermark = state.as_ref().map_or(0, |s| s.watermark);
     let r = db
         .fetch_one(
@@ -107,7 +107,7 @@ async fn catch_up(
 ) -> Result<SyncReport> {
     let started = Instant::now();
     let mut report = SyncReport::default();
-    let mut state = lake.state()?.unwrap_or_default();
+    let mut state = lake.state().await?.unwrap_or_default();
     let total = status(db, lake).await?.pending.max(0) as u64;
     progress(Progress { done: 0, total });
     loop {
@@ -153,7 +153,7 @@ async fn catch_up(
         }
         drop(rt);
         state = State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() };
-        lake.save_state(&state)?;
+        lake.save_state(&state).await?;
         report.batches += 1;
         report.changes += changes.len() as u64;
         progress(Progress { done: report.changes, total: total.max(report.changes) });
@@ -190,7 +190,7 @@ pub async fn follow(
 /// versions need. Returns (small files merged away, files deleted).
 pub async fn compact(lake: &Lake, retain: chrono::Duration) -> Result<(u64, usize)> {
     let _lock = lake.lock()?;
-    let Some(mut state) = lake.state()? else { return Ok((0, 0)) };
+    let Some(mut state) = lake.state().await? else { return Ok((0, 0)) };
     let mut merged = 0;
     for t in warehouse::tables::all() {
         let c = lake.compact(t, state.watermark).await?;
@@ -200,7 +200,7 @@ pub async fn compact(lake: &Lake, retain: chrono::Duration) -> Result<(u64, usiz
         }
     }
     // the compacted versions hold the same rows as the state's: readers move to them (fewer files)
-    lake.save_state(&state)?;
+    lake.save_state(&state).await?;
     let mut deleted = 0;
     for t in warehouse::tables::all() {
         let keep: Vec<u64> = state.versions.get(t.name).copied().into_iter().collect();
@@ -287,7 +287,7 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
         progress(Progress { done: i as u64 + 1, total: all.len() as u64 });
     }
     drop(rt);
-    lake.save_state(&State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() })?;
+    lake.save_state(&State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() }).await?;
     report.batches = 1;
     report.elapsed = started.elapsed();
     Ok(report)

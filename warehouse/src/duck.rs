@@ -4,7 +4,7 @@
 
 use deltalake::arrow::array::RecordBatch;
 
-use crate::error::{Error, Result, delta};
+use crate::error::{Error, Result};
 use crate::snapshot::{Scope, Snapshot};
 use crate::table::{Kind, Table};
 
@@ -63,17 +63,12 @@ fn read(t: &Table, files: &[String], scope: &Scope) -> String {
     format!("select {cols} from {from}{filter}")
 }
 
-/// The local path of a file URI the Delta log gives.
-fn local(uri: &str) -> String {
-    uri.strip_prefix("file://").unwrap_or(uri).to_string()
-}
-
 impl Snapshot {
     /// An in-memory DuckDB with every table of this snapshot as a view, seen through `scope`.
-    pub fn duckdb(&self, scope: &Scope) -> Result<duckdb::Connection> {
+    pub async fn duckdb(&self, scope: &Scope) -> Result<duckdb::Connection> {
         let conn = duckdb::Connection::open_in_memory().map_err(duck_err)?;
         for (t, table) in self.tables() {
-            let files: Vec<String> = table.get_file_uris().map_err(delta(t.name))?.map(|u| local(&u)).collect();
+            let files = self.local_files(t, table).await?;
             conn.execute_batch(&format!("create view \"{}\" as {}", t.name, read(t, &files, scope)))
                 .map_err(duck_err)?;
         }
@@ -82,14 +77,14 @@ impl Snapshot {
 
     /// Writes the star schema, as this snapshot holds it, into a new DuckDB database file at `path` (for BI
     /// tools): one table per lake table. Refuses an existing file.
-    pub fn extract_duckdb(&self, path: &std::path::Path, scope: &Scope) -> Result<Vec<(&'static str, u64)>> {
+    pub async fn extract_duckdb(&self, path: &std::path::Path, scope: &Scope) -> Result<Vec<(&'static str, u64)>> {
         if path.exists() {
             return Err(Error::Duck(format!("{} exists; extract writes a new file", path.display())));
         }
         let conn = duckdb::Connection::open(path).map_err(duck_err)?;
         let mut counts = Vec::new();
         for (t, table) in self.tables() {
-            let files: Vec<String> = table.get_file_uris().map_err(delta(t.name))?.map(|u| local(&u)).collect();
+            let files = self.local_files(t, table).await?;
             conn.execute_batch(&format!("create table \"{}\" as {}", t.name, read(t, &files, scope)))
                 .map_err(duck_err)?;
             let n: i64 =

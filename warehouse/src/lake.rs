@@ -19,6 +19,7 @@ use deltalake::datafusion::prelude::{SessionContext, col};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel as _;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::{StructType, Transaction};
+use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder};
 use serde::{Deserialize, Serialize};
@@ -42,14 +43,24 @@ pub struct State {
     pub landed_at: String,
 }
 
-/// The lake under one root directory.
+/// Where a lake lives.
+#[derive(Debug, Clone)]
+enum Place {
+    /// A local directory.
+    Dir(PathBuf),
+    /// An `s3://bucket/prefix/` URL; `local` is a directory on this machine for the writer lock and the copies
+    /// of Parquet files DuckDB reads.
+    S3 { url: Url, store: Arc<dyn ObjectStore>, options: HashMap<String, String>, local: PathBuf },
+}
+
+/// The lake under one root: a directory, or an S3 URL.
 ///
 /// A `Lake` keeps the tables it has opened (and the versions its own commits made), shared between its clones:
 /// landing a batch then costs no re-reading of each table's log. Taking the writer lock forgets them, since
 /// another process may have written while the lock was free.
 #[derive(Debug, Clone)]
 pub struct Lake {
-    root: PathBuf,
+    place: Place,
     open: Arc<Mutex<HashMap<&'static str, DeltaTable>>>,
 }
 
@@ -86,10 +97,62 @@ impl Landing {
     }
 }
 
+const STATE: &str = "_loupe_state.json";
+
 impl Lake {
-    /// The lake at `root` (created on first landing).
+    /// The lake in the directory `root` (created on first landing).
     pub fn at(root: impl Into<PathBuf>) -> Lake {
-        Lake { root: root.into(), open: Arc::default() }
+        Lake { place: Place::Dir(root.into()), open: Arc::default() }
+    }
+
+    /// The lake at `location`: an `s3://bucket/prefix` URL (connection settings from the `AWS_*` environment,
+    /// then `options`), or else a directory. `local` is a directory on this machine a remote lake keeps its
+    /// writer lock and DuckDB's copies of its files in.
+    pub fn open(location: &str, local: &Path, options: HashMap<String, String>) -> Result<Lake> {
+        if !location.starts_with("s3://") {
+            return Ok(Lake::at(location));
+        }
+        let bad = |why: String| Error::State { path: location.to_string(), why };
+        let mut url = Url::parse(location).map_err(|e| bad(format!("not a URL: {e}")))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("names no bucket (s3://bucket/prefix)".into()));
+        }
+        if !url.path().ends_with('/') {
+            url.set_path(&format!("{}/", url.path()));
+        }
+        crate::s3::register();
+        let store = crate::s3::client(&url, &options).map_err(|e| bad(e.to_string()))?;
+        Ok(Lake { place: Place::S3 { url, store, options, local: local.to_path_buf() }, open: Arc::default() })
+    }
+
+    /// Where the lake is, for people: its directory or URL.
+    pub fn location(&self) -> String {
+        match &self.place {
+            Place::Dir(d) => d.display().to_string(),
+            Place::S3 { url, .. } => url.to_string(),
+        }
+    }
+
+    /// The lake's directory, when it is a local one.
+    pub fn dir(&self) -> Option<&Path> {
+        match &self.place {
+            Place::Dir(d) => Some(d),
+            Place::S3 { .. } => None,
+        }
+    }
+
+    /// The directory on this machine for the writer lock (and, for a remote lake, DuckDB's file copies).
+    fn local(&self) -> &Path {
+        match &self.place {
+            Place::Dir(d) | Place::S3 { local: d, .. } => d,
+        }
+    }
+
+    fn options(&self) -> HashMap<String, String> {
+        match &self.place {
+            Place::Dir(_) => HashMap::new(),
+            Place::S3 { options, .. } => options.clone(),
+        }
     }
 
     fn cached(&self, t: &Table) -> Option<DeltaTable> {
@@ -111,43 +174,56 @@ impl Lake {
         }
     }
 
-    /// The lake's root directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    fn state_path(&self) -> PathBuf {
-        self.root.join("_loupe_state.json")
-    }
-
     fn state_err(&self, why: impl ToString) -> Error {
-        Error::State { path: self.state_path().display().to_string(), why: why.to_string() }
+        Error::State { path: format!("{}/{STATE}", self.location().trim_end_matches('/')), why: why.to_string() }
     }
 
     /// The state of the last batch that landed everywhere, or `None` for an empty lake.
-    pub fn state(&self) -> Result<Option<State>> {
-        match std::fs::read(self.state_path()) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| self.state_err(e)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.state_err(e)),
-        }
+    pub async fn state(&self) -> Result<Option<State>> {
+        let bytes = match &self.place {
+            Place::Dir(d) => match std::fs::read(d.join(STATE)) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(self.state_err(e)),
+            },
+            Place::S3 { url, store, .. } => {
+                let at = object_path(url, STATE).map_err(|e| self.state_err(e))?;
+                match store.get(&at).await {
+                    Ok(r) => r.bytes().await.map_err(|e| self.state_err(e))?.to_vec(),
+                    Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                    Err(e) => return Err(self.state_err(e)),
+                }
+            }
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| self.state_err(e))
     }
 
-    /// Moves the lake's state forward, atomically (temporary file, fsync, rename).
-    pub fn save_state(&self, state: &State) -> Result<()> {
-        std::fs::create_dir_all(&self.root).map_err(|e| self.state_err(e))?;
-        let tmp = self.root.join("_loupe_state.json.tmp");
+    /// Moves the lake's state forward, atomically: in a directory a temporary file, fsync and rename; in S3
+    /// one PUT, which replaces the object whole.
+    pub async fn save_state(&self, state: &State) -> Result<()> {
         let body = serde_json::to_vec_pretty(state).map_err(|e| self.state_err(e))?;
-        let mut f = std::fs::File::create(&tmp).map_err(|e| self.state_err(e))?;
-        f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| self.state_err(e))?;
-        std::fs::rename(&tmp, self.state_path()).map_err(|e| self.state_err(e))
+        match &self.place {
+            Place::Dir(d) => {
+                std::fs::create_dir_all(d).map_err(|e| self.state_err(e))?;
+                let tmp = d.join("_loupe_state.json.tmp");
+                let mut f = std::fs::File::create(&tmp).map_err(|e| self.state_err(e))?;
+                f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| self.state_err(e))?;
+                std::fs::rename(&tmp, d.join(STATE)).map_err(|e| self.state_err(e))
+            }
+            Place::S3 { url, store, .. } => {
+                let at = object_path(url, STATE).map_err(|e| self.state_err(e))?;
+                store.put(&at, body.into()).await.map_err(|e| self.state_err(e))?;
+                Ok(())
+            }
+        }
     }
 
     /// Takes the lake's writer lock: one process lands, rebuilds or compacts at a time (a second would fight
     /// the first over the state file). Held until the guard is dropped; refused at once if another holds it.
+    /// The lock is a file on this machine: a remote lake is written from one machine (its server).
     pub fn lock(&self) -> Result<WriterLock> {
-        std::fs::create_dir_all(&self.root).map_err(|e| self.state_err(e))?;
-        let path = self.root.join("_loupe.lock");
+        std::fs::create_dir_all(self.local()).map_err(|e| self.state_err(e))?;
+        let path = self.local().join("_loupe.lock");
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -159,13 +235,17 @@ impl Lake {
                 self.forget();
                 Ok(WriterLock { _file: file })
             }
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy { lake: self.root.display().to_string() }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy { lake: self.location() }),
             Err(std::fs::TryLockError::Error(e)) => Err(self.state_err(e)),
         }
     }
 
     fn url(&self, t: &Table) -> Result<Url> {
-        let dir = self.root.join(t.name);
+        let root = match &self.place {
+            Place::Dir(d) => d,
+            Place::S3 { url, .. } => return url.join(&format!("{}/", t.name)).map_err(|e| self.state_err(e)),
+        };
+        let dir = root.join(t.name);
         std::fs::create_dir_all(&dir).map_err(|e| self.state_err(format!("cannot create {}: {e}", dir.display())))?;
         let dir = dir.canonicalize().map_err(|e| self.state_err(e))?;
         Url::from_directory_path(&dir)
@@ -177,7 +257,8 @@ impl Lake {
         if let Some(table) = self.cached(t) {
             return Ok(table);
         }
-        let table = DeltaTable::try_from_url(self.url(t)?).await.map_err(delta(t.name))?;
+        let table =
+            DeltaTable::try_from_url_with_storage_options(self.url(t)?, self.options()).await.map_err(delta(t.name))?;
         if table.version().is_some() {
             self.keep(t, table.clone());
             return Ok(table);
@@ -202,6 +283,7 @@ impl Lake {
         }
         DeltaTableBuilder::from_url(self.url(t)?)
             .map_err(delta(t.name))?
+            .with_storage_options(self.options())
             .with_version(version)
             .load()
             .await
@@ -310,7 +392,7 @@ impl Lake {
 
     /// Every table at the versions of the last batch that landed everywhere.
     pub async fn snapshot(&self) -> Result<crate::Snapshot> {
-        let state = self.state()?.unwrap_or_default();
+        let state = self.state().await?.unwrap_or_default();
         let mut tables = Vec::new();
         for t in crate::tables::all() {
             let table = match state.versions.get(t.name) {
@@ -319,8 +401,19 @@ impl Lake {
             };
             tables.push((*t, table));
         }
-        Ok(crate::Snapshot::new(state, tables))
+        let mirror = match &self.place {
+            Place::Dir(_) => None,
+            Place::S3 { store, local, .. } => {
+                Some(crate::snapshot::Mirror { store: store.clone(), dir: local.join("files") })
+            }
+        };
+        Ok(crate::Snapshot::new(state, tables, mirror))
     }
+}
+
+/// The object at `name` under the lake's URL.
+fn object_path(url: &Url, name: &str) -> std::result::Result<object_store::path::Path, object_store::path::Error> {
+    object_store::path::Path::from_url_path(format!("{}{name}", url.path()))
 }
 
 /// The table's rows plus a `_removed` flag, and one flagged row per removed key; every column nullable so the

@@ -10,6 +10,7 @@ pub use duckdb;
 pub mod duck;
 mod error;
 mod lake;
+mod s3;
 mod snapshot;
 mod table;
 pub mod tables;

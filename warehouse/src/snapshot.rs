@@ -2,12 +2,14 @@
 //! through a [`Scope`]. The scope is applied here, once, under every query: a session made for an org sees
 //! only that org's rows (and, where a table has a store, only the permitted stores'), whatever SQL runs on it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use deltalake::DeltaTable;
 use deltalake::datafusion::prelude::{SessionContext, col, lit};
+use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
-use crate::error::{Result, delta};
+use crate::error::{Error, Result, delta};
 use crate::lake::State;
 use crate::table::Table;
 
@@ -29,6 +31,15 @@ pub enum Scope {
 pub struct Snapshot {
     state: State,
     tables: Vec<(&'static Table, DeltaTable)>,
+    mirror: Option<Mirror>,
+}
+
+/// Where a remote lake's Parquet files are copied for readers that need local files (DuckDB without its
+/// network extensions). A data file never changes once written, so a copy made once stays right.
+#[derive(Debug, Clone)]
+pub(crate) struct Mirror {
+    pub(crate) store: Arc<dyn ObjectStore>,
+    pub(crate) dir: PathBuf,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -38,8 +49,36 @@ impl std::fmt::Debug for Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn new(state: State, tables: Vec<(&'static Table, DeltaTable)>) -> Snapshot {
-        Snapshot { state, tables }
+    pub(crate) fn new(state: State, tables: Vec<(&'static Table, DeltaTable)>, mirror: Option<Mirror>) -> Snapshot {
+        Snapshot { state, tables, mirror }
+    }
+
+    /// The local paths of the Parquet files `table` reads at this snapshot's version: the files themselves in
+    /// a local lake, copies (made when missing) for a remote one.
+    pub(crate) async fn local_files(&self, t: &Table, table: &DeltaTable) -> Result<Vec<String>> {
+        let uris: Vec<String> = table.get_file_uris().map_err(delta(t.name))?.collect();
+        let Some(m) = &self.mirror else {
+            return Ok(uris.iter().map(|u| u.strip_prefix("file://").unwrap_or(u).to_string()).collect());
+        };
+        let mut out = Vec::with_capacity(uris.len());
+        for u in uris {
+            let url = url::Url::parse(&u).map_err(|e| Error::Duck(format!("{u}: {e}")))?;
+            let key = url.path().trim_start_matches('/');
+            let local = m.dir.join(url.host_str().unwrap_or_default()).join(key);
+            if !local.exists() {
+                let at = object_store::path::Path::from_url_path(url.path()).map_err(|e| Error::Duck(e.to_string()))?;
+                let bytes = m.store.get(&at).await.map_err(|e| Error::Duck(format!("{u}: {e}")))?.bytes().await;
+                let bytes = bytes.map_err(|e| Error::Duck(format!("{u}: {e}")))?;
+                let parent = local.parent().unwrap_or(&m.dir);
+                std::fs::create_dir_all(parent).map_err(|e| Error::Duck(format!("{}: {e}", parent.display())))?;
+                let tmp = local.with_extension("part");
+                std::fs::write(&tmp, &bytes)
+                    .and_then(|()| std::fs::rename(&tmp, &local))
+                    .map_err(|e| Error::Duck(format!("{}: {e}", local.display())))?;
+            }
+            out.push(local.display().to_string());
+        }
+        Ok(out)
     }
 
     /// The batch this snapshot shows: its watermark, versions and landing time ("data as of").

@@ -163,3 +163,40 @@ fn sql_and_extract_show_the_lake_as_the_journal_left_it() {
         .unwrap();
     assert_eq!((lines, amount.as_str()), (3, "7670.00"));
 }
+
+#[test]
+fn a_lake_in_s3_from_the_command_line() {
+    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
+        eprintln!("S3 leg skipped: set TEST_S3_ENDPOINT (scripts/s3.sh starts a local S3)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
+    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = dir.path().file_name().unwrap().to_str().unwrap().trim_start_matches('.').to_string();
+    let at = format!("s3://loupe-test/cli-{name}");
+    let s3 = |args: &[&str]| {
+        loupe(dir.path())
+            .arg("--lake")
+            .arg(&at)
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "loupe")
+            .env("AWS_SECRET_ACCESS_KEY", "loupe")
+            .output()
+            .unwrap()
+    };
+    let out = s3(&["etl", "sync"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = s3(&["etl", "status"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("lake:             {at}/")));
+    let out = s3(&["reconcile"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = s3(&["sql", "select sum(amount) as sales from sales_line", "--format", "csv"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "sales\r\n7670.00\r\n");
+    // nothing went to the data directory's own lake
+    assert!(!dir.path().join("lake").exists());
+}
