@@ -173,6 +173,9 @@ pub enum BenchCmd {
         /// The sync loop's pause between looks at the books, in milliseconds.
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
         every_ms: u64,
+        /// Measure on the books themselves, adding the benchmark's sales to them (for a demo too big to copy).
+        #[arg(long)]
+        in_place: bool,
     },
 }
 
@@ -262,12 +265,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { command: BenchCmd::Lake { changes, rounds, samples, every_ms } } => {
+        Cmd::Bench { command: BenchCmd::Lake { changes, rounds, samples, every_ms, in_place } } => {
             let plan = crate::lake_bench::Plan {
                 changes: *changes as usize,
                 rounds: *rounds as usize,
                 samples: *samples as usize,
                 every: std::time::Duration::from_millis(*every_ms),
+                in_place: *in_place,
             };
             crate::lake_bench::run(&cli.database_url(), &cli.data, plan).await?;
             Ok(ExitCode::SUCCESS)

@@ -26,6 +26,8 @@ pub(crate) struct Plan {
     pub(crate) samples: usize,
     /// The sync loop's pause between looks at the books.
     pub(crate) every: Duration,
+    /// Work on the books themselves (adding the benchmark's sales to them) instead of a copy.
+    pub(crate) in_place: bool,
 }
 
 fn size(path: &Path) -> u64 {
@@ -108,9 +110,14 @@ pub(crate) async fn run(url: &str, data: &Path, plan: Plan) -> Result<()> {
         .prefix(".loupe-bench-")
         .tempdir_in(data)
         .with_context(|| format!("cannot make a work directory in {}", data.display()))?;
-    let t = Instant::now();
-    let books = copy_books(url, work.path()).await?;
-    println!("copied the books ({}) in {:.1} s", mb(size(Path::new(&books))), t.elapsed().as_secs_f64());
+    let books = if plan.in_place {
+        url.to_string()
+    } else {
+        let t = Instant::now();
+        let books = copy_books(url, work.path()).await?;
+        println!("copied the books ({}) in {:.1} s", mb(size(Path::new(&books))), t.elapsed().as_secs_f64());
+        books
+    };
     let db = Db::connect(&books).await?;
     let lake = Lake::at(work.path().join("lake"));
 
