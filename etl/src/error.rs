@@ -23,6 +23,9 @@ pub enum Error {
     /// A lake query returned something of an unexpected shape.
     #[error("{0}")]
     Shape(String),
+    /// A task writing the lake panicked or was cancelled.
+    #[error("lake writer task: {0}")]
+    Task(String),
     /// A query over the lake failed.
     #[error("lake query: {0}")]
     Query(#[from] warehouse::datafusion::error::DataFusionError),

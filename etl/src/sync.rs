@@ -271,6 +271,8 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
     let all = transforms::all();
     let mut versions = BTreeMap::new();
     versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark, true).await?);
+    // one table is written (Parquet encoding, on another worker) while the next is read from the books
+    let mut writing: Option<(&'static str, tokio::task::JoinHandle<warehouse::Result<u64>>)> = None;
     for (i, tr) in all.iter().enumerate() {
         let mut batches = Vec::new();
         let mut after = i64::MIN;
@@ -283,8 +285,16 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
                 _ => break,
             }
         }
-        versions.insert(tr.table.name.to_string(), lake.replace(tr.table, batches, watermark).await?);
-        progress(Progress { done: i as u64 + 1, total: all.len() as u64 });
+        if let Some((name, write)) = writing.take() {
+            versions.insert(name.to_string(), write.await.map_err(|e| crate::Error::Task(e.to_string()))??);
+            progress(Progress { done: i as u64, total: all.len() as u64 });
+        }
+        let (lake, table) = (lake.clone(), tr.table);
+        writing = Some((table.name, tokio::spawn(async move { lake.replace(table, batches, watermark).await })));
+    }
+    if let Some((name, write)) = writing.take() {
+        versions.insert(name.to_string(), write.await.map_err(|e| crate::Error::Task(e.to_string()))??);
+        progress(Progress { done: all.len() as u64, total: all.len() as u64 });
     }
     drop(rt);
     lake.save_state(&State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() }).await?;
