@@ -49,6 +49,11 @@ fn print(r: &SyncReport) {
 
 /// `loupe etl sync`.
 pub(crate) async fn sync(db: &Db, lake: &Lake) -> Result<ExitCode> {
+    if lake.state().await?.is_none() {
+        // an empty lake fills fastest by a full load, which gives the same lake as landing every change
+        eprintln!("the lake at {} is empty: loading every table whole", lake.location());
+        return rebuild(db, lake).await;
+    }
     let (stop, watcher) = ctrl_c();
     let bar = bar("changes");
     let r = etl::sync(db, lake, &stop, &mut |p: Progress| {

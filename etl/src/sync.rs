@@ -85,9 +85,12 @@ pub async fn status(db: &Db, lake: &Lake) -> Result<Status> {
     })
 }
 
-/// Lands every change after the lake's watermark, batch by batch, each batch read from one consistent snapshot
-/// of the books. Setting `stop` ends the run after the batch in flight; a crash or kill at any point leaves the
-/// lake at its last complete batch.
+/// Lands every change after the lake's watermark. Each batch is every change up to the last one committed when
+/// it starts, read from one consistent snapshot of the books (in chunks of [`BATCH`] changes, one commit per
+/// table per chunk), and is published — the state moved to it — only whole: a reader never sees part of one,
+/// not even part of one operation. A crash or kill at any point leaves the lake at its last published batch;
+/// the next run first undoes whatever was committed after it ([`Lake::align`]). Setting `stop` ends the run at
+/// the next chunk; an unfinished batch is undone the same way.
 pub async fn sync(
     db: &Db,
     lake: &Lake,
@@ -107,56 +110,73 @@ async fn catch_up(
 ) -> Result<SyncReport> {
     let started = Instant::now();
     let mut report = SyncReport::default();
-    let mut state = lake.state().await?.unwrap_or_default();
+    let saved = lake.state().await?;
+    lake.align(saved.as_ref()).await?;
+    let mut state = saved.unwrap_or_default();
     let total = status(db, lake).await?.pending.max(0) as u64;
     progress(Progress { done: 0, total });
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            report.stopped = true;
+    'batches: loop {
+        let mut rt = db.read_snapshot().await?;
+        let top = rt.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
+        let top = top.first().map(|r| r.i64("v")).transpose()?.unwrap_or(0);
+        if top <= state.watermark {
             break;
         }
-        let mut rt = db.read_snapshot().await?;
-        let changes = rt
-            .fetch_all(
-                Q::new("select seq, org_id, entity, entity_id from change_log where seq > $1 order by seq limit $2")
-                    .bind(state.watermark)
-                    .bind(BATCH),
-            )
-            .await?;
-        let Some(last) = changes.last() else { break };
-        let watermark = last.i64("seq")?;
-        let mut touched: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
-        for c in &changes {
-            touched.entry(c.text("entity")?).or_default().push((c.i64("org_id")?, c.i64("entity_id")?));
+        let mut versions = state.versions.clone();
+        if !versions.contains_key(CALENDAR.name) {
+            versions.insert(CALENDAR.name.to_string(), calendar(lake, top).await?);
         }
-        let mut versions = BTreeMap::new();
-        versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark, false).await?);
-        for tr in transforms::all() {
-            let table = tr.table;
-            let landing = landing(&mut rt, tr, &touched).await?;
-            // a batch a crashed run already landed here is not landed twice
-            let version = if landing.is_empty() || lake.landed(table).await?.is_some_and(|w| w >= watermark) {
-                lake.table(table).await?.version().unwrap_or_default()
-            } else {
+        let mut from = state.watermark;
+        while from < top {
+            if stop.load(Ordering::Relaxed) {
+                report.stopped = true;
+                break 'batches;
+            }
+            let changes = rt
+                .fetch_all(
+                    Q::new(
+                        "select seq, org_id, entity, entity_id from change_log
+                         where seq > $1 and seq <= $2 order by seq limit $3",
+                    )
+                    .bind(from)
+                    .bind(top)
+                    .bind(BATCH),
+                )
+                .await?;
+            let Some(last) = changes.last() else { break };
+            let chunk = last.i64("seq")?;
+            let mut touched: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+            for c in &changes {
+                touched.entry(c.text("entity")?).or_default().push((c.i64("org_id")?, c.i64("entity_id")?));
+            }
+            for tr in transforms::all() {
+                let landing = landing(&mut rt, tr, &touched).await?;
+                if landing.is_empty() {
+                    continue;
+                }
                 report.rows +=
                     landing.rows.iter().map(|b| b.num_rows() as u64).sum::<u64>() + landing.removed.len() as u64;
-                let version = lake.land(table, landing, watermark).await?;
+                let mut version = lake.land(tr.table, landing, chunk).await?;
                 if version % COMPACT_EVERY == 0 {
-                    let c = lake.compact(table, watermark).await?;
+                    let c = lake.compact(tr.table).await?;
                     report.compacted += c.files_removed;
-                    c.version
-                } else {
-                    version
+                    version = c.version;
                 }
-            };
-            versions.insert(table.name.to_string(), version);
+                versions.insert(tr.table.name.to_string(), version);
+            }
+            report.changes += changes.len() as u64;
+            progress(Progress { done: report.changes, total: total.max(report.changes) });
+            from = chunk;
         }
         drop(rt);
-        state = State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() };
+        for tr in transforms::all() {
+            if !versions.contains_key(tr.table.name) {
+                versions.insert(tr.table.name.to_string(), lake.table(tr.table).await?.version().unwrap_or_default());
+            }
+        }
+        state = State { watermark: top, versions, landed_at: chrono::Utc::now().to_rfc3339() };
         lake.save_state(&state).await?;
         report.batches += 1;
-        report.changes += changes.len() as u64;
-        progress(Progress { done: report.changes, total: total.max(report.changes) });
     }
     report.watermark = state.watermark;
     report.elapsed = started.elapsed();
@@ -191,9 +211,11 @@ pub async fn follow(
 pub async fn compact(lake: &Lake, retain: chrono::Duration) -> Result<(u64, usize)> {
     let _lock = lake.lock()?;
     let Some(mut state) = lake.state().await? else { return Ok((0, 0)) };
+    // what a crashed run left after the state is undone first, so each table's latest version is the state's
+    lake.align(Some(&state)).await?;
     let mut merged = 0;
     for t in warehouse::tables::all() {
-        let c = lake.compact(t, state.watermark).await?;
+        let c = lake.compact(t).await?;
         merged += c.files_removed;
         if c.files_removed > 0 {
             state.versions.insert(t.name.to_string(), c.version);
@@ -209,12 +231,9 @@ pub async fn compact(lake: &Lake, retain: chrono::Duration) -> Result<(u64, usiz
     Ok((merged, deleted))
 }
 
-/// The calendar is not fed from the books: it is written whole when the lake is new (or rebuilt) and stays as
-/// it is after. Returns its version.
-async fn calendar(lake: &Lake, watermark: i64, rebuild: bool) -> Result<u64> {
-    if !rebuild && lake.landed(&CALENDAR).await?.is_some() {
-        return Ok(lake.table(&CALENDAR).await?.version().unwrap_or_default());
-    }
+/// The calendar is not fed from the books: it is written whole when the lake first lands a batch (or is
+/// rebuilt) and stays as it is after. Returns its version.
+async fn calendar(lake: &Lake, watermark: i64) -> Result<u64> {
     Ok(lake.replace(&CALENDAR, vec![warehouse::tables::date::rows()?], watermark).await?)
 }
 
@@ -259,6 +278,23 @@ async fn landing(rt: &mut ReadTx, tr: &Transform, touched: &HashMap<String, Vec<
     Ok(Landing { rows, removed })
 }
 
+/// A table being written on another task; dropped unfinished (the rebuild failed or was dropped), it is
+/// stopped rather than left writing without the lock.
+struct Writing(tokio::task::JoinHandle<warehouse::Result<u64>>);
+
+impl Writing {
+    async fn finish(mut self) -> Result<u64> {
+        let handle = std::mem::replace(&mut self.0, tokio::spawn(async { Ok(0) }));
+        Ok(handle.await.map_err(|e| crate::Error::Task(e.to_string()))??)
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Rebuilds the lake from scratch: every table loaded whole from one snapshot of the books, at the watermark of
 /// that snapshot. Gives the same rows as any sequence of incremental syncs up to the same watermark.
 pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SyncReport> {
@@ -270,9 +306,9 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
     let mut report = SyncReport { watermark, ..SyncReport::default() };
     let all = transforms::all();
     let mut versions = BTreeMap::new();
-    versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark, true).await?);
+    versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark).await?);
     // one table is written (Parquet encoding, on another worker) while the next is read from the books
-    let mut writing: Option<(&'static str, tokio::task::JoinHandle<warehouse::Result<u64>>)> = None;
+    let mut writing: Option<(&'static str, Writing)> = None;
     for (i, tr) in all.iter().enumerate() {
         let mut batches = Vec::new();
         let mut after = i64::MIN;
@@ -286,14 +322,15 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
             }
         }
         if let Some((name, write)) = writing.take() {
-            versions.insert(name.to_string(), write.await.map_err(|e| crate::Error::Task(e.to_string()))??);
+            versions.insert(name.to_string(), write.finish().await?);
             progress(Progress { done: i as u64, total: all.len() as u64 });
         }
         let (lake, table) = (lake.clone(), tr.table);
-        writing = Some((table.name, tokio::spawn(async move { lake.replace(table, batches, watermark).await })));
+        writing =
+            Some((table.name, Writing(tokio::spawn(async move { lake.replace(table, batches, watermark).await }))));
     }
     if let Some((name, write)) = writing.take() {
-        versions.insert(name.to_string(), write.await.map_err(|e| crate::Error::Task(e.to_string()))??);
+        versions.insert(name.to_string(), write.finish().await?);
         progress(Progress { done: all.len() as u64, total: all.len() as u64 });
     }
     drop(rt);

@@ -53,11 +53,12 @@ fn read(t: &Table, files: &[String], scope: &Scope) -> String {
         && t.is_tenant_data()
     {
         filter = format!(" where cast(org_id as bigint) = {org_id}");
+        let store = if t.name == "store" { "id" } else { "store_id" };
         if let Some(stores) = stores
-            && t.has("store_id")
+            && t.has(store)
         {
             let list = stores.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            filter.push_str(&format!(" and store_id in ({})", if list.is_empty() { "null".into() } else { list }));
+            filter.push_str(&format!(" and {store} in ({})", if list.is_empty() { "null".into() } else { list }));
         }
     }
     format!("select {cols} from {from}{filter}")

@@ -41,6 +41,20 @@ pub enum Error {
         /// The lake.
         lake: String,
     },
+    /// The lake has never landed a batch.
+    #[error("the lake at {lake} is empty: run `loupe etl sync` to fill it")]
+    Empty {
+        /// The lake.
+        lake: String,
+    },
+    /// A table this version of Loupe has that the lake's last batch did not include.
+    #[error("the lake at {lake} has no {table} table yet: run `loupe etl sync`")]
+    NotLanded {
+        /// The lake.
+        lake: String,
+        /// The table.
+        table: String,
+    },
     /// A name that is not a lake table.
     #[error("{0} is not a lake table")]
     UnknownTable(String),

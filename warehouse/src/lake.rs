@@ -355,18 +355,34 @@ impl Lake {
         Ok(self.keep(t, table))
     }
 
-    /// Merges each partition's small files into larger ones, in one commit that carries `watermark` again (so
-    /// the table still says which batch it holds). Returns the table's version after it and how many files were
-    /// merged into how many (0 → 0 when there was nothing to merge, and no commit).
-    pub async fn compact(&self, t: &'static Table, watermark: i64) -> Result<Compaction> {
+    /// Merges each partition's small files into larger ones, in one commit (none when there is nothing to
+    /// merge). Returns the table's version after it and how many files were merged into how many.
+    pub async fn compact(&self, t: &'static Table) -> Result<Compaction> {
         let table = self.table(t).await?;
-        let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
-        let (table, m) = table.optimize().with_commit_properties(props).await.map_err(delta(t.name))?;
+        let (table, m) = table.optimize().await.map_err(delta(t.name))?;
         Ok(Compaction {
             version: self.keep(t, table),
             files_removed: m.num_files_removed,
             files_added: m.num_files_added,
         })
+    }
+
+    /// Undoes what was committed after the state (a crashed or stopped run's unpublished work): every table
+    /// whose latest version is past the one the state names (version 0, the empty table, if the state names
+    /// none) is restored to it, in a new commit. Returns how many tables were restored.
+    pub async fn align(&self, state: Option<&State>) -> Result<usize> {
+        let mut restored = 0;
+        for t in crate::tables::all() {
+            let published = state.and_then(|s| s.versions.get(t.name)).copied().unwrap_or(0);
+            let table = self.table(t).await?;
+            if table.version().unwrap_or_default() <= published {
+                continue;
+            }
+            let (table, _) = table.restore().with_version_to_restore(published).await.map_err(delta(t.name))?;
+            self.keep(t, table);
+            restored += 1;
+        }
+        Ok(restored)
     }
 
     /// Deletes the files no version of the last `retain` needs any more, except those of `keep` (the versions a
@@ -392,14 +408,13 @@ impl Lake {
 
     /// Every table at the versions of the last batch that landed everywhere.
     pub async fn snapshot(&self) -> Result<crate::Snapshot> {
-        let state = self.state().await?.unwrap_or_default();
+        let Some(state) = self.state().await? else { return Err(Error::Empty { lake: self.location() }) };
         let mut tables = Vec::new();
         for t in crate::tables::all() {
-            let table = match state.versions.get(t.name) {
-                Some(v) => self.table_at(t, *v).await?,
-                None => self.table(t).await?,
+            let Some(v) = state.versions.get(t.name) else {
+                return Err(Error::NotLanded { lake: self.location(), table: t.name.to_string() });
             };
-            tables.push((*t, table));
+            tables.push((*t, self.table_at(t, *v).await?));
         }
         let mirror = match &self.place {
             Place::Dir(_) => None,

@@ -97,10 +97,11 @@ impl Snapshot {
                 && t.is_tenant_data()
             {
                 df = df.filter(col("org_id").eq(lit(*org_id)))?;
-                if let Some(stores) = stores
-                    && t.has("store_id")
-                {
-                    df = df.filter(col("store_id").in_list(stores.iter().map(|s| lit(*s)).collect(), false))?;
+                if let Some(stores) = stores {
+                    let store = if t.name == "store" { "id" } else { "store_id" };
+                    if t.has(store) {
+                        df = df.filter(col(store).in_list(stores.iter().map(|s| lit(*s)).collect(), false))?;
+                    }
                 }
             }
             ctx.register_table(t.name, df.into_view())?;
