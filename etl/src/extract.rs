@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::{Datelike as _, NaiveDate};
 use oltp::ReadTx;
-use oltp::db::{Q, Row};
+use oltp::db::{Column, ColumnType, Q};
 use warehouse::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch, StringBuilder,
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray,
 };
 use warehouse::{Kind, Table};
 
@@ -28,8 +28,7 @@ pub(crate) async fn by_keys(rt: &mut ReadTx, tr: &Transform, ids: &[i64]) -> Res
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         let sql = tr.select.replace("{filter}", &format!("{} in ({list})", tr.key));
-        let rows = rt.fetch_all(Q::built(sql)).await?;
-        out.push(to_batch(tr.table, &rows)?);
+        out.push(read(rt, tr.table, Q::built(sql)).await?.0);
     }
     Ok(out)
 }
@@ -39,66 +38,55 @@ pub(crate) async fn by_keys(rt: &mut ReadTx, tr: &Transform, ids: &[i64]) -> Res
 pub(crate) async fn page(rt: &mut ReadTx, tr: &Transform, after: i64) -> Result<(RecordBatch, Option<i64>)> {
     let sql =
         format!("{} order by {} limit {PAGE}", tr.select.replace("{filter}", &format!("{} > $1", tr.key)), tr.key);
-    let rows = rt.fetch_all(Q::built(sql).bind(after)).await?;
-    let last = match rows.last() {
-        Some(r) => Some(r.i64("id")?),
-        None => None,
-    };
-    Ok((to_batch(tr.table, &rows)?, last))
+    read(rt, tr.table, Q::built(sql).bind(after)).await
 }
 
-/// Rows in the table's schema.
-pub(crate) fn to_batch(t: &Table, rows: &[Row]) -> Result<RecordBatch> {
-    let n = rows.len();
-    let mut cols: Vec<ArrayRef> = Vec::with_capacity(t.columns.len());
-    for c in t.columns {
-        let name = c.name;
-        let array: ArrayRef = match c.kind {
-            Kind::Id | Kind::Int => {
-                let mut b = Int64Builder::with_capacity(n);
-                for r in rows {
-                    b.append_option(r.opt_i64(name)?);
-                }
-                Arc::new(b.finish())
-            }
-            Kind::Money | Kind::Percent => {
-                let (p, s) = if c.kind == Kind::Money { (18, 2) } else { (10, 4) };
-                let mut b = Decimal128Builder::with_capacity(n);
-                for r in rows {
-                    b.append_option(r.opt_i64(name)?.map(i128::from));
-                }
-                Arc::new(b.finish().with_precision_and_scale(p, s)?)
-            }
-            Kind::Text => {
-                let mut b = StringBuilder::with_capacity(n, n * 16);
-                for r in rows {
-                    b.append_option(r.opt_text(name)?);
-                }
-                Arc::new(b.finish())
-            }
-            Kind::Date => {
-                let mut b = Date32Builder::with_capacity(n);
-                for r in rows {
-                    b.append_option(r.opt_date(name)?.map(|d| (d - EPOCH).num_days() as i32));
-                }
-                Arc::new(b.finish())
-            }
-            Kind::MonthOf(of) => {
-                let mut b = Date32Builder::with_capacity(n);
-                for r in rows {
-                    b.append_option(r.opt_date(of)?.map(|d| (d.with_day(1).unwrap_or(d) - EPOCH).num_days() as i32));
-                }
-                Arc::new(b.finish())
-            }
-            Kind::Bool => {
-                let mut b = BooleanBuilder::with_capacity(n);
-                for r in rows {
-                    b.append_option(r.opt_bool(name)?);
-                }
-                Arc::new(b.finish())
-            }
-        };
-        cols.push(array);
+/// How the books hold a lake column's values (`None`: derived, not read).
+fn source(k: Kind) -> Option<ColumnType> {
+    match k {
+        Kind::Id | Kind::Int | Kind::Money | Kind::Percent => Some(ColumnType::Int),
+        Kind::Text => Some(ColumnType::Text),
+        Kind::Date => Some(ColumnType::Date),
+        Kind::Bool => Some(ColumnType::Bool),
+        Kind::MonthOf(_) => None,
     }
-    Ok(RecordBatch::try_new(t.schema(), cols)?)
+}
+
+fn days(d: NaiveDate) -> i32 {
+    (d - EPOCH).num_days() as i32
+}
+
+/// Reads `q` (which selects the table's columns by their lake names) into a batch in the table's schema, and
+/// returns the last row's key.
+async fn read(rt: &mut ReadTx, t: &Table, q: Q) -> Result<(RecordBatch, Option<i64>)> {
+    let want: Vec<(&str, ColumnType)> = t.columns.iter().filter_map(|c| source(c.kind).map(|s| (c.name, s))).collect();
+    let cols = rt.fetch_columns(q, &want).await?;
+    let by_name = |name: &str| want.iter().position(|(n, _)| *n == name).and_then(|i| cols.get(i));
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(t.columns.len());
+    for c in t.columns {
+        let array: ArrayRef = match (c.kind, by_name(c.name)) {
+            (Kind::Id | Kind::Int, Some(Column::Int(v))) => Arc::new(v.iter().copied().collect::<Int64Array>()),
+            (Kind::Money | Kind::Percent, Some(Column::Int(v))) => {
+                let (p, s) = if c.kind == Kind::Money { (18, 2) } else { (10, 4) };
+                let d: Decimal128Array = v.iter().map(|x| x.map(i128::from)).collect();
+                Arc::new(d.with_precision_and_scale(p, s)?)
+            }
+            (Kind::Text, Some(Column::Text(v))) => Arc::new(v.iter().map(Option::as_deref).collect::<StringArray>()),
+            (Kind::Date, Some(Column::Date(v))) => Arc::new(v.iter().map(|d| d.map(days)).collect::<Date32Array>()),
+            (Kind::Bool, Some(Column::Bool(v))) => Arc::new(v.iter().copied().collect::<BooleanArray>()),
+            (Kind::MonthOf(of), _) => match by_name(of) {
+                Some(Column::Date(v)) => {
+                    Arc::new(v.iter().map(|d| d.map(|d| days(d.with_day(1).unwrap_or(d)))).collect::<Date32Array>())
+                }
+                _ => return Err(crate::Error::Shape(format!("{}.{}: no date column {of}", t.name, c.name))),
+            },
+            _ => return Err(crate::Error::Shape(format!("{}.{}: read as the wrong type", t.name, c.name))),
+        };
+        arrays.push(array);
+    }
+    let last = match by_name("id") {
+        Some(Column::Int(v)) => v.last().copied().flatten(),
+        _ => None,
+    };
+    Ok((RecordBatch::try_new(t.schema(), arrays)?, last))
 }

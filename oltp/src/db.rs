@@ -198,7 +198,82 @@ enum ReadKind {
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
+/// What a column of a [`ReadTx::fetch_columns`] result holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Integers (ids, quantities, cents, parts per million).
+    Int,
+    /// Text.
+    Text,
+    /// Yes or no.
+    Bool,
+    /// Calendar dates (a longer ISO timestamp is cut to its date).
+    Date,
+}
+
+/// One column of a result, read whole.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// See [`ColumnType::Int`].
+    Int(Vec<Option<i64>>),
+    /// See [`ColumnType::Text`].
+    Text(Vec<Option<String>>),
+    /// See [`ColumnType::Bool`].
+    Bool(Vec<Option<bool>>),
+    /// See [`ColumnType::Date`].
+    Date(Vec<Option<NaiveDate>>),
+}
+
+impl Column {
+    pub(crate) fn new(t: ColumnType) -> Column {
+        match t {
+            ColumnType::Int => Column::Int(Vec::new()),
+            ColumnType::Text => Column::Text(Vec::new()),
+            ColumnType::Bool => Column::Bool(Vec::new()),
+            ColumnType::Date => Column::Date(Vec::new()),
+        }
+    }
+
+    /// Rows in the column.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Int(v) => v.len(),
+            Column::Text(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::Date(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl ReadTx {
+    /// Runs a query in the snapshot and returns the named columns of its rows, each read whole into a typed
+    /// vector — for bulk reads (the lake's loads), without a row object per row.
+    pub async fn fetch_columns(&mut self, q: Q, want: &[(&str, ColumnType)]) -> Result<Vec<Column>> {
+        match &mut self.inner {
+            ReadKind::Sqlite(t) => t.fetch_columns(&q, want),
+            ReadKind::Postgres(_) => {
+                let rows = self.fetch_all(q).await?;
+                let mut out: Vec<Column> = want.iter().map(|(_, t)| Column::new(*t)).collect();
+                for r in &rows {
+                    for ((name, _), c) in want.iter().zip(out.iter_mut()) {
+                        match c {
+                            Column::Int(v) => v.push(r.opt_i64(name)?),
+                            Column::Text(v) => v.push(r.opt_text(name)?),
+                            Column::Bool(v) => v.push(r.opt_bool(name)?),
+                            Column::Date(v) => v.push(r.opt_date(name)?),
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
     /// Runs a query in the snapshot and returns all its rows.
     pub async fn fetch_all(&mut self, q: Q) -> Result<Vec<Row>> {
         match &mut self.inner {

@@ -460,13 +460,16 @@ async fn what_a_crashed_run_left_after_the_state_is_undone_never_published() -> 
     for ms in [20_u64, 60, 150] {
         let _ = tokio::time::timeout(Duration::from_millis(ms), etl::rebuild(&books.db, &lake, &mut |_| {})).await;
     }
-    // a stray commit after the state, as a sync killed between its tables would leave
+    // a stray commit after the state, as a sync killed between its tables would leave (made under the writer
+    // lock, as every writer's)
+    let held = lake.lock()?;
     let invoice = warehouse::tables::by_name("invoice").ok_or_else(|| anyhow::anyhow!("no invoice"))?;
     let table = lake.table(invoice).await?;
     let before = table.version().unwrap_or_default();
     let removed = vec![(1, 1)];
     lake.land(invoice, warehouse::Landing { rows: Vec::new(), removed }, 999_999).await?;
     assert!(lake.table(invoice).await?.version().unwrap_or_default() > before);
+    drop(held);
 
     // readers still see exactly what was published
     assert_eq!(lake.state().await?, state);

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, ffi};
 use tokio::sync::OwnedMutexGuard;
 
-use super::{Arg, Q};
+use super::{Arg, Column, ColumnType, Q};
 use crate::error::{Error, Result};
 
 /// The connections to one SQLite file.
@@ -161,6 +161,44 @@ impl SqliteRead {
             Some(c) => query(c, q),
             None => Err(Error::Database("read transaction already closed".into())),
         }
+    }
+
+    pub(super) fn fetch_columns(&mut self, q: &Q, want: &[(&str, ColumnType)]) -> Result<Vec<Column>> {
+        let Some(conn) = &self.conn else { return Err(Error::Database("read transaction already closed".into())) };
+        let mut stmt = conn.prepare_cached(&numbered(&q.sql)).map_err(err)?;
+        bind(&mut stmt, &q.args)?;
+        let names = stmt.column_names();
+        let mut at = Vec::with_capacity(want.len());
+        for (name, _) in want {
+            at.push(names.iter().position(|c| c == name).ok_or_else(|| Error::Database(format!("no column {name}")))?);
+        }
+        let mut out: Vec<Column> = want.iter().map(|(_, t)| Column::new(*t)).collect();
+        let mut rows = stmt.raw_query();
+        while let Some(r) = rows.next().map_err(err)? {
+            for ((c, i), (name, _)) in out.iter_mut().zip(&at).zip(want) {
+                let v = r.get_ref(*i).map_err(err)?;
+                let bad = |wanted: &str| {
+                    Error::Database(format!("column {name}: expected {wanted}, found {:?}", v.data_type()))
+                };
+                match (c, v) {
+                    (Column::Int(col), ValueRef::Null) => col.push(None),
+                    (Column::Int(col), ValueRef::Integer(x)) => col.push(Some(x)),
+                    (Column::Bool(col), ValueRef::Null) => col.push(None),
+                    (Column::Bool(col), ValueRef::Integer(x)) => col.push(Some(x != 0)),
+                    (Column::Text(col), ValueRef::Null) => col.push(None),
+                    (Column::Text(col), ValueRef::Text(t)) => {
+                        col.push(Some(std::str::from_utf8(t).map_err(|_| bad("UTF-8 text"))?.to_string()))
+                    }
+                    (Column::Date(col), ValueRef::Null) => col.push(None),
+                    (Column::Date(col), ValueRef::Text(t)) => col.push(Some(iso_date(t).ok_or_else(|| {
+                        Error::Database(format!("column {name}: {:?} is not a date", String::from_utf8_lossy(t)))
+                    })?)),
+                    (Column::Int(_) | Column::Bool(_), _) => return Err(bad("an integer")),
+                    (Column::Text(_) | Column::Date(_), _) => return Err(bad("text")),
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -334,6 +372,17 @@ impl SqliteRow {
     }
 }
 
+/// `YYYY-MM-DD` (and anything after it, as in a timestamp) as a date, without a format parser.
+fn iso_date(t: &[u8]) -> Option<NaiveDate> {
+    let n = |r: std::ops::Range<usize>| -> Option<u32> {
+        t.get(r)?.iter().try_fold(0_u32, |acc, b| b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0')))
+    };
+    if t.get(4) != Some(&b'-') || t.get(7) != Some(&b'-') {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(n(0..4)?).ok()?, n(5..7)?, n(8..10)?)
+}
+
 fn mismatch(name: &str, wanted: &str, got: &Value) -> Error {
     Error::Database(format!("column {name}: expected {wanted}, found {:?}", got.data_type()))
 }
@@ -354,4 +403,22 @@ fn err(e: rusqlite::Error) -> Error {
         }
     }
     Error::Database(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_parse_without_a_format_parser_and_nonsense_is_refused() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(iso_date(b"2024-02-29"), d(2024, 2, 29));
+        assert_eq!(iso_date(b"2026-11-24T06:32:35.123456Z"), d(2026, 11, 24));
+        assert_eq!(iso_date(b"2023-02-29"), None); // not a leap year
+        assert_eq!(iso_date(b"2023-13-01"), None);
+        assert_eq!(iso_date(b"2023-1-01"), None);
+        assert_eq!(iso_date(b"20230101"), None);
+        assert_eq!(iso_date(b"2023-01-0x"), None);
+        assert_eq!(iso_date(b""), None);
+    }
 }
