@@ -13,8 +13,11 @@ use crate::error::Result;
 use crate::extract;
 use crate::transforms::{self, Source, Transform};
 
-/// Changes read per batch.
+/// Changes read per chunk of a batch.
 pub const BATCH: i64 = 50_000;
+/// Rows per part of a table in a full load: the memory a load holds per table, twice over (one part being
+/// written while the next is read).
+const PART: usize = 200_000;
 /// A table is compacted when a landing brings it to a multiple of this many versions, so each partition holds
 /// a few large files rather than one small file per batch.
 pub const COMPACT_EVERY: u64 = 32;
@@ -307,27 +310,47 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
     let all = transforms::all();
     let mut versions = BTreeMap::new();
     versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark).await?);
-    // one table is written (Parquet encoding, on another worker) while the next is read from the books
+    // a table is written in parts of about PART rows — the first replaces what was there, the others add to
+    // it — each part written (Parquet encoding, on another worker) while the next is read from the books; the
+    // state moves only at the end, so a reader never sees a part, and a run that dies is undone by the next
     let mut writing: Option<(&'static str, Writing)> = None;
     for (i, tr) in all.iter().enumerate() {
-        let mut batches = Vec::new();
         let mut after = i64::MIN;
+        let mut first = true;
         loop {
-            let (batch, last) = extract::page(&mut rt, tr, after).await?;
-            report.rows += batch.num_rows() as u64;
-            batches.push(batch);
-            match last {
-                Some(k) if batches.last().is_some_and(|b| b.num_rows() == extract::PAGE) => after = k,
-                _ => break,
+            let mut part = Vec::new();
+            let mut rows = 0;
+            let mut more = true;
+            while more && rows < PART {
+                let (batch, last) = extract::page(&mut rt, tr, after).await?;
+                rows += batch.num_rows();
+                more = batch.num_rows() == extract::PAGE;
+                if let Some(k) = last {
+                    after = k;
+                }
+                part.push(batch);
+            }
+            report.rows += rows as u64;
+            if let Some((name, write)) = writing.take() {
+                versions.insert(name.to_string(), write.finish().await?);
+            }
+            let (lake, table, replace) = (lake.clone(), tr.table, first);
+            writing = Some((
+                table.name,
+                Writing(tokio::spawn(async move {
+                    if replace {
+                        lake.replace(table, part, watermark).await
+                    } else {
+                        lake.append(table, part, watermark).await
+                    }
+                })),
+            ));
+            first = false;
+            if !more {
+                break;
             }
         }
-        if let Some((name, write)) = writing.take() {
-            versions.insert(name.to_string(), write.finish().await?);
-            progress(Progress { done: i as u64, total: all.len() as u64 });
-        }
-        let (lake, table) = (lake.clone(), tr.table);
-        writing =
-            Some((table.name, Writing(tokio::spawn(async move { lake.replace(table, batches, watermark).await }))));
+        progress(Progress { done: i as u64, total: all.len() as u64 });
     }
     if let Some((name, write)) = writing.take() {
         versions.insert(name.to_string(), write.finish().await?);

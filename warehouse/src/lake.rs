@@ -338,18 +338,30 @@ impl Lake {
 
     /// Replaces everything in `t` with `rows` in one commit recording `watermark` (a full load).
     pub async fn replace(&self, t: &'static Table, rows: Vec<RecordBatch>, watermark: i64) -> Result<u64> {
+        self.write(t, rows, watermark, SaveMode::Overwrite).await
+    }
+
+    /// Adds `rows` to `t` in one commit recording `watermark` (the later parts of a full load).
+    pub async fn append(&self, t: &'static Table, rows: Vec<RecordBatch>, watermark: i64) -> Result<u64> {
+        self.write(t, rows, watermark, SaveMode::Append).await
+    }
+
+    async fn write(&self, t: &'static Table, rows: Vec<RecordBatch>, watermark: i64, mode: SaveMode) -> Result<u64> {
         let table = self.table(t).await?;
         let rows: Vec<RecordBatch> = rows.into_iter().filter(|b| b.num_rows() > 0).collect();
+        if rows.is_empty() && mode == SaveMode::Append {
+            return Ok(table.version().unwrap_or_default());
+        }
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
         let table = if rows.is_empty() {
             // nothing in the books: an empty overwrite keeps the schema
             table
                 .write(vec![RecordBatch::new_empty(t.schema())])
-                .with_save_mode(SaveMode::Overwrite)
+                .with_save_mode(mode)
                 .with_commit_properties(props)
                 .await
         } else {
-            table.write(rows).with_save_mode(SaveMode::Overwrite).with_commit_properties(props).await
+            table.write(rows).with_save_mode(mode).with_commit_properties(props).await
         }
         .map_err(delta(t.name))?;
         Ok(self.keep(t, table))
