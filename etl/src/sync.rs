@@ -281,40 +281,93 @@ async fn landing(rt: &mut ReadTx, tr: &Transform, touched: &HashMap<String, Vec<
     Ok(Landing { rows, removed })
 }
 
-/// A table being written on another task; dropped unfinished (the rebuild failed or was dropped), it is
-/// stopped rather than left writing without the lock.
-struct Writing(tokio::task::JoinHandle<warehouse::Result<u64>>);
+/// Work on another task; dropped unfinished (the rebuild failed or was dropped), it is stopped rather than
+/// left writing without the lock.
+struct Task<T: Send + 'static>(Option<tokio::task::JoinHandle<Result<T>>>);
 
-impl Writing {
-    async fn finish(mut self) -> Result<u64> {
-        let handle = std::mem::replace(&mut self.0, tokio::spawn(async { Ok(0) }));
-        Ok(handle.await.map_err(|e| crate::Error::Task(e.to_string()))??)
+impl<T: Send + 'static> Task<T> {
+    fn spawn(work: impl std::future::Future<Output = Result<T>> + Send + 'static) -> Task<T> {
+        Task(Some(tokio::spawn(work)))
+    }
+
+    async fn finish(mut self) -> Result<T> {
+        match self.0.take() {
+            Some(handle) => handle.await.map_err(|e| crate::Error::Task(e.to_string()))?,
+            None => Err(crate::Error::Task("finished twice".into())),
+        }
     }
 }
 
-impl Drop for Writing {
+impl<T: Send + 'static> Drop for Task<T> {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(h) = &self.0 {
+            h.abort();
+        }
     }
 }
+
+/// Connections reading the books in parallel during a full load (each one core's worth of SQLite).
+const READERS: usize = 2;
+/// The tables a full load reads, largest first (dealt to the readers in turn, so their work is even).
+const LARGEST_FIRST: &[&str] = &["stock_movement", "sales_line", "payment", "payment_application", "invoice", "item"];
 
 /// Rebuilds the lake from scratch: every table loaded whole from one snapshot of the books, at the watermark of
-/// that snapshot. Gives the same rows as any sequence of incremental syncs up to the same watermark.
+/// that snapshot, read by [`READERS`] connections that share that snapshot. Gives the same rows as any sequence
+/// of incremental syncs up to the same watermark.
 pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SyncReport> {
     let _lock = lake.lock()?;
     let started = Instant::now();
-    let mut rt = db.read_snapshot().await?;
-    let watermark = rt.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
+    let mut readers = db.read_snapshots(READERS).await?;
+    let first = readers.first_mut().ok_or_else(|| crate::Error::Task("no reader".into()))?;
+    let watermark =
+        first.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
     let watermark = watermark.first().map(|r| r.i64("v")).transpose()?.unwrap_or(0);
     let mut report = SyncReport { watermark, ..SyncReport::default() };
-    let all = transforms::all();
     let mut versions = BTreeMap::new();
     versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark).await?);
-    // a table is written in parts of about PART rows — the first replaces what was there, the others add to
-    // it — each part written (Parquet encoding, on another worker) while the next is read from the books; the
-    // state moves only at the end, so a reader never sees a part, and a run that dies is undone by the next
-    let mut writing: Option<(&'static str, Writing)> = None;
-    for (i, tr) in all.iter().enumerate() {
+
+    let all = transforms::all();
+    let mut order: Vec<&'static Transform> = all.to_vec();
+    order.sort_by_key(|tr| LARGEST_FIRST.iter().position(|n| *n == tr.table.name).unwrap_or(LARGEST_FIRST.len()));
+    let (done, mut finished) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut tasks = Vec::with_capacity(READERS);
+    for (r, rt) in readers.into_iter().enumerate() {
+        let mine: Vec<&'static Transform> = order.iter().skip(r).step_by(READERS).copied().collect();
+        tasks.push(Task::spawn(load(rt, mine, lake.clone(), watermark, done.clone())));
+    }
+    drop(done);
+    let mut n = 0;
+    while finished.recv().await.is_some() {
+        n += 1;
+        progress(Progress { done: n, total: all.len() as u64 });
+    }
+    for t in tasks {
+        let (v, rows) = t.finish().await?;
+        versions.extend(v);
+        report.rows += rows;
+    }
+    lake.save_state(&State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() }).await?;
+    report.batches = 1;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// One reader's share of a full load. A table is written in parts of about [`PART`] rows — the first replaces
+/// what was there, the others add to it — each part written on another task while the next is read; the state
+/// moves only when every table is loaded, so a reader never sees a part, and a run that dies is undone by the
+/// next. Returns each table's version and the rows loaded.
+async fn load(
+    mut rt: ReadTx,
+    tables: Vec<&'static Transform>,
+    lake: Lake,
+    watermark: i64,
+    done: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Result<(BTreeMap<String, u64>, u64)> {
+    let mut versions = BTreeMap::new();
+    let mut loaded = 0;
+    // the part being written: its table, the task, and whether it is the table's last
+    let mut writing: Option<(&'static str, Task<u64>, bool)> = None;
+    for tr in tables {
         let mut after = i64::MIN;
         let mut first = true;
         loop {
@@ -330,35 +383,33 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
                 }
                 part.push(batch);
             }
-            report.rows += rows as u64;
-            if let Some((name, write)) = writing.take() {
+            loaded += rows as u64;
+            if let Some((name, write, last)) = writing.take() {
                 versions.insert(name.to_string(), write.finish().await?);
+                if last {
+                    // the channel only feeds a progress bar: a closed one is no error
+                    let _ = done.send(());
+                }
             }
             let (lake, table, replace) = (lake.clone(), tr.table, first);
-            writing = Some((
-                table.name,
-                Writing(tokio::spawn(async move {
-                    if replace {
-                        lake.replace(table, part, watermark).await
-                    } else {
-                        lake.append(table, part, watermark).await
-                    }
-                })),
-            ));
+            let write = Task::spawn(async move {
+                let v = if replace {
+                    lake.replace(table, part, watermark).await?
+                } else {
+                    lake.append(table, part, watermark).await?
+                };
+                Ok(v)
+            });
+            writing = Some((table.name, write, !more));
             first = false;
             if !more {
                 break;
             }
         }
-        progress(Progress { done: i as u64, total: all.len() as u64 });
     }
-    if let Some((name, write)) = writing.take() {
+    if let Some((name, write, _)) = writing.take() {
         versions.insert(name.to_string(), write.finish().await?);
-        progress(Progress { done: all.len() as u64, total: all.len() as u64 });
+        let _ = done.send(());
     }
-    drop(rt);
-    lake.save_state(&State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() }).await?;
-    report.batches = 1;
-    report.elapsed = started.elapsed();
-    Ok(report)
+    Ok((versions, loaded))
 }

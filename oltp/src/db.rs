@@ -139,6 +139,50 @@ impl Db {
         Ok(ReadTx { inner })
     }
 
+    /// `n` read-only views of the books that all see the same instant, for reading in parallel.
+    /// PostgreSQL: the first exports its snapshot and the others adopt it (`set transaction snapshot`).
+    /// SQLite: each starts its own read transaction; they are the same instant when the last `change_log`
+    /// entry each sees is the same (every write commits one), else they are opened again.
+    pub async fn read_snapshots(&self, n: usize) -> Result<Vec<ReadTx>> {
+        let last = Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log");
+        match &self.pool {
+            PoolKind::Sqlite(_) => {
+                for _ in 0..100 {
+                    let mut all = Vec::with_capacity(n);
+                    let mut seen = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        let mut rt = self.read_snapshot().await?;
+                        seen.push(rt.fetch_all(last.clone()).await?.first().map(|r| r.i64("v")).transpose()?);
+                        all.push(rt);
+                    }
+                    if seen.windows(2).all(|w| w[0] == w[1]) {
+                        return Ok(all);
+                    }
+                    tokio::task::yield_now().await;
+                }
+                Err(Error::Database("the books kept changing while opening parallel reads; try again".into()))
+            }
+            PoolKind::Postgres(p) => {
+                let mut first = self.read_snapshot().await?;
+                let id = first.fetch_all(Q::new("select pg_export_snapshot() as id")).await?;
+                let id = id.first().map(|r| r.text("id")).transpose()?.unwrap_or_default();
+                let mut all = vec![first];
+                for _ in 1..n {
+                    let mut tx = p.begin().await.map_err(db_err)?;
+                    sqlx::raw_sql(AssertSqlSafe(format!(
+                        "set transaction isolation level repeatable read, read only; set transaction snapshot '{}'",
+                        id.replace('\'', "")
+                    )))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    all.push(ReadTx { inner: ReadKind::Postgres(tx) });
+                }
+                Ok(all)
+            }
+        }
+    }
+
     /// Runs a read-only query outside any transaction.
     pub async fn fetch_all(&self, q: Q) -> Result<Vec<Row>> {
         match &self.pool {

@@ -12,5 +12,6 @@ mod operations_doc;
 mod org;
 mod purchasing;
 mod sales;
+mod snapshots;
 mod voids;
 mod work_orders;
