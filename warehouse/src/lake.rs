@@ -361,7 +361,12 @@ impl Lake {
                 .with_commit_properties(props)
                 .await
         } else {
-            table.write(rows).with_save_mode(mode).with_commit_properties(props).await
+            table
+                .write(rows)
+                .with_save_mode(mode)
+                .with_writer_properties(writer_properties(t))
+                .with_commit_properties(props)
+                .await
         }
         .map_err(delta(t.name))?;
         Ok(self.keep(t, table))
@@ -436,6 +441,22 @@ impl Lake {
         };
         Ok(crate::Snapshot::new(state, tables, mirror))
     }
+}
+
+/// How a table's files are written: Snappy-compressed, dictionary-encoded except the keys and references that
+/// are nearly unique per row (a dictionary of them costs time and saves nothing).
+fn writer_properties(t: &Table) -> deltalake::parquet::file::properties::WriterProperties {
+    use deltalake::parquet::basic::Compression;
+    use deltalake::parquet::schema::types::ColumnPath;
+    let few = ["org_id", "store_id", "salesperson_id", "vendor_id", "style_id"];
+    t.columns
+        .iter()
+        .filter(|c| c.kind == crate::table::Kind::Id && !few.contains(&c.name))
+        .fold(
+            deltalake::parquet::file::properties::WriterProperties::builder().set_compression(Compression::SNAPPY),
+            |b, c| b.set_column_dictionary_enabled(ColumnPath::from(c.name), false),
+        )
+        .build()
 }
 
 /// The object at `name` under the lake's URL.
