@@ -112,13 +112,7 @@ async fn incremental_syncs_equal_a_rebuild_and_reconcile_to_the_cent() -> Result
     assert!(r.differences.is_empty(), "{:?}", r.differences);
 
     // the deleted line is gone from the lake, the merged customer's lines moved, nothing doubled
-    let rebuilt = books.lake("rebuilt");
-    etl::rebuild(&books.db, &rebuilt, &mut |_| {}).await?;
-    let (inc, full) = (contents(&lake).await?, contents(&rebuilt).await?);
-    assert_eq!(rows(&inc), rows(&full));
-    for ((name, x), (_, y)) in flat(inc)?.into_iter().zip(flat(full)?) {
-        assert_eq!(x, y, "table {name} differs between incremental syncs and a rebuild");
-    }
+    equals_a_rebuild(&books, &lake, "rebuilt").await?;
     let lines = books.scalar("select count(*) as v from invoice_lines").await?;
     let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
     let n = ctx.sql("select count(*) as n from sales_line").await?.collect().await?;
@@ -189,12 +183,7 @@ async fn a_sync_killed_anywhere_loses_and_doubles_nothing() -> Result<()> {
     sync(&books, &lake).await?;
     let r = etl::reconcile::reconcile(&books.db, &lake).await?;
     assert!(r.differences.is_empty(), "{:?}", r.differences);
-    let rebuilt = books.lake("rebuilt");
-    etl::rebuild(&books.db, &rebuilt, &mut |_| {}).await?;
-    for ((name, x), (_, y)) in flat(contents(&lake).await?)?.into_iter().zip(flat(contents(&rebuilt).await?)?) {
-        assert_eq!(x, y, "table {name} differs after killed syncs");
-    }
-    Ok(())
+    equals_a_rebuild(&books, &lake, "rebuilt").await
 }
 
 /// Each batch's cells as text, so results of two engines compare exactly (decimals print with their scale).
@@ -286,7 +275,9 @@ async fn datafusion_and_duckdb_agree_over_one_snapshot_and_both_keep_tenants_apa
 async fn equals_a_rebuild(books: &Books, lake: &Lake, name: &str) -> Result<()> {
     let rebuilt = books.lake(name);
     etl::rebuild(&books.db, &rebuilt, &mut |_| {}).await?;
-    for ((t, x), (_, y)) in flat(contents(lake).await?)?.into_iter().zip(flat(contents(&rebuilt).await?)?) {
+    let (inc, full) = (contents(lake).await?, contents(&rebuilt).await?);
+    assert_eq!(rows(&inc), rows(&full));
+    for ((t, x), (_, y)) in flat(inc)?.into_iter().zip(flat(full)?) {
         assert_eq!(x, y, "table {t} differs from a rebuild");
     }
     Ok(())
