@@ -2,11 +2,11 @@
 # Sets up and runs Loupe's main job on the embedded default (SQLite in ./loupe-data): builds the `loupe`
 # binary, creates the database, generates the small demo business through the commands (three years of one
 # store, about 40,000 invoice lines), lands it in the lake (Delta tables under ./loupe-data/lake), and shows
-# what was created, that inventory reconciles and that the lake equals the books.
+# what was created, that inventory reconciles, that the lake equals the books, and a query over the lake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --locked -p api
+cargo build --release --locked --workspace
 loupe=target/release/loupe
 [ -n "${CARGO_TARGET_DIR:-}" ] && loupe="$CARGO_TARGET_DIR/release/loupe"
 data="${LOUPE_DATA:-./loupe-data}"
@@ -21,3 +21,6 @@ fi
 "$loupe" --data "$data" etl sync
 "$loupe" --data "$data" etl status
 "$loupe" --data "$data" reconcile
+# the lake through DuckDB: the last six months of sales
+"$loupe" --data "$data" sql "select month, count(*) as invoices, sum(total) as sales from invoice
+  where status = 'finalized' group by month order by month desc limit 6"
