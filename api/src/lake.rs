@@ -97,7 +97,13 @@ pub(crate) async fn rebuild(db: &Db, lake: &Lake) -> Result<ExitCode> {
     .await;
     bar.finish_and_clear();
     let r = r?;
-    print(&r);
+    eprintln!(
+        "loaded {} lake row(s) from the books at change {} in {:.1} s ({:.0} rows/s)",
+        r.rows,
+        r.watermark,
+        r.elapsed.as_secs_f64(),
+        r.rows as f64 / r.elapsed.as_secs_f64().max(1e-9)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
