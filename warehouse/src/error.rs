@@ -48,8 +48,16 @@ pub enum Error {
         lake: String,
     },
     /// A table this version of Loupe has that the lake's last batch did not include.
-    #[error("the lake at {lake} has no {table} table yet: run `loupe etl sync`")]
+    #[error("the lake at {lake} has no {table} table: it was written by an older Loupe; run `loupe etl rebuild`")]
     NotLanded {
+        /// The lake.
+        lake: String,
+        /// The table.
+        table: String,
+    },
+    /// A table whose columns are not this version's.
+    #[error("the {table} table of the lake at {lake} was written by an older Loupe: run `loupe etl rebuild`")]
+    Outdated {
         /// The lake.
         lake: String,
         /// The table.

@@ -20,6 +20,7 @@ use deltalake::kernel::engine::arrow_conversion::TryIntoKernel as _;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::{StructType, Transaction};
 use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
+use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder};
 use serde::{Deserialize, Serialize};
@@ -305,6 +306,12 @@ impl Lake {
         if batch.is_empty() {
             return Ok(table.version().unwrap_or_default());
         }
+        // a table written by an older Loupe (other columns) is brought up to date by a full load, not merged into
+        let have: Vec<String> =
+            table.snapshot().map_err(delta(t.name))?.schema().fields().map(|f| f.name().clone()).collect();
+        if !have.iter().map(String::as_str).eq(t.column_names()) {
+            return Err(Error::Outdated { lake: self.location(), table: t.name.to_string() });
+        }
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
         let source = source_batches(t, batch)?;
         let ctx = SessionContext::new();
@@ -353,22 +360,18 @@ impl Lake {
             return Ok(table.version().unwrap_or_default());
         }
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
-        let table = if rows.is_empty() {
-            // nothing in the books: an empty overwrite keeps the schema
-            table
-                .write(vec![RecordBatch::new_empty(t.schema())])
-                .with_save_mode(mode)
-                .with_commit_properties(props)
-                .await
-        } else {
-            table
-                .write(rows)
-                .with_save_mode(mode)
-                .with_writer_properties(writer_properties(t))
-                .with_commit_properties(props)
-                .await
+        // nothing in the books: an empty overwrite keeps the schema
+        let rows = if rows.is_empty() { vec![RecordBatch::new_empty(t.schema())] } else { rows };
+        let mut write = table
+            .write(rows)
+            .with_save_mode(mode)
+            .with_writer_properties(writer_properties(t))
+            .with_commit_properties(props);
+        if mode == SaveMode::Overwrite {
+            // a full load also brings the table's columns and partitioning up to this version of Loupe
+            write = write.with_schema_mode(SchemaMode::Overwrite).with_partition_columns(t.partitions());
         }
-        .map_err(delta(t.name))?;
+        let table = write.await.map_err(delta(t.name))?;
         Ok(self.keep(t, table))
     }
 

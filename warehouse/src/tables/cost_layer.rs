@@ -8,6 +8,7 @@ pub const TABLE: Table = Table { name: "cost_layer", role: Role::Fact, grain: "a
 const COLUMNS: &[Column] = &[
     req("org_id", Id),
     req("id", Id),
+    req("store_id", Id),
     req("item_id", Id),
     opt("acquired_on", Date),
     req("qty_received", Int),

@@ -8,6 +8,7 @@ pub const TABLE: Table = Table { name: "item_cost", role: Role::Fact, grain: "an
 const COLUMNS: &[Column] = &[
     req("org_id", Id),
     req("id", Id),
+    req("store_id", Id),
     req("item_id", Id),
     req("cost_date", Date),
     req("kind", Text),

@@ -10,6 +10,7 @@ pub const TABLE: Table =
 const COLUMNS: &[Column] = &[
     req("org_id", Id),
     req("id", Id),
+    req("store_id", Id),
     req("payment_id", Id),
     req("invoice_id", Id),
     req("amount", Money),

@@ -8,6 +8,7 @@ pub const TABLE: Table = Table { name: "write_off", role: Role::Fact, grain: "a 
 const COLUMNS: &[Column] = &[
     req("org_id", Id),
     req("id", Id),
+    req("store_id", Id),
     req("invoice_id", Id),
     req("customer_id", Id),
     req("written_on", Date),
