@@ -145,6 +145,11 @@ fn connect(path: &str, writer: bool) -> Result<Connection> {
          pragma wal_autocheckpoint = 20000; pragma cache_size = -16384;",
     )
     .map_err(err)?;
+    if !writer {
+        // readers scan whole tables (the lake's loads): map as much of the file as SQLite allows (2 GB by
+        // default) so pages are read in place rather than copied through its cache
+        conn.execute_batch("pragma mmap_size = 2147418112").map_err(err)?;
+    }
     conn.set_prepared_statement_cache_capacity(if writer { 256 } else { 64 });
     Ok(conn)
 }
