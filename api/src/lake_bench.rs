@@ -88,10 +88,6 @@ impl Till {
     }
 }
 
-async fn last_change(db: &Db) -> Result<i64> {
-    Ok(db.fetch_one(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?.i64("v")?)
-}
-
 /// Copies the SQLite books at `url` into `dir` (`VACUUM INTO`: a consistent copy, even while written).
 async fn copy_books(url: &str, dir: &Path) -> Result<String> {
     if url.starts_with("postgres") {
@@ -139,8 +135,8 @@ pub(crate) async fn run(url: &str, data: &Path, plan: Plan) -> Result<()> {
     let mut lat = Vec::with_capacity(plan.rounds);
     let stop = AtomicBool::new(false);
     for _ in 0..plan.rounds {
-        let from = last_change(&db).await?;
-        while last_change(&db).await? - from < plan.changes as i64 {
+        let from = db.last_change().await?;
+        while db.last_change().await? - from < plan.changes as i64 {
             till.sale(&db, sales).await?;
             sales += 1;
         }

@@ -109,8 +109,7 @@ pub async fn reconcile(db: &Db, lake: &Lake) -> Result<Reconciliation> {
     let snapshot = lake.snapshot().await?;
     let watermark = snapshot.state().watermark;
     let mut rt = db.read_snapshot().await?;
-    let last = rt.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
-    let last = last.first().map(|r| r.i64("v")).transpose()?.unwrap_or(0);
+    let last = rt.last_change().await?;
     if last != watermark {
         return Err(Error::Behind { watermark, last });
     }

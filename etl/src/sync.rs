@@ -71,17 +71,13 @@ pub async fn status(db: &Db, lake: &Lake) -> Result<Status> {
     let watermark = state.as_ref().map_or(0, |s| s.watermark);
     let r = db
         .fetch_one(
-            Q::new(
-                "select cast(coalesce(max(seq), 0) as bigint) as last, cast(count(*) as bigint) as n, min(at) as oldest
-                 from change_log where seq > $1",
-            )
-            .bind(watermark),
+            Q::new("select cast(count(*) as bigint) as n, min(at) as oldest from change_log where seq > $1")
+                .bind(watermark),
         )
         .await?;
-    let last = db.fetch_one(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
     Ok(Status {
         watermark,
-        last_change: last.i64("v")?,
+        last_change: db.last_change().await?,
         pending: r.i64("n")?,
         oldest_pending_at: r.opt_text("oldest").ok().flatten(),
         landed_at: state.map(|s| s.landed_at),
@@ -120,8 +116,7 @@ async fn catch_up(
     progress(Progress { done: 0, total });
     'batches: loop {
         let mut rt = db.read_snapshot().await?;
-        let top = rt.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
-        let top = top.first().map(|r| r.i64("v")).transpose()?.unwrap_or(0);
+        let top = rt.last_change().await?;
         if top <= state.watermark {
             break;
         }
@@ -319,9 +314,7 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
     let started = Instant::now();
     let mut readers = db.read_snapshots(READERS).await?;
     let first = readers.first_mut().ok_or_else(|| crate::Error::Task("no reader".into()))?;
-    let watermark =
-        first.fetch_all(Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log")).await?;
-    let watermark = watermark.first().map(|r| r.i64("v")).transpose()?.unwrap_or(0);
+    let watermark = first.last_change().await?;
     let mut report = SyncReport { watermark, ..SyncReport::default() };
     let mut versions = BTreeMap::new();
     versions.insert(CALENDAR.name.to_string(), calendar(lake, watermark).await?);

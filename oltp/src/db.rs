@@ -139,12 +139,16 @@ impl Db {
         Ok(ReadTx { inner })
     }
 
+    /// The sequence number of the last change the books hold (0 for empty books).
+    pub async fn last_change(&self) -> Result<i64> {
+        self.fetch_one(Q::new(LAST_CHANGE)).await?.i64("v")
+    }
+
     /// `n` read-only views of the books that all see the same instant, for reading in parallel.
     /// PostgreSQL: the first exports its snapshot and the others adopt it (`set transaction snapshot`).
     /// SQLite: each starts its own read transaction; they are the same instant when the last `change_log`
     /// entry each sees is the same (every write commits one), else they are opened again.
     pub async fn read_snapshots(&self, n: usize) -> Result<Vec<ReadTx>> {
-        let last = Q::new("select cast(coalesce(max(seq), 0) as bigint) as v from change_log");
         match &self.pool {
             PoolKind::Sqlite(_) => {
                 for _ in 0..100 {
@@ -152,7 +156,7 @@ impl Db {
                     let mut seen = Vec::with_capacity(n);
                     for _ in 0..n {
                         let mut rt = self.read_snapshot().await?;
-                        seen.push(rt.fetch_all(last.clone()).await?.first().map(|r| r.i64("v")).transpose()?);
+                        seen.push(rt.last_change().await?);
                         all.push(rt);
                     }
                     if seen.windows(2).all(|w| w[0] == w[1]) {
@@ -294,7 +298,16 @@ impl Column {
     }
 }
 
+/// The last change's sequence number, as column `v`.
+const LAST_CHANGE: &str = "select cast(coalesce(max(seq), 0) as bigint) as v from change_log";
+
 impl ReadTx {
+    /// The sequence number of the last change this view sees (0 for empty books).
+    pub async fn last_change(&mut self) -> Result<i64> {
+        let rows = self.fetch_all(Q::new(LAST_CHANGE)).await?;
+        Ok(rows.first().map(|r| r.i64("v")).transpose()?.unwrap_or(0))
+    }
+
     /// Runs a query in the snapshot and returns the named columns of its rows, each read whole into a typed
     /// vector — for bulk reads (the lake's loads), without a row object per row.
     pub async fn fetch_columns(&mut self, q: Q, want: &[(&str, ColumnType)]) -> Result<Vec<Column>> {

@@ -291,13 +291,6 @@ impl Lake {
             .map_err(delta(t.name))
     }
 
-    /// The watermark of the last batch that landed in `t` (from its Delta log), if any.
-    pub async fn landed(&self, t: &'static Table) -> Result<Option<i64>> {
-        let table = self.table(t).await?;
-        let state = table.snapshot().map_err(delta(t.name))?;
-        state.transaction_version(table.log_store().as_ref(), APP_ID).await.map_err(delta(t.name))
-    }
-
     /// Lands one batch in one table, in one commit that records `watermark`: rows whose key is already there
     /// replace it, new rows are added, removed keys are taken out. Returns the table's new version (or its
     /// version unchanged if there is nothing to land).
@@ -418,12 +411,6 @@ impl Lake {
             .map_err(delta(t.name))?;
         self.keep(t, table);
         Ok(m.files_deleted.len())
-    }
-
-    /// How many data files the table's latest version reads.
-    pub async fn files(&self, t: &'static Table) -> Result<usize> {
-        let table = self.table(t).await?;
-        Ok(table.get_file_uris().map_err(delta(t.name))?.count())
     }
 
     /// Every table at the versions of the last batch that landed everywhere.
