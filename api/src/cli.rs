@@ -345,8 +345,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Etl { command } => {
-            let db = cli.open().await?;
+            // a bad --lake is refused before anything is opened or created
             let lake = cli.lake()?;
+            let db = cli.open().await?;
             let code = match command {
                 EtlCmd::Sync { follow: false, .. } => crate::lake::sync(&db, &lake).await,
                 EtlCmd::Sync { follow: true, every_ms } => crate::lake::follow(&db, &lake, *every_ms).await,
@@ -360,8 +361,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake()?, query, *format, *org).await,
         Cmd::Extract { duckdb, org } => crate::lake::extract(&cli.lake()?, duckdb, *org).await,
         Cmd::Reconcile => {
+            let lake = cli.lake()?;
             let db = cli.open().await?;
-            let code = crate::lake::reconcile(&db, &cli.lake()?).await;
+            let code = crate::lake::reconcile(&db, &lake).await;
             db.close().await;
             code
         }

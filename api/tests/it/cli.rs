@@ -200,3 +200,13 @@ fn a_lake_in_s3_from_the_command_line() {
     // nothing went to the data directory's own lake
     assert!(!dir.path().join("lake").exists());
 }
+
+#[test]
+fn a_lake_url_without_a_bucket_is_refused_before_anything_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = loupe(&data).args(["--lake", "s3://", "etl", "sync"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("s3://: names no bucket (s3://bucket/prefix)"));
+    assert!(!data.exists());
+}
