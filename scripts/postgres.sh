@@ -21,7 +21,9 @@ fi
 port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
   log "starting cluster $version/main on port $port"
-  pg_ctlcluster "$version" main start >&2
+  # After an unclean stop the server syncs its data directory before recovery; syncfs does that in one call
+  # per file system instead of one per file, and pg_ctl is given time for it rather than its 60 s default.
+  pg_ctlcluster "$version" main start -- -t 600 -o "-c recovery_init_sync_method=syncfs" >&2
 fi
 for _ in $(seq 1 50); do
   runuser -u postgres -- pg_isready -q -p "$port" && break
@@ -34,5 +36,12 @@ if [ "$(psql_su -c "select 1 from pg_roles where rolname = 'loupe'")" != "1" ]; 
 fi
 if [ "$(psql_su -c "select 1 from pg_database where datname = 'loupe'")" != "1" ]; then
   psql_su -c "create database loupe owner loupe" >&2
+fi
+# Every test creates its own database (loupe_test_*, loupe_unit_*); drop what earlier runs left behind so the
+# cluster does not grow without bound between runs.
+leftover=$(psql_su -c "select datname from pg_database where datname like 'loupe\_test\_%' or datname like 'loupe\_unit\_%'")
+if [ -n "$leftover" ]; then
+  log "dropping $(echo "$leftover" | wc -l) test databases left by earlier runs"
+  for db in $leftover; do psql_su -c "drop database if exists \"$db\"" >&2; done
 fi
 echo "postgres://loupe:loupe@127.0.0.1:$port/loupe"
