@@ -1,0 +1,445 @@
+//! AR aging: what each customer owes as of a date, by how long it has been owed.
+
+use std::borrow::Cow;
+
+use crate::engine::{Bind, Drill, Report, View, and_id, date};
+use crate::model::{Column, Total, Type};
+use crate::param::{Default, Kind, Param, Values};
+
+pub(crate) const REPORT: Report = Report {
+    id: "ar_aging",
+    title: "AR aging",
+    help: "What each customer owes on a date (default today), aged by invoice date (or due date) into buckets \
+of 0–30, 31–60, 61–90 and 91+ days (edges configurable).\n\
+\n\
+An invoice counts when it was finalized on or before the date and not voided on or before it. Its open \
+balance is its total (tax, freight and fees included) less the payments applied on or before the date (a \
+payment voided on or before the date reopens what it paid) and the write-offs dated on or before it; later \
+payments do not reduce it. Age = the as-of date − the invoice date (or the due date: an invoice not yet due is \
+Current, one due on the date is 0 days old).\n\
+\n\
+Money owed to the customer never goes into an age bucket: invoices with a negative balance (a return not yet \
+refunded), the unapplied remainder of their payments (deposits included) and their store credit are in \
+\"Unapplied / credits\", shown negative. Net = open − credits; the net total equals the customers' balance in \
+the books. Customers whose every column is zero are left out. With a store filter, invoices and payments are \
+that store's and store credit (which belongs to the customer, not a store) is left out.\n\
+\n\
+Drill: a customer → their open invoices; a bucket cell (or its total) → the invoices in it; credits → the \
+negative invoices, unapplied payments and store credit; an invoice → its payment history, or its lines.",
+    views: &[
+        View {
+            name: "summary",
+            title: "by customer",
+            params: PARAMS,
+            columns: summary_columns,
+            drills: &[
+                Drill { column: "customer", view: "invoices", bind: &[("customer", Bind::Row("customer_id"))] },
+                Drill {
+                    column: "current",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("current"))],
+                },
+                Drill {
+                    column: "b1",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b1"))],
+                },
+                Drill {
+                    column: "b2",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b2"))],
+                },
+                Drill {
+                    column: "b3",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b3"))],
+                },
+                Drill {
+                    column: "b4",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b4"))],
+                },
+                Drill {
+                    column: "b5",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b5"))],
+                },
+                Drill {
+                    column: "b6",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b6"))],
+                },
+                Drill {
+                    column: "b7",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b7"))],
+                },
+                Drill {
+                    column: "open",
+                    view: "invoices",
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("open"))],
+                },
+                Drill { column: "credits", view: "credits", bind: &[("customer", Bind::Row("customer_id"))] },
+            ],
+            sql: summary_sql,
+        },
+        View {
+            name: "invoices",
+            title: "open invoices",
+            params: INVOICE_PARAMS,
+            columns: |_| INVOICE_COLUMNS.to_vec(),
+            drills: &[
+                Drill { column: "invoice_no", view: "history", bind: &[("invoice", Bind::Row("invoice_id"))] },
+                Drill { column: "total", view: "lines", bind: &[("invoice", Bind::Row("invoice_id"))] },
+                Drill { column: "customer", view: "invoices", bind: &[("customer", Bind::Row("customer_id"))] },
+            ],
+            sql: invoices_sql,
+        },
+        View {
+            name: "credits",
+            title: "unapplied payments and credits",
+            params: CREDIT_PARAMS,
+            columns: |_| CREDIT_COLUMNS.to_vec(),
+            drills: &[Drill { column: "reference", view: "history", bind: &[("invoice", Bind::Row("invoice_id"))] }],
+            sql: credits_sql,
+        },
+        View {
+            name: "history",
+            title: "invoice payment history",
+            params: ONE_INVOICE,
+            columns: |_| HISTORY_COLUMNS.to_vec(),
+            drills: &[],
+            sql: history_sql,
+        },
+        View {
+            name: "lines",
+            title: "invoice lines",
+            params: ONE_INVOICE,
+            columns: |_| LINE_COLUMNS.to_vec(),
+            drills: &[],
+            sql: lines_sql,
+        },
+    ],
+};
+
+const BASIS: Param = Param {
+    name: "basis",
+    kind: Kind::Choice(&["invoice_date", "due_date"]),
+    default: Default::Value("invoice_date"),
+    help: "age from the invoice date (default) or the due date",
+    label: "Aged by",
+};
+const EDGES: Param = Param {
+    name: "edges",
+    kind: Kind::Edges,
+    default: Default::Value("30,60,90"),
+    help: "last day of each bucket but the open-ended one, ascending (default 30,60,90; at most 6)",
+    label: "Buckets",
+};
+const BUCKET: Param = Param {
+    name: "bucket",
+    kind: Kind::Choice(&["current", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "open"]),
+    default: Default::None,
+    help: "only invoices in this bucket (b1 = the first age bucket …; open = every invoice with a balance owed)",
+    label: "Bucket",
+};
+const INVOICE: Param =
+    Param { name: "invoice", kind: Kind::Id, default: Default::Required, help: "the invoice", label: "Invoice" };
+
+const PARAMS: &[Param] = &[Param::AS_OF, BASIS, EDGES, Param::STORE, Param::CUSTOMER];
+const INVOICE_PARAMS: &[Param] = &[Param::AS_OF, BASIS, EDGES, Param::STORE, Param::CUSTOMER, BUCKET];
+const CREDIT_PARAMS: &[Param] = &[Param::AS_OF, Param::STORE, Param::CUSTOMER];
+const ONE_INVOICE: &[Param] = &[Param::AS_OF, INVOICE];
+
+/// Bucket edges as given, at most six (seven buckets).
+fn edges(v: &Values) -> Vec<i64> {
+    let mut e = v.edges("edges").map(<[i64]>::to_vec).unwrap_or_else(|| vec![30, 60, 90]);
+    e.truncate(6);
+    e
+}
+
+const BUCKET_KEYS: [&str; 7] = ["b1", "b2", "b3", "b4", "b5", "b6", "b7"];
+
+/// (key, label) of each age bucket: `0–30`, `31–60`, …, `91+`.
+fn buckets(v: &Values) -> Vec<(&'static str, String)> {
+    let e = edges(v);
+    let mut out = Vec::with_capacity(e.len() + 1);
+    let mut lo = 0;
+    for (i, hi) in e.iter().enumerate() {
+        out.push((BUCKET_KEYS[i], format!("{lo}–{hi}")));
+        lo = hi + 1;
+    }
+    out.push((BUCKET_KEYS[e.len()], format!("{lo}+")));
+    out
+}
+
+fn due_basis(v: &Values) -> bool {
+    v.text("basis") == Some("due_date")
+}
+
+fn summary_columns(v: &Values) -> Vec<Column> {
+    let mut cols = vec![Column::id("customer_id"), Column::text("customer", "Customer").labelled()];
+    if due_basis(v) {
+        cols.push(Column::money("current", "Current"));
+    }
+    for (key, label) in buckets(v) {
+        cols.push(Column { label: Cow::Owned(label), ..Column::money(key, "") });
+    }
+    cols.push(Column::money("open", "Total open"));
+    cols.push(Column::money("credits", "Unapplied / credits"));
+    cols.push(Column::money("net", "Net"));
+    cols
+}
+
+const INVOICE_COLUMNS: &[Column] = &[
+    Column::id("invoice_id"),
+    Column::id("customer_id"),
+    Column::text("customer", "Customer"),
+    Column::text("invoice_no", "Invoice"),
+    Column::date("invoice_date", "Date"),
+    Column::date("due_date", "Due"),
+    Column::money("total", "Total"),
+    Column::money("paid", "Paid"),
+    Column::money("written_off", "Written off"),
+    Column::money("balance", "Balance"),
+    Column::new("age", "Age (days)", Type::Count, Total::None),
+    Column::text("bucket", "Bucket"),
+];
+
+const CREDIT_COLUMNS: &[Column] = &[
+    Column::id("invoice_id"),
+    Column::text("customer", "Customer"),
+    Column::text("kind", "Kind"),
+    Column::text("reference", "Reference"),
+    Column::date("dated", "Date"),
+    Column::money("amount", "Amount"),
+];
+
+const HISTORY_COLUMNS: &[Column] = &[
+    Column::date("dated", "Date"),
+    Column::text("event", "Event"),
+    Column::text("reference", "Reference"),
+    Column::money("amount", "Amount"),
+    Column::new("balance", "Balance", Type::Money, Total::None),
+];
+
+const LINE_COLUMNS: &[Column] = &[
+    Column::new("line_no", "Line", Type::Count, Total::None),
+    Column::text("kind", "Kind"),
+    Column::text("description", "Description"),
+    Column::count("qty", "Qty"),
+    Column::new("unit_price", "Unit price", Type::Money, Total::None),
+    Column::money("adjustment", "Adjustment"),
+    Column::money("amount", "Amount"),
+];
+
+/// Live on `d`: dated on or before it and not voided on or before it.
+fn live(on: &str, voided: &str, d: &str) -> String {
+    format!("{on} <= {d} and ({voided} is null or {voided} > {d})")
+}
+
+/// Every invoice counted as of the date with its open balance, age and bucket key.
+fn open_cte(v: &Values) -> String {
+    let d = date(v.date("as_of"));
+    let basis = if due_basis(v) { "i.due_date" } else { "i.invoice_date" };
+    let mut bucket = String::from("case");
+    if due_basis(v) {
+        bucket.push_str(&format!(" when i.due_date > {d} then 'current'"));
+    }
+    let e = edges(v);
+    for (i, hi) in e.iter().enumerate() {
+        bucket.push_str(&format!(" when age <= {hi} then '{}'", BUCKET_KEYS[i]));
+    }
+    bucket.push_str(&format!(" else '{}' end", BUCKET_KEYS[e.len()]));
+    // the invoice itself is filtered by store and customer; applications and write-offs follow their invoice
+    format!(
+        "inv as (
+           select i.id, i.customer_id, i.store_id, i.invoice_no, i.invoice_date, i.due_date, i.total,
+                  cast({days} - cast({basis} as int) as bigint) as age
+           from invoice i
+           where i.status in ('finalized', 'voided') and i.finalized_on <= {d}
+             and (i.voided_on is null or i.voided_on > {d}){store}{customer}
+         ),
+         paid as (
+           select invoice_id, sum(amount) as paid from payment_application where {app_live} group by invoice_id
+         ),
+         wo as (
+           select invoice_id, sum(amount) as written from write_off where {wo_live} group by invoice_id
+         ),
+         open as (
+           select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.due_date, i.total,
+                  coalesce(p.paid, 0) as paid, coalesce(w.written, 0) as written_off,
+                  i.total - coalesce(p.paid, 0) - coalesce(w.written, 0) as balance, i.age,
+                  {bucket} as bucket
+           from inv i left join paid p on p.invoice_id = i.id left join wo w on w.invoice_id = i.id
+         )",
+        days = crate::engine::epoch_days(v.date("as_of")),
+        store = and_id("i.store_id", v, "store"),
+        customer = and_id("i.customer_id", v, "customer"),
+        app_live = live("applied_on", "voided_on", &d),
+        wo_live = live("written_on", "voided_on", &d),
+    )
+}
+
+/// Money the customer is owed back: negative invoice balances, unapplied payment remainders, store credit.
+fn credits_cte(v: &Values) -> String {
+    let d = date(v.date("as_of"));
+    let store_credit = if v.int("store").is_some() {
+        String::new()
+    } else {
+        format!(
+            "union all
+             select e.customer_id, 'Store credit' as kind, 'balance' as reference, max(e.entry_date) as dated,
+                    -sum(e.amount) as amount, cast(null as bigint) as invoice_id
+             from store_credit_entry e where e.entry_date <= {d}{customer}
+             group by e.customer_id having sum(e.amount) <> 0",
+            customer = and_id("e.customer_id", v, "customer"),
+        )
+    };
+    format!(
+        "applied as (
+           select payment_id, sum(amount) as v from payment_application where {app_live} group by payment_id
+         ),
+         refunded as (
+           select refund_of_payment_id as payment_id, sum(amount) as v from payment
+           where direction = 'out' and refund_of_payment_id is not null and {pay_live} group by refund_of_payment_id
+         ),
+         credit as (
+           select customer_id, 'Invoice' as kind, invoice_no as reference, invoice_date as dated, balance as amount,
+                  id as invoice_id
+           from open where balance < 0
+           union all
+           select p.customer_id, 'Unapplied payment' as kind, concat(p.method, ' #', cast(p.id as varchar)) as reference,
+                  p.paid_on as dated, -(p.amount - coalesce(a.v, 0) - coalesce(r.v, 0)) as amount,
+                  cast(null as bigint) as invoice_id
+           from payment p left join applied a on a.payment_id = p.id left join refunded r on r.payment_id = p.id
+           where p.direction = 'in' and {p_live}{store}{customer}
+             and p.amount - coalesce(a.v, 0) - coalesce(r.v, 0) <> 0
+           {store_credit}
+         )",
+        app_live = live("applied_on", "voided_on", &d),
+        pay_live = live("paid_on", "voided_on", &d),
+        p_live = live("p.paid_on", "p.voided_on", &d),
+        store = and_id("p.store_id", v, "store"),
+        customer = and_id("p.customer_id", v, "customer"),
+    )
+}
+
+fn summary_sql(v: &Values) -> String {
+    let keys: Vec<&str> = if due_basis(v) {
+        std::iter::once("current").chain(buckets(v).iter().map(|b| b.0)).collect()
+    } else {
+        buckets(v).iter().map(|b| b.0).collect()
+    };
+    let sums: String = keys
+        .iter()
+        .map(|k| format!("sum(case when balance > 0 and bucket = '{k}' then balance else 0 end) as {k},"))
+        .collect();
+    let picks: String = keys.iter().map(|k| format!("coalesce(o.{k}, 0) as {k}, ")).collect();
+    format!(
+        "with {open}, {credits},
+         owed as (select customer_id, {sums} sum(case when balance > 0 then balance else 0 end) as open
+                  from open group by customer_id),
+         back as (select customer_id, sum(amount) as credits from credit group by customer_id),
+         who as (select customer_id from owed union select customer_id from back)
+         select w.customer_id, c.name as customer, {picks}
+                coalesce(o.open, 0) as open, coalesce(b.credits, 0) as credits,
+                coalesce(o.open, 0) + coalesce(b.credits, 0) as net
+         from who w join contact c on c.id = w.customer_id
+              left join owed o on o.customer_id = w.customer_id left join back b on b.customer_id = w.customer_id
+         where coalesce(o.open, 0) <> 0 or coalesce(b.credits, 0) <> 0
+         order by c.name, w.customer_id",
+        open = open_cte(v),
+        credits = credits_cte(v),
+    )
+}
+
+fn invoices_sql(v: &Values) -> String {
+    let labels: Vec<(&str, String)> = buckets(v);
+    let label = labels.iter().fold(String::from("case when o.bucket = 'current' then 'Current'"), |mut s, (k, l)| {
+        s.push_str(&format!(" when o.bucket = '{k}' then '{l}'"));
+        s
+    }) + " end";
+    let only = match v.text("bucket") {
+        None => "o.balance <> 0".to_string(),
+        Some("open") => "o.balance > 0".to_string(),
+        Some(b) => format!("o.balance > 0 and o.bucket = '{b}'"),
+    };
+    format!(
+        "with {open}
+         select o.id as invoice_id, o.customer_id, c.name as customer, o.invoice_no, o.invoice_date, o.due_date,
+                o.total, o.paid, o.written_off, o.balance, o.age,
+                case when o.balance < 0 then 'Credit' else {label} end as bucket
+         from open o join contact c on c.id = o.customer_id
+         where {only}
+         order by c.name, o.customer_id, o.invoice_date, o.invoice_no, o.id",
+        open = open_cte(v),
+    )
+}
+
+fn credits_sql(v: &Values) -> String {
+    format!(
+        "with {open}, {credits}
+         select x.invoice_id, c.name as customer, x.kind, x.reference, x.dated, x.amount
+         from credit x join contact c on c.id = x.customer_id
+         order by c.name, x.customer_id, x.dated, x.kind, x.reference",
+        open = open_cte(v),
+        credits = credits_cte(v),
+    )
+}
+
+fn history_sql(v: &Values) -> String {
+    let d = date(v.date("as_of"));
+    let inv = v.int("invoice").unwrap_or_default();
+    // seq orders same-day events as recorded: the invoice, then applications and write-offs by id
+    format!(
+        "with ev as (
+           select invoice_date as dated, 0 as seq, 0 as id, 'Invoice' as event, invoice_no as reference, total as amount
+           from invoice where id = {inv} and finalized_on <= {d}
+           union all
+           select a.applied_on, 1, a.id, case when a.amount < 0 then 'Refund' else 'Payment' end,
+                  concat(p.method, ' #', cast(a.payment_id as varchar)), -a.amount
+           from payment_application a left join payment p on p.id = a.payment_id
+           where a.invoice_id = {inv} and a.applied_on <= {d}
+           union all
+           select a.voided_on, 2, a.id, 'Payment voided', concat('#', cast(a.payment_id as varchar)), a.amount
+           from payment_application a where a.invoice_id = {inv} and a.voided_on <= {d}
+           union all
+           select written_on, 3, id, 'Write-off', concat('#', cast(id as varchar)), -amount
+           from write_off where invoice_id = {inv} and written_on <= {d}
+           union all
+           select voided_on, 4, id, 'Write-off voided', concat('#', cast(id as varchar)), amount
+           from write_off where invoice_id = {inv} and voided_on <= {d}
+         )
+         select dated, event, reference, amount,
+                sum(amount) over (order by dated, seq, id rows between unbounded preceding and current row) as balance
+         from ev order by dated, seq, id"
+    )
+}
+
+fn lines_sql(v: &Values) -> String {
+    let inv = v.int("invoice").unwrap_or_default();
+    format!(
+        "select line_no, kind, description, qty, unit_price, adjustment, amount
+         from sales_line where invoice_id = {inv} order by line_no, id"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn buckets_follow_the_edges() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let v = Values::check(PARAMS, &BTreeMap::new(), today).unwrap();
+        let labels: Vec<String> = buckets(&v).into_iter().map(|b| b.1).collect();
+        assert_eq!(labels, ["0–30", "31–60", "61–90", "91+"]);
+        let given = BTreeMap::from([("edges".to_string(), "15,45".to_string())]);
+        let v = Values::check(PARAMS, &given, today).unwrap();
+        let labels: Vec<String> = buckets(&v).into_iter().map(|b| b.1).collect();
+        assert_eq!(labels, ["0–15", "16–45", "46+"]);
+        assert_eq!(summary_columns(&v).iter().filter(|c| c.ty == Type::Money).count(), 6);
+    }
+}

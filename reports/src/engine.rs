@@ -1,0 +1,372 @@
+//! The engine: a report is data (views with parameters, columns, drills and a query built from checked
+//! parameters); the engine checks the parameters, plans the query in DataFusion on a session scoped to the
+//! caller's org and stores, shapes every batch to the declared column types, derives percent columns, sums the
+//! footer and makes the drill links. Results stream, so an export of a million rows never holds them all.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use futures::StreamExt as _;
+use warehouse::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array, RecordBatch};
+use warehouse::arrow::compute::cast;
+use warehouse::arrow::datatypes::{Decimal128Type, Field, Int64Type, Schema, SchemaRef};
+use warehouse::datafusion::execution::SendableRecordBatchStream;
+use warehouse::datafusion::prelude::SessionContext;
+use warehouse::{Scope, Snapshot};
+
+use crate::error::{Error, Result};
+use crate::model::{Column, Header, Link, Output, Source, Terms, Totals, Value, ratio};
+use crate::param::{self, Kind, Param, Values};
+
+/// A report in the catalog.
+#[derive(Debug)]
+pub struct Report {
+    /// Stable id (`ar_aging`).
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// What it shows and how each number is made: the user-facing help.
+    pub help: &'static str,
+    /// Its views; the first is the default.
+    pub views: &'static [View],
+}
+
+/// One way of looking at a report: its own parameters, columns and query.
+#[derive(Debug)]
+pub struct View {
+    /// Name (`summary`, `detail`, `invoices` …).
+    pub name: &'static str,
+    /// What it shows, one line.
+    pub title: &'static str,
+    /// Parameters it takes.
+    pub params: &'static [Param],
+    /// Its columns (a function of the parameters where a choice changes the first column).
+    pub columns: fn(&Values) -> Vec<Column>,
+    /// Cells that open other views.
+    pub drills: &'static [Drill],
+    /// The query: DataFusion SQL over the lake's tables returning every `Source::Query` column by key, in the
+    /// view's order (a deterministic tie-break last).
+    pub sql: fn(&Values) -> String,
+}
+
+/// A drillable cell: column `column` opens `view` with `bind` added to the current parameters.
+#[derive(Debug)]
+pub struct Drill {
+    /// The column whose cells drill.
+    pub column: &'static str,
+    /// The view opened.
+    pub view: &'static str,
+    /// Parameters set from the row (or fixed).
+    pub bind: &'static [(&'static str, Bind)],
+}
+
+/// Where a drill parameter's value comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Bind {
+    /// The value of this row's column (in a footer: no value, so the filter is left off).
+    Row(&'static str),
+    /// A fixed value (a bucket's name).
+    Fixed(&'static str),
+}
+
+impl Report {
+    /// The view called `name`, or the default.
+    pub fn view(&self, name: Option<&str>) -> Result<&'static View> {
+        let views: &'static [View] = self.views;
+        match name {
+            None => Ok(&views[0]),
+            Some(n) => views.iter().find(|v| v.name == n).ok_or_else(|| Error::UnknownView {
+                report: self.id.to_string(),
+                view: n.to_string(),
+                known: views.iter().map(|v| v.name).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+}
+
+/// Who runs a report, on what: the snapshot, the scope every query goes through, and "today".
+pub struct Context<'a> {
+    /// The lake at one landed batch.
+    pub snapshot: &'a Snapshot,
+    /// Whose data may be seen.
+    pub scope: Scope,
+    /// The date defaults count from.
+    pub today: NaiveDate,
+    /// The name printed on exports.
+    pub org_name: String,
+}
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Report id.
+    pub report: String,
+    /// View name (default: the report's first).
+    pub view: Option<String>,
+    /// Parameters as text.
+    pub params: BTreeMap<String, String>,
+}
+
+impl From<&Link> for Request {
+    fn from(l: &Link) -> Request {
+        Request { report: l.report.to_string(), view: Some(l.view.to_string()), params: l.params.clone() }
+    }
+}
+
+/// A planned run: the header is known, rows stream.
+pub struct Prepared {
+    /// Title, filters, columns.
+    pub header: Header,
+    view: &'static View,
+    report: &'static Report,
+    stream: SendableRecordBatchStream,
+    schema: SchemaRef,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared").field("header", &self.header).finish_non_exhaustive()
+    }
+}
+
+/// Checks the request, plans its query on a session scoped to the caller, and returns the header with the
+/// row stream.
+pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
+    let report = crate::catalog::get(&req.report)?;
+    let view = report.view(req.view.as_deref())?;
+    let values = Values::check(view.params, &req.params, cx.today)?;
+    let session = cx.snapshot.session(&cx.scope).await?;
+    let filters = echo(&session, view, &values).await?;
+    let columns = (view.columns)(&values);
+    let header = Header {
+        report: report.id,
+        view: view.name,
+        title: format!("{} — {}", report.title, view.title),
+        org: cx.org_name.clone(),
+        filters,
+        params: values.as_strings(),
+        data_as_of: cx.snapshot.state().landed_at.clone(),
+        columns,
+    };
+    let sql = (view.sql)(&values);
+    tracing::debug!(report = report.id, view = view.name, %sql, "report query");
+    let stream = session.sql(&sql).await?.execute_stream().await?;
+    let schema =
+        Arc::new(Schema::new(header.columns.iter().map(|c| Field::new(c.key, c.ty.arrow(), true)).collect::<Vec<_>>()));
+    Ok(Prepared { header, view, report, stream, schema })
+}
+
+impl Prepared {
+    /// The next batch of rows, shaped to the declared columns; `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            match self.stream.next().await {
+                None => return Ok(None),
+                Some(b) => {
+                    let b = b?;
+                    if b.num_rows() > 0 {
+                        return Ok(Some(self.shape(&b)?));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The drill links of row `row` of `batch`, by column key.
+    pub fn links(&self, batch: &RecordBatch, row: usize) -> BTreeMap<&'static str, Link> {
+        links(self.report, self.view, &self.header, |key| {
+            let i = self.header.columns.iter().position(|c| c.key == key)?;
+            match Value::at(self.header.columns[i].ty, batch.column(i), row) {
+                Value::Null => None,
+                v => Some(v.plain()),
+            }
+        })
+    }
+
+    /// The drill links of the footer's cells.
+    pub fn total_links(&self) -> BTreeMap<&'static str, Link> {
+        links(self.report, self.view, &self.header, |_| None)
+    }
+
+    /// Reads every row (for screens, JSON and tests; exports stream through [`Prepared::next`]).
+    pub async fn collect(mut self) -> Result<Output> {
+        let mut totals = Totals::new(&self.header.columns);
+        let mut batches = Vec::new();
+        let mut rows = 0;
+        while let Some(b) = self.next().await? {
+            totals.add(&self.header.columns, &b);
+            rows += b.num_rows();
+            batches.push(b);
+        }
+        let total_links = self.total_links();
+        let totals = totals.finish(&self.header.columns);
+        Ok(Output { header: self.header, batches, totals, total_links, rows })
+    }
+
+    fn shape(&self, b: &RecordBatch) -> Result<RecordBatch> {
+        let mut cols: Vec<ArrayRef> = Vec::with_capacity(self.header.columns.len());
+        for c in &self.header.columns {
+            match c.source {
+                Source::Query => {
+                    let a = b.column_by_name(c.key).ok_or(Error::Shape {
+                        report: self.report.id,
+                        view: self.view.name,
+                        column: c.key,
+                    })?;
+                    cols.push(if a.data_type() == &c.ty.arrow() { a.clone() } else { cast(a, &c.ty.arrow())? });
+                }
+                Source::Ratio { num, den } => {
+                    let n = b.num_rows();
+                    let terms = |t: Terms, r: usize| -> i128 {
+                        t.iter()
+                            .map(|(s, k)| {
+                                let i = self.header.columns.iter().position(|c| c.key == *k);
+                                i128::from(*s) * i.map(|i| number(&cols[i], r)).unwrap_or(0)
+                            })
+                            .sum()
+                    };
+                    let values: Decimal128Array =
+                        (0..n).map(|r| ratio(terms(num, r), terms(den, r))).collect::<Decimal128Array>();
+                    cols.push(Arc::new(values.with_precision_and_scale(10, 4)?));
+                }
+            }
+        }
+        Ok(RecordBatch::try_new(self.schema.clone(), cols)?)
+    }
+}
+
+/// A money cell in cents or a count, as a number (ratio terms refer to earlier columns only).
+fn number(a: &ArrayRef, r: usize) -> i128 {
+    if a.is_null(r) {
+        return 0;
+    }
+    match a.data_type() {
+        warehouse::arrow::datatypes::DataType::Decimal128(..) => a.as_primitive::<Decimal128Type>().value(r),
+        _ => i128::from(a.as_primitive::<Int64Type>().value(r)),
+    }
+}
+
+/// Runs a request to the end.
+pub async fn run(cx: &Context<'_>, req: &Request) -> Result<Output> {
+    prepare(cx, req).await?.collect().await
+}
+
+/// Runs a request, then follows the drill link at `at` (`ROW:COLUMN`, the row 1-based as shown, or
+/// `total:COLUMN` for the footer) and runs where it leads.
+pub async fn drill(cx: &Context<'_>, req: &Request, at: &str) -> Result<Output> {
+    let bad = |why: String| Error::Drill { at: at.to_string(), why };
+    let (row, column) =
+        at.split_once(':').ok_or_else(|| bad("write ROW:COLUMN, e.g. 3:customer or total:b31_60".into()))?;
+    let mut p = prepare(cx, req).await?;
+    if !p.header.columns.iter().any(|c| c.key == column && !c.hidden) {
+        let keys = p.header.shown().map(|(_, c)| c.key).collect::<Vec<_>>().join(", ");
+        return Err(bad(format!("no column {column} (columns: {keys})")));
+    }
+    let link = if row == "total" {
+        p.total_links().remove(column)
+    } else {
+        let n: usize =
+            row.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad(format!("row {row:?} is not a row number")))?;
+        let mut seen = 0;
+        let mut found = None;
+        while let Some(b) = p.next().await? {
+            if n <= seen + b.num_rows() {
+                found = Some(p.links(&b, n - seen - 1).remove(column));
+                break;
+            }
+            seen += b.num_rows();
+        }
+        found.ok_or_else(|| bad(format!("the result has {seen} rows")))?
+    };
+    let link = link.ok_or_else(|| bad(format!("the {column} cell of row {row} does not drill")))?;
+    run(cx, &Request::from(&link)).await
+}
+
+fn links(
+    report: &'static Report,
+    view: &'static View,
+    header: &Header,
+    row: impl Fn(&str) -> Option<String>,
+) -> BTreeMap<&'static str, Link> {
+    let mut out = BTreeMap::new();
+    for d in view.drills {
+        let Ok(target) = report.view(Some(d.view)) else { continue };
+        let mut params: BTreeMap<String, String> = header
+            .params
+            .iter()
+            .filter(|(k, _)| target.params.iter().any(|p| p.name == k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (name, bind) in d.bind {
+            let v = match bind {
+                Bind::Row(col) => row(col),
+                Bind::Fixed(v) => Some((*v).to_string()),
+            };
+            match v {
+                Some(v) => params.insert((*name).to_string(), v),
+                None => params.remove(*name),
+            };
+        }
+        out.insert(d.column, Link { report: report.id, view: target.name, params });
+    }
+    out
+}
+
+/// The filters in force as people read them: ids shown with their names.
+async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for p in view.params {
+        let Some(v) = values.get(p.name) else { continue };
+        let shown = match (p.kind, lookup(p.name)) {
+            (Kind::Id, Some((table, name_col))) => {
+                let sql = format!("select {name_col} as n from {table} where id = {v}");
+                let name = session.sql(&sql).await?.collect().await?;
+                let name = name.iter().find(|b| b.num_rows() > 0).map(|b| {
+                    let a = cast(b.column(0), &warehouse::arrow::datatypes::DataType::Utf8);
+                    a.map(|a| a.as_string::<i32>().value(0).to_string()).unwrap_or_default()
+                });
+                match name {
+                    Some(n) => format!("{n} (#{v})"),
+                    // the scoped session does not see it: another org's, or a store not permitted
+                    None => return Err(Error::param(p.name, &v, format!("no such {table} among those you may see"))),
+                }
+            }
+            _ => v,
+        };
+        out.push((p.label.to_string(), shown));
+    }
+    Ok(out)
+}
+
+/// Where an id parameter's display name is found.
+fn lookup(param: &str) -> Option<(&'static str, &'static str)> {
+    Some(match param {
+        "store" => ("store", "name"),
+        "customer" => ("contact", "name"),
+        "invoice" => ("invoice", "invoice_no"),
+        "item" => ("item", "stock_no"),
+        "salesperson" => ("\"user\"", "display_name"),
+        _ => return None,
+    })
+}
+
+/// The SQL condition for an optional id filter (`and store_id = 3`), or nothing.
+pub fn and_id(column: &str, values: &Values, param: &str) -> String {
+    values.int(param).map(|v| format!(" and {column} = {v}")).unwrap_or_default()
+}
+
+/// A date as a SQL literal.
+pub fn date(d: NaiveDate) -> String {
+    format!("date '{d}'")
+}
+
+/// An optional text filter (`and family = 'pearls'`), or nothing.
+pub fn and_text(column: &str, values: &Values, param: &str) -> String {
+    values.text(param).map(|v| format!(" and {column} = {}", param::quote(v))).unwrap_or_default()
+}
+
+/// Days from 1970-01-01 (what Arrow's `Date32` counts) to `d`.
+pub fn epoch_days(d: NaiveDate) -> i64 {
+    d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
+}

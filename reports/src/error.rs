@@ -1,0 +1,83 @@
+//! The report engine's one error type.
+
+use warehouse::arrow::error::ArrowError;
+use warehouse::datafusion::error::DataFusionError;
+
+/// What went wrong running or writing a report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A parameter's value broke its rule; nothing ran.
+    #[error("param {name}: {value:?} — {why}")]
+    Param {
+        /// The parameter.
+        name: String,
+        /// The value given.
+        value: String,
+        /// The rule it broke.
+        why: String,
+    },
+    /// No report has this id.
+    #[error("no report {0:?}: `loupe report list` shows the catalog")]
+    UnknownReport(String),
+    /// The report has no such view.
+    #[error("report {report} has no view {view:?} (it has: {known})")]
+    UnknownView {
+        /// The report.
+        report: String,
+        /// The view asked for.
+        view: String,
+        /// The views it has.
+        known: String,
+    },
+    /// A drill named a row or column the result does not have, or a cell that does not drill.
+    #[error("drill {at:?}: {why}")]
+    Drill {
+        /// What was asked (`ROW:COLUMN`).
+        at: String,
+        /// Why it cannot be followed.
+        why: String,
+    },
+    /// The lake could not be read.
+    #[error(transparent)]
+    Lake(#[from] warehouse::Error),
+    /// A query failed (a defect in a report's SQL, or the lake's files).
+    #[error("query failed: {0}")]
+    Query(#[from] Box<DataFusionError>),
+    /// Arrow could not shape a result.
+    #[error("arrow: {0}")]
+    Arrow(#[from] ArrowError),
+    /// A report's query did not return a column its view declares (a defect in the report).
+    #[error("report {report} view {view}: the query returned no column {column}")]
+    Shape {
+        /// The report.
+        report: &'static str,
+        /// The view.
+        view: &'static str,
+        /// The column.
+        column: &'static str,
+    },
+    /// Writing an export failed.
+    #[error("{format} export: {why}")]
+    Export {
+        /// csv, xlsx, pdf, json.
+        format: &'static str,
+        /// Why.
+        why: String,
+    },
+}
+
+impl Error {
+    /// A bad parameter value.
+    pub fn param(name: &str, value: impl std::fmt::Display, why: impl Into<String>) -> Error {
+        Error::Param { name: name.to_string(), value: value.to_string(), why: why.into() }
+    }
+}
+
+impl From<DataFusionError> for Error {
+    fn from(e: DataFusionError) -> Error {
+        Error::Query(Box::new(e))
+    }
+}
+
+/// Results of the report engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

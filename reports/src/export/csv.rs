@@ -1,0 +1,41 @@
+//! CSV (RFC 4180): UTF-8, a header row of column labels, plain numbers (no currency symbols or thousands
+//! separators; percents as ratios, 0.1234), ISO dates. Rows only: no title or totals lines, so the file loads
+//! as data anywhere.
+
+use std::io::Write;
+
+use warehouse::arrow::array::RecordBatch;
+
+use crate::error::{Error, Result};
+use crate::model::{Header, Value};
+
+/// A streaming CSV writer.
+pub struct Writer<'w> {
+    inner: ::csv::Writer<&'w mut dyn Write>,
+}
+
+fn err(e: ::csv::Error) -> Error {
+    Error::Export { format: "csv", why: e.to_string() }
+}
+
+impl<'w> Writer<'w> {
+    /// Writes the header row.
+    pub fn new(h: &Header, out: &'w mut dyn Write) -> Result<Writer<'w>> {
+        let mut inner = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
+        inner.write_record(h.shown().map(|(_, c)| c.label.as_ref())).map_err(err)?;
+        Ok(Writer { inner })
+    }
+
+    /// Writes a batch's rows.
+    pub fn batch(&mut self, h: &Header, b: &RecordBatch) -> Result<()> {
+        for r in 0..b.num_rows() {
+            self.inner.write_record(h.shown().map(|(i, c)| Value::at(c.ty, b.column(i), r).plain())).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes.
+    pub fn finish(mut self) -> Result<()> {
+        self.inner.flush().map_err(crate::export::io("csv"))
+    }
+}

@@ -1,0 +1,1 @@
+//! Reports on hand-worked books.
