@@ -70,6 +70,11 @@ pub enum Cmd {
         #[arg(long)]
         org: Option<i64>,
     },
+    /// Reports over the lake: the catalog, its help, and running one (any view, as of any date, drilling down).
+    Report {
+        #[command(subcommand)]
+        command: ReportCmd,
+    },
     /// Write the lake's star schema into a new DuckDB database file, for BI tools.
     Extract {
         /// The DuckDB file to create.
@@ -90,6 +95,45 @@ pub enum Cmd {
         /// Aim for this many invoice lines instead of the scale's (same stores and years).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
         lines: Option<u64>,
+    },
+}
+
+/// `loupe report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Every report in the catalog with its views.
+    List,
+    /// A report's help: what it shows, how each number is made, its views and parameters.
+    Describe {
+        /// The report's id (`loupe report list`).
+        id: String,
+    },
+    /// Run a report.
+    Run {
+        /// The report's id (`loupe report list`).
+        id: String,
+        /// The view (default: the report's first, usually its summary).
+        #[arg(long)]
+        view: Option<String>,
+        /// A parameter, `key=value` (repeat for several); `loupe report describe ID` lists them.
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// table, csv or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Write to this file instead of the terminal.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Follow the drill link of a cell and show where it leads: `ROW:COLUMN` (the row number the table
+        /// shows) or `total:COLUMN` for the footer.
+        #[arg(long, value_name = "ROW:COLUMN")]
+        drill: Option<String>,
+        /// The org (default: the lake's only org).
+        #[arg(long)]
+        org: Option<i64>,
+        /// See only these stores, as a user allowed only them would (repeat for several).
+        #[arg(long = "store")]
+        stores: Vec<i64>,
     },
 }
 
@@ -359,6 +403,21 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake()?, query, *format, *org).await,
+        Cmd::Report { command: ReportCmd::List } => Ok(crate::report::list()),
+        Cmd::Report { command: ReportCmd::Describe { id } } => crate::report::describe(id),
+        Cmd::Report { command: ReportCmd::Run { id, view, params, format, out, drill, org, stores } } => {
+            let run = crate::report::Run {
+                id,
+                view: view.as_deref(),
+                params,
+                format,
+                out: out.as_deref(),
+                drill: drill.as_deref(),
+                org: *org,
+                stores,
+            };
+            crate::report::run(&cli.lake()?, run).await
+        }
         Cmd::Extract { duckdb, org } => crate::lake::extract(&cli.lake()?, duckdb, *org).await,
         Cmd::Reconcile => {
             let lake = cli.lake()?;

@@ -6,4 +6,5 @@ mod demo;
 mod journal;
 mod lake;
 mod lake_bench;
+mod report;
 mod table;

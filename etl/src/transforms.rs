@@ -9,7 +9,11 @@ mod cost_layer;
 mod invoice;
 mod item;
 mod item_cost;
+mod layer_move;
 mod memo_line;
+mod memo_line_event;
+mod org;
+mod partnership;
 mod payment;
 mod payment_application;
 mod purchase_line;
@@ -50,6 +54,7 @@ pub(crate) enum Source {
 /// Every transform, in the order of `warehouse::tables::all`.
 pub(crate) fn all() -> &'static [&'static Transform] {
     &[
+        &org::T,
         &store::T,
         &user::T,
         &contact::T,
@@ -63,8 +68,11 @@ pub(crate) fn all() -> &'static [&'static Transform] {
         &store_credit_entry::T,
         &stock_movement::T,
         &cost_layer::T,
+        &layer_move::T,
         &item_cost::T,
         &memo_line::T,
+        &memo_line_event::T,
+        &partnership::T,
         &purchase_line::T,
         &vendor_invoice::T,
         &work_order::T,

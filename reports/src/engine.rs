@@ -48,6 +48,9 @@ pub struct View {
     /// The query: DataFusion SQL over the lake's tables returning every `Source::Query` column by key, in the
     /// view's order (a deterministic tie-break last).
     pub sql: fn(&Values) -> String,
+    /// A query for footer values that are not sums (distinct counts), one row, columns by key; the other
+    /// columns' footers are the sums.
+    pub footer: Option<fn(&Values) -> String>,
 }
 
 /// A drillable cell: column `column` opens `view` with `bind` added to the current parameters.
@@ -122,6 +125,8 @@ pub struct Prepared {
     report: &'static Report,
     stream: SendableRecordBatchStream,
     schema: SchemaRef,
+    session: SessionContext,
+    values: Values,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -154,7 +159,7 @@ pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
     let stream = session.sql(&sql).await?.execute_stream().await?;
     let schema =
         Arc::new(Schema::new(header.columns.iter().map(|c| Field::new(c.key, c.ty.arrow(), true)).collect::<Vec<_>>()));
-    Ok(Prepared { header, view, report, stream, schema })
+    Ok(Prepared { header, view, report, stream, schema, session, values })
 }
 
 impl Prepared {
@@ -200,8 +205,24 @@ impl Prepared {
             batches.push(b);
         }
         let total_links = self.total_links();
-        let totals = totals.finish(&self.header.columns);
+        let totals = self.footer(&totals).await?;
         Ok(Output { header: self.header, batches, totals, total_links, rows })
+    }
+
+    /// The footer from the running sums, with the view's own footer query where it has one (distinct counts).
+    pub async fn footer(&self, sums: &Totals) -> Result<Vec<Value>> {
+        let mut out = sums.finish(&self.header.columns);
+        if let Some(sql) = self.view.footer {
+            let batches = self.session.sql(&sql(&self.values)).await?.collect().await?;
+            if let Some(b) = batches.iter().find(|b| b.num_rows() > 0) {
+                for (i, c) in self.header.columns.iter().enumerate() {
+                    if let Some(a) = b.column_by_name(c.key) {
+                        out[i] = Value::at(c.ty, &cast(a, &c.ty.arrow())?, 0);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn shape(&self, b: &RecordBatch) -> Result<RecordBatch> {
@@ -255,9 +276,15 @@ pub async fn run(cx: &Context<'_>, req: &Request) -> Result<Output> {
 /// Runs a request, then follows the drill link at `at` (`ROW:COLUMN`, the row 1-based as shown, or
 /// `total:COLUMN` for the footer) and runs where it leads.
 pub async fn drill(cx: &Context<'_>, req: &Request, at: &str) -> Result<Output> {
+    let link = follow(cx, req, at).await?;
+    run(cx, &Request::from(&link)).await
+}
+
+/// The drill link at `at` (`ROW:COLUMN` or `total:COLUMN`) of a request's result.
+pub async fn follow(cx: &Context<'_>, req: &Request, at: &str) -> Result<Link> {
     let bad = |why: String| Error::Drill { at: at.to_string(), why };
     let (row, column) =
-        at.split_once(':').ok_or_else(|| bad("write ROW:COLUMN, e.g. 3:customer or total:b31_60".into()))?;
+        at.split_once(':').ok_or_else(|| bad("write ROW:COLUMN, e.g. 3:customer or total:b2".into()))?;
     let mut p = prepare(cx, req).await?;
     if !p.header.columns.iter().any(|c| c.key == column && !c.hidden) {
         let keys = p.header.shown().map(|(_, c)| c.key).collect::<Vec<_>>().join(", ");
@@ -279,8 +306,7 @@ pub async fn drill(cx: &Context<'_>, req: &Request, at: &str) -> Result<Output> 
         }
         found.ok_or_else(|| bad(format!("the result has {seen} rows")))?
     };
-    let link = link.ok_or_else(|| bad(format!("the {column} cell of row {row} does not drill")))?;
-    run(cx, &Request::from(&link)).await
+    link.ok_or_else(|| bad(format!("the {column} cell of row {row} does not drill")))
 }
 
 fn links(

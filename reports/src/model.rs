@@ -162,6 +162,17 @@ impl Column {
             hidden: true,
         }
     }
+    /// A text key kept for drill links (a family, a category), not shown.
+    pub const fn text_key(key: &'static str) -> Column {
+        Column {
+            key,
+            label: Cow::Borrowed(key),
+            ty: Type::Text,
+            total: Total::None,
+            source: Source::Query,
+            hidden: true,
+        }
+    }
     /// The same column without a footer (unit prices, days, scores).
     pub fn no_total(self) -> Column {
         Column { total: Total::None, ..self }

@@ -6,7 +6,11 @@ pub mod date;
 pub mod invoice;
 pub mod item;
 pub mod item_cost;
+pub mod layer_move;
 pub mod memo_line;
+pub mod memo_line_event;
+pub mod org;
+pub mod partnership;
 pub mod payment;
 pub mod payment_application;
 pub mod purchase_line;
@@ -26,6 +30,7 @@ use crate::table::Table;
 pub fn all() -> &'static [&'static Table] {
     &[
         &date::TABLE,
+        &org::TABLE,
         &store::TABLE,
         &user::TABLE,
         &contact::TABLE,
@@ -39,8 +44,11 @@ pub fn all() -> &'static [&'static Table] {
         &store_credit_entry::TABLE,
         &stock_movement::TABLE,
         &cost_layer::TABLE,
+        &layer_move::TABLE,
         &item_cost::TABLE,
         &memo_line::TABLE,
+        &memo_line_event::TABLE,
+        &partnership::TABLE,
         &purchase_line::TABLE,
         &vendor_invoice::TABLE,
         &work_order::TABLE,

@@ -1,7 +1,6 @@
 //! AR aging: what each customer owes as of a date, by how long it has been owed.
 
-use std::borrow::Cow;
-
+use super::buckets::{self, Buckets};
 use crate::engine::{Bind, Drill, Report, View, and_id, date};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
@@ -82,6 +81,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
                 Drill { column: "credits", view: "credits", bind: &[("customer", Bind::Row("customer_id"))] },
             ],
             sql: summary_sql,
+            footer: None,
         },
         View {
             name: "invoices",
@@ -94,6 +94,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
                 Drill { column: "customer", view: "invoices", bind: &[("customer", Bind::Row("customer_id"))] },
             ],
             sql: invoices_sql,
+            footer: None,
         },
         View {
             name: "credits",
@@ -102,6 +103,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             columns: |_| CREDIT_COLUMNS.to_vec(),
             drills: &[Drill { column: "reference", view: "history", bind: &[("invoice", Bind::Row("invoice_id"))] }],
             sql: credits_sql,
+            footer: None,
         },
         View {
             name: "history",
@@ -110,6 +112,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             columns: |_| HISTORY_COLUMNS.to_vec(),
             drills: &[],
             sql: history_sql,
+            footer: None,
         },
         View {
             name: "lines",
@@ -118,6 +121,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             columns: |_| LINE_COLUMNS.to_vec(),
             drills: &[],
             sql: lines_sql,
+            footer: None,
         },
     ],
 };
@@ -129,16 +133,10 @@ const BASIS: Param = Param {
     help: "age from the invoice date (default) or the due date",
     label: "Aged by",
 };
-const EDGES: Param = Param {
-    name: "edges",
-    kind: Kind::Edges,
-    default: Default::Value("30,60,90"),
-    help: "last day of each bucket but the open-ended one, ascending (default 30,60,90; at most 6)",
-    label: "Buckets",
-};
+const EDGES: Param = buckets::param("30,60,90");
 const BUCKET: Param = Param {
     name: "bucket",
-    kind: Kind::Choice(&["current", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "open"]),
+    kind: Kind::Choice(buckets::CHOICES),
     default: Default::None,
     help: "only invoices in this bucket (b1 = the first age bucket …; open = every invoice with a balance owed)",
     label: "Bucket",
@@ -151,28 +149,6 @@ const INVOICE_PARAMS: &[Param] = &[Param::AS_OF, BASIS, EDGES, Param::STORE, Par
 const CREDIT_PARAMS: &[Param] = &[Param::AS_OF, Param::STORE, Param::CUSTOMER];
 const ONE_INVOICE: &[Param] = &[Param::AS_OF, INVOICE];
 
-/// Bucket edges as given, at most six (seven buckets).
-fn edges(v: &Values) -> Vec<i64> {
-    let mut e = v.edges("edges").map(<[i64]>::to_vec).unwrap_or_else(|| vec![30, 60, 90]);
-    e.truncate(6);
-    e
-}
-
-const BUCKET_KEYS: [&str; 7] = ["b1", "b2", "b3", "b4", "b5", "b6", "b7"];
-
-/// (key, label) of each age bucket: `0–30`, `31–60`, …, `91+`.
-fn buckets(v: &Values) -> Vec<(&'static str, String)> {
-    let e = edges(v);
-    let mut out = Vec::with_capacity(e.len() + 1);
-    let mut lo = 0;
-    for (i, hi) in e.iter().enumerate() {
-        out.push((BUCKET_KEYS[i], format!("{lo}–{hi}")));
-        lo = hi + 1;
-    }
-    out.push((BUCKET_KEYS[e.len()], format!("{lo}+")));
-    out
-}
-
 fn due_basis(v: &Values) -> bool {
     v.text("basis") == Some("due_date")
 }
@@ -182,9 +158,7 @@ fn summary_columns(v: &Values) -> Vec<Column> {
     if due_basis(v) {
         cols.push(Column::money("current", "Current"));
     }
-    for (key, label) in buckets(v) {
-        cols.push(Column { label: Cow::Owned(label), ..Column::money(key, "") });
-    }
+    cols.extend(Buckets::of(v).money_columns());
     cols.push(Column::money("open", "Total open"));
     cols.push(Column::money("credits", "Unapplied / credits"));
     cols.push(Column::money("net", "Net"));
@@ -242,15 +216,9 @@ fn live(on: &str, voided: &str, d: &str) -> String {
 fn open_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     let basis = if due_basis(v) { "i.due_date" } else { "i.invoice_date" };
-    let mut bucket = String::from("case");
-    if due_basis(v) {
-        bucket.push_str(&format!(" when i.due_date > {d} then 'current'"));
-    }
-    let e = edges(v);
-    for (i, hi) in e.iter().enumerate() {
-        bucket.push_str(&format!(" when age <= {hi} then '{}'", BUCKET_KEYS[i]));
-    }
-    bucket.push_str(&format!(" else '{}' end", BUCKET_KEYS[e.len()]));
+    let by_age = Buckets::of(v).key_sql("i.age");
+    let bucket =
+        if due_basis(v) { format!("case when i.due_date > {d} then 'current' else {by_age} end") } else { by_age };
     // the invoice itself is filtered by store and customer; applications and write-offs follow their invoice
     format!(
         "inv as (
@@ -326,11 +294,10 @@ fn credits_cte(v: &Values) -> String {
 }
 
 fn summary_sql(v: &Values) -> String {
-    let keys: Vec<&str> = if due_basis(v) {
-        std::iter::once("current").chain(buckets(v).iter().map(|b| b.0)).collect()
-    } else {
-        buckets(v).iter().map(|b| b.0).collect()
-    };
+    let mut keys = Buckets::of(v).keys();
+    if due_basis(v) {
+        keys.insert(0, "current");
+    }
     let sums: String = keys
         .iter()
         .map(|k| format!("sum(case when balance > 0 and bucket = '{k}' then balance else 0 end) as {k},"))
@@ -355,11 +322,7 @@ fn summary_sql(v: &Values) -> String {
 }
 
 fn invoices_sql(v: &Values) -> String {
-    let labels: Vec<(&str, String)> = buckets(v);
-    let label = labels.iter().fold(String::from("case when o.bucket = 'current' then 'Current'"), |mut s, (k, l)| {
-        s.push_str(&format!(" when o.bucket = '{k}' then '{l}'"));
-        s
-    }) + " end";
+    let label = Buckets::of(v).label_sql("o.bucket");
     let only = match v.text("bucket") {
         None => "o.balance <> 0".to_string(),
         Some("open") => "o.balance > 0".to_string(),
@@ -423,23 +386,4 @@ fn lines_sql(v: &Values) -> String {
         "select line_no, kind, description, qty, unit_price, adjustment, amount
          from sales_line where invoice_id = {inv} order by line_no, id"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    #[test]
-    fn buckets_follow_the_edges() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let v = Values::check(PARAMS, &BTreeMap::new(), today).unwrap();
-        let labels: Vec<String> = buckets(&v).into_iter().map(|b| b.1).collect();
-        assert_eq!(labels, ["0–30", "31–60", "61–90", "91+"]);
-        let given = BTreeMap::from([("edges".to_string(), "15,45".to_string())]);
-        let v = Values::check(PARAMS, &given, today).unwrap();
-        let labels: Vec<String> = buckets(&v).into_iter().map(|b| b.1).collect();
-        assert_eq!(labels, ["0–15", "16–45", "46+"]);
-        assert_eq!(summary_columns(&v).iter().filter(|c| c.ty == Type::Money).count(), 6);
-    }
 }

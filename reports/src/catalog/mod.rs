@@ -4,13 +4,27 @@ use crate::engine::Report;
 use crate::error::{Error, Result};
 
 mod ar_aging;
+mod buckets;
+mod inventory_aging;
+mod inventory_valuation;
+mod memo;
+mod memo_aging;
+mod memo_conversion;
+mod memo_liability;
 
 /// Every report, in the order `loupe report list` shows them.
 pub fn all() -> &'static [Report] {
     CATALOG
 }
 
-static CATALOG: &[Report] = &[ar_aging::REPORT];
+static CATALOG: &[Report] = &[
+    ar_aging::REPORT,
+    memo_aging::REPORT,
+    memo_liability::REPORT,
+    memo_conversion::REPORT,
+    inventory_valuation::REPORT,
+    inventory_aging::REPORT,
+];
 
 /// The report with this id.
 pub fn get(id: &str) -> Result<&'static Report> {

@@ -40,7 +40,7 @@ pub async fn write(mut p: Prepared, out: &mut dyn Write) -> Result<usize> {
         }
     }
     let n = rows.len();
-    let totals = totals.finish(&p.header.columns);
+    let totals = p.footer(&totals).await?;
     let doc = json!({
         "header": &p.header,
         "rows": rows,

@@ -6,11 +6,13 @@ use std::io::Write;
 
 use crate::engine::Prepared;
 use crate::error::{Error, Result};
-use crate::model::{Header, Totals};
+use crate::model::Header;
 
 pub mod csv;
 pub mod json;
+pub mod pdf;
 pub mod table;
+pub mod xlsx;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +42,8 @@ pub async fn write(mut p: Prepared, format: Format, out: &mut dyn Write) -> Resu
     match format {
         Format::Csv => {
             let mut w = csv::Writer::new(&p.header, out)?;
-            let mut totals = Totals::new(&p.header.columns);
             let mut rows = 0;
             while let Some(b) = p.next().await? {
-                totals.add(&p.header.columns, &b);
                 w.batch(&p.header, &b)?;
                 rows += b.num_rows();
             }

@@ -1,0 +1,96 @@
+//! What the memo reports share: where every memo line stood on a date, from its events (issued, invoiced,
+//! returned, and their reversals, applied in the order they were recorded), and its cost then.
+
+use crate::engine::{and_id, date};
+use crate::param::{Default, Kind, Param, Values};
+
+/// The five families, for the `family` filter.
+pub(crate) const FAMILY: Param = Param {
+    name: "family",
+    kind: Kind::Choice(&["jewelry", "watches", "diamonds", "colored_stones", "pearls"]),
+    default: Default::None,
+    help: "only this family",
+    label: "Family",
+};
+
+/// `lines` (every memo line dated on or before `on` with its status then: out, invoiced or returned, and the
+/// date it last changed) and `unit_cost` (each piece's cost on `on`: a serialized piece's base cost plus the
+/// additional costs dated on or before it; a lot's average received cost per unit of the layers received by
+/// then). `more` narrows the lines (`and l.memo_date >= …`).
+pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
+    let d = date(on);
+    format!(
+        "last_event as (
+           select memo_line_id, event, event_date from (
+             select memo_line_id, event, event_date,
+                    row_number() over (partition by memo_line_id order by event_date desc, id desc) as rn
+             from memo_line_event where event_date <= {d}
+           ) e where rn = 1
+         ),
+         lines as (
+           select l.id, l.memo_id, l.memo_no, l.memo_date, l.store_id, l.customer_id, l.item_id, l.qty, l.memo_price,
+                  l.qty * l.memo_price as retail,
+                  case e.event when 'invoice' then 'invoiced' when 'return' then 'returned' else 'out' end as status,
+                  coalesce(e.event_date, l.memo_date) as changed_on
+           from memo_line l left join last_event e on e.memo_line_id = l.id
+           where l.memo_date <= {d}{store}{customer}{more}
+         ),
+         unit_cost as (
+           select it.id as item_id,
+                  case when it.serialized then it.base_cost + coalesce(ac.v, 0)
+                       else coalesce(ly.cost / ly.qty, 0) end as unit
+           from item it
+           left join (select item_id, sum(amount) as v from item_cost where cost_date <= {d} group by item_id) ac
+             on ac.item_id = it.id
+           left join (select item_id, sum(cost_received) as cost, sum(qty_received) as qty from cost_layer
+                      where coalesce(acquired_on, {d}) <= {d} and qty_received > 0 group by item_id) ly
+             on ly.item_id = it.id
+         )",
+        store = and_id("l.store_id", v, "store"),
+        customer = and_id("l.customer_id", v, "customer"),
+    )
+}
+
+/// Columns of one open memo line with its cost and retail exposure.
+pub(crate) const OPEN_LINE_COLUMNS: &[crate::model::Column] = {
+    use crate::model::{Column, Total, Type};
+    &[
+        Column::id("customer_id"),
+        Column::text("memo_no", "Memo"),
+        Column::date("memo_date", "Date"),
+        Column::text("customer", "Customer"),
+        Column::text("stock_no", "Stock no"),
+        Column::text("description", "Description"),
+        Column::text("family", "Family"),
+        Column::count("qty", "Qty"),
+        Column::new("age", "Age (days)", Type::Count, Total::None),
+        Column::text("bucket", "Bucket"),
+        Column::money("cost", "Cost"),
+        Column::money("retail", "Retail"),
+    ]
+};
+
+/// Every line out on memo on the as-of date, with age, bucket, cost and retail; filtered by customer, store,
+/// family and bucket when given; oldest first.
+pub(crate) fn open_lines_sql(v: &Values) -> String {
+    let on = v.date("as_of");
+    let b = super::buckets::Buckets::of(v);
+    let age = format!("cast({} - cast(l.memo_date as int) as bigint)", crate::engine::epoch_days(on));
+    let bucket = match v.text("bucket") {
+        None | Some("open") => String::new(),
+        Some(k) => format!(" and {} = '{k}'", b.key_sql(&age)),
+    };
+    format!(
+        "with {ctes}
+         select l.customer_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, s.family,
+                l.qty, {age} as age, {label} as bucket,
+                cast(l.qty * coalesce(u.unit, 0) as decimal(18, 2)) as cost, l.retail
+         from lines l join contact c on c.id = l.customer_id join item it on it.id = l.item_id
+              join style s on s.id = it.style_id left join unit_cost u on u.item_id = l.item_id
+         where l.status = 'out'{family}{bucket}
+         order by l.memo_date, l.memo_no, l.id",
+        ctes = ctes(v, on, ""),
+        label = b.label_sql(&b.key_sql(&age)),
+        family = crate::engine::and_text("s.family", v, "family"),
+    )
+}
