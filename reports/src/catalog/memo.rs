@@ -15,8 +15,7 @@ pub(crate) const FAMILY: Param = Param {
 
 /// `lines` (every memo line dated on or before `on` with its status then: out, invoiced or returned, and the
 /// date it last changed) and `unit_cost` (each piece's cost on `on`: a serialized piece's base cost plus the
-/// additional costs dated on or before it; a lot's average received cost per unit of the layers received by
-/// then). `more` narrows the lines (`and l.memo_date >= …`).
+/// additional costs dated on or before it; a lot's cost on the date ÷ its units then, in stock or on memo). `more` narrows the lines (`and l.memo_date >= …`).
 pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
     let d = date(on);
     format!(
@@ -38,13 +37,13 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
          unit_cost as (
            select it.id as item_id,
                   case when it.serialized then it.base_cost + coalesce(ac.v, 0)
-                       else coalesce(ly.cost / ly.qty, 0) end as unit
+                       when lot.units <> 0 then lot.cost / lot.units else 0 end as unit
            from item it
            left join (select item_id, sum(amount) as v from item_cost where cost_date <= {d} group by item_id) ac
              on ac.item_id = it.id
-           left join (select item_id, sum(cost_received) as cost, sum(qty_received) as qty from cost_layer
-                      where coalesce(acquired_on, {d}) <= {d} and qty_received > 0 group by item_id) ly
-             on ly.item_id = it.id
+           left join (select item_id, sum(cost) as cost, sum(qty_delta + memo_delta) as units from stock_movement
+                      where moved_on <= {d} group by item_id) lot
+             on lot.item_id = it.id
          )",
         store = and_id("l.store_id", v, "store"),
         customer = and_id("l.customer_id", v, "customer"),

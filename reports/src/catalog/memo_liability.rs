@@ -15,7 +15,7 @@ in days and bucket (0–30, 31–60, 61–90, 91+ from the memo date), with its 
 A line is out when its memo is dated on or before the date and it was not invoiced or returned on or before \
 it (a reversed return puts it back out; a voided or reopened invoice does too). Cost is what the piece stood \
 at on the date: a serialized piece's cost plus its additional costs dated on or before it; for a lot, the \
-quantity × the average cost per unit received by then.\n\
+quantity × the lot's cost per unit on the date (its cost ÷ its units, in stock and on memo).\n\
 \n\
 Filters: customer, store, family, bucket.",
     views: &[View {

@@ -3,4 +3,5 @@
 //! cross-checked against SQL over the books.
 
 mod ar_aging;
+mod stock;
 mod support;
