@@ -329,10 +329,10 @@ fn links(
                 Bind::Row(col) => row(col),
                 Bind::Fixed(v) => Some((*v).to_string()),
             };
-            match v {
-                Some(v) => params.insert((*name).to_string(), v),
-                None => params.remove(*name),
-            };
+            // no value (a footer, a row without that key): the filter in force stays as it is
+            if let Some(v) = v {
+                params.insert((*name).to_string(), v);
+            }
         }
         out.insert(d.column, Link { report: report.id, view: target.name, params });
     }

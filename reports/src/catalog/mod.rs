@@ -5,12 +5,14 @@ use crate::error::{Error, Result};
 
 mod ar_aging;
 mod buckets;
+mod gross_profit;
 mod inventory_aging;
 mod inventory_valuation;
 mod memo;
 mod memo_aging;
 mod memo_conversion;
 mod memo_liability;
+mod sales;
 
 /// Every report, in the order `loupe report list` shows them.
 pub fn all() -> &'static [Report] {
@@ -24,6 +26,7 @@ static CATALOG: &[Report] = &[
     memo_conversion::REPORT,
     inventory_valuation::REPORT,
     inventory_aging::REPORT,
+    gross_profit::REPORT,
 ];
 
 /// The report with this id.

@@ -3,5 +3,6 @@
 //! cross-checked against SQL over the books.
 
 mod ar_aging;
+mod sales;
 mod stock;
 mod support;

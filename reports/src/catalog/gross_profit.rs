@@ -1,0 +1,235 @@
+//! Gross profit: revenue, cost and margin of the period's sales, partnership-aware.
+
+use super::sales::{self, AS_OF, CATEGORY, COST_BASIS, SALESPERSON};
+use crate::engine::{Bind, Drill, Report, View};
+use crate::model::{Column, Total, Type};
+use crate::param::{Default, Kind, Param, Values};
+
+pub(crate) const REPORT: Report = Report {
+    id: "gross_profit",
+    title: "Gross profit",
+    help: "Revenue, cost and gross profit of the invoice lines dated in a period (default month to date), by \
+salesperson, customer, family, category, store or month (Summary), or line by line (Detail).\n\
+\n\
+Lines of invoices finalized and not voided count; revenue = quantity × unit price − adjustment − trade \
+concession; returns (negative quantity) reverse revenue and cost; trade-in and gift-card lines are not revenue; \
+misc lines are revenue at zero cost; service lines carry their work order's bench cost. Cost is live by \
+default: a serialized piece's base cost plus all its additional costs — so a cost added after the sale changes \
+past GP, as intended — and for lots the FIFO layers (or average cost) the sale consumed; cost_basis=sale uses \
+the cost booked at the sale instead. GP = revenue − cost; GP % = GP ÷ revenue.\n\
+\n\
+Co-owned pieces: the line keeps its full GP; beside it are the partners' suggested payouts (an owner-percent \
+partner gets their percent of the cost basis back plus that percent of GP; a profit-only partner that percent \
+of GP; a payout is a distribution, not a cost) and our share of GP (GP less the partners' percent of it).\n\
+\n\
+As known on (default today) decides which voids and additional costs count: run for a past period with an \
+earlier date, it reproduces what the books said then.\n\
+\n\
+Drill: a summary row → its lines.",
+    views: &[
+        View {
+            name: "summary",
+            title: "summary",
+            params: SUMMARY_PARAMS,
+            columns: summary_columns,
+            drills: &[Drill {
+                column: "group",
+                view: "detail",
+                bind: &[
+                    ("salesperson", Bind::Row("salesperson_key")),
+                    ("customer", Bind::Row("customer_key")),
+                    ("store", Bind::Row("store_key")),
+                    ("family", Bind::Row("family_key")),
+                    ("category", Bind::Row("category_key")),
+                    ("from", Bind::Row("month_from")),
+                    ("to", Bind::Row("month_to")),
+                ],
+            }],
+            sql: summary_sql,
+            footer: None,
+        },
+        View {
+            name: "detail",
+            title: "detail",
+            params: DETAIL_PARAMS,
+            columns: |_| DETAIL_COLUMNS.to_vec(),
+            drills: &[],
+            sql: detail_sql,
+            footer: None,
+        },
+    ],
+};
+
+const BY: Param = Param {
+    name: "by",
+    kind: Kind::Choice(&["salesperson", "customer", "family", "category", "store", "month"]),
+    default: Default::Value("salesperson"),
+    help: "one row per salesperson (default), customer, family, category, store or month",
+    label: "By",
+};
+const SUMMARY_PARAMS: &[Param] = &[
+    Param::FROM,
+    Param::TO,
+    AS_OF,
+    BY,
+    COST_BASIS,
+    Param::STORE,
+    Param::CUSTOMER,
+    SALESPERSON,
+    super::memo::FAMILY,
+    CATEGORY,
+];
+const DETAIL_PARAMS: &[Param] = &[
+    Param::FROM,
+    Param::TO,
+    AS_OF,
+    COST_BASIS,
+    Param::STORE,
+    Param::CUSTOMER,
+    SALESPERSON,
+    super::memo::FAMILY,
+    CATEGORY,
+];
+
+const GP_PCT: Column = Column::ratio("gp_pct", "GP %", &[(1, "gp")], &[(1, "revenue")]);
+
+fn hidden_date(key: &'static str) -> Column {
+    Column { hidden: true, ..Column::date(key, key) }
+}
+
+fn summary_columns(v: &Values) -> Vec<Column> {
+    let label = match v.text("by") {
+        Some("customer") => "Customer",
+        Some("family") => "Family",
+        Some("category") => "Category",
+        Some("store") => "Store",
+        Some("month") => "Month",
+        _ => "Salesperson",
+    };
+    vec![
+        Column::id("salesperson_key"),
+        Column::id("customer_key"),
+        Column::id("store_key"),
+        Column::text_key("family_key"),
+        Column::text_key("category_key"),
+        hidden_date("month_from"),
+        hidden_date("month_to"),
+        Column::new("group", label, Type::Text, Total::Label),
+        Column::count("lines", "Lines"),
+        Column::money("revenue", "Revenue"),
+        Column::money("cost", "Cost"),
+        Column::money("gp", "GP"),
+        GP_PCT,
+        Column::money("payouts", "Partner payouts"),
+        Column::money("our_gp", "Our GP"),
+    ]
+}
+
+const DETAIL_COLUMNS: &[Column] = &[
+    Column::text("invoice_no", "Invoice"),
+    Column::date("invoice_date", "Date"),
+    Column::text("customer", "Customer"),
+    Column::text("salesperson", "Salesperson"),
+    Column::text("kind", "Kind"),
+    Column::text("stock_no", "Stock no"),
+    Column::text("description", "Description"),
+    Column::count("qty", "Qty"),
+    Column::money("revenue", "Revenue"),
+    Column::money("cost", "Cost"),
+    Column::money("gp", "GP"),
+    GP_PCT,
+    Column::money("payouts", "Partner payouts"),
+    Column::money("our_gp", "Our GP"),
+];
+
+/// Lines with GP, payouts and our share, and the names reports show.
+fn with_gp(v: &Values) -> String {
+    format!(
+        "with {lines}, {payouts},
+         gp as (
+           select ln.*, ln.revenue - ln.cost as gp,
+                  coalesce({payout}, 0) as payouts,
+                  ln.revenue - ln.cost - coalesce({partner_gp}, 0) as our_gp
+           from lines ln left join payouts p on p.line_id = ln.id
+         )",
+        lines = sales::lines_cte(v, "'sale', 'return', 'service', 'misc'"),
+        payouts = sales::payouts_cte(),
+        payout = sales::money_of_cents("p.payout_cents"),
+        partner_gp = sales::money_of_cents("p.partner_gp_cents"),
+    )
+}
+
+/// The hidden drill keys of a summary row, in column order; only the grouped one is set.
+const KEYS: [&str; 7] =
+    ["salesperson_key", "customer_key", "store_key", "family_key", "category_key", "month_from", "month_to"];
+
+fn summary_sql(v: &Values) -> String {
+    let by = v.text("by").unwrap_or("salesperson");
+    // (set keys, label, join, group by)
+    let (set, label, join, group): (&[(&str, &str)], &str, &str, &str) = match by {
+        "customer" => (
+            &[("customer_key", "g.customer_id")],
+            "c.name",
+            "left join contact c on c.id = g.customer_id",
+            "g.customer_id, c.name",
+        ),
+        "store" => (
+            &[("store_key", "g.store_id")],
+            "st.name",
+            "left join store st on st.id = g.store_id",
+            "g.store_id, st.name",
+        ),
+        "family" => (&[("family_key", "g.family")], "coalesce(g.family, '(no family)')", "", "g.family"),
+        "category" => (&[("category_key", "g.category")], "coalesce(g.category, '(no category)')", "", "g.category"),
+        "month" => (
+            &[
+                ("month_from", "g.month_from"),
+                ("month_to", "cast(g.month_from + interval '1 month' - interval '1 day' as date)"),
+            ],
+            "to_char(g.month_from, '%Y-%m')",
+            "",
+            "g.month_from",
+        ),
+        _ => (
+            &[("salesperson_key", "g.salesperson_id")],
+            "coalesce(u.display_name, '(none)')",
+            "left join \"user\" u on u.id = g.salesperson_id",
+            "g.salesperson_id, u.display_name",
+        ),
+    };
+    let keys: Vec<String> = KEYS
+        .iter()
+        .map(|k| match set.iter().find(|(n, _)| n == k) {
+            Some((_, e)) => format!("{e} as {k}"),
+            None if k.ends_with("_key") && (k.starts_with("family") || k.starts_with("category")) => {
+                format!("cast(null as varchar) as {k}")
+            }
+            None if k.starts_with("month") => format!("cast(null as date) as {k}"),
+            None => format!("cast(null as bigint) as {k}"),
+        })
+        .collect();
+    format!(
+        "{gp},
+         g as (select gp.*, cast(date_trunc('month', gp.invoice_date) as date) as month_from from gp)
+         select {keys}, {label} as \"group\", count(*) as lines, sum(g.revenue) as revenue, sum(g.cost) as cost,
+                sum(g.gp) as gp, sum(g.payouts) as payouts, sum(g.our_gp) as our_gp
+         from g {join}
+         group by {group}
+         order by \"group\"",
+        gp = with_gp(v),
+        keys = keys.join(", "),
+    )
+}
+
+fn detail_sql(v: &Values) -> String {
+    format!(
+        "{gp}
+         select i.invoice_no, g.invoice_date, c.name as customer, coalesce(u.display_name, '') as salesperson, g.kind,
+                coalesce(it.stock_no, '') as stock_no, g.description, g.qty, g.revenue, g.cost, g.gp, g.payouts,
+                g.our_gp
+         from gp g join invoice i on i.id = g.invoice_id join contact c on c.id = g.customer_id
+              left join \"user\" u on u.id = g.salesperson_id left join item it on it.id = g.item_id
+         order by g.invoice_date, i.invoice_no, g.line_no, g.id",
+        gp = with_gp(v),
+    )
+}

@@ -1,0 +1,112 @@
+//! What the sales reports share: the revenue lines of the invoices that stood finalized on the as-of date,
+//! dated in the period, each with its revenue, its cost both ways (live, and as booked at the sale) and the
+//! dimensions reports group by.
+
+use crate::engine::{and_id, and_text, date};
+use crate::param::{Default, Kind, Param, Values};
+
+/// The date voids, reopenings and costs are known by (default today), apart from the period.
+pub(crate) const AS_OF: Param = Param {
+    name: "as_of",
+    kind: Kind::Date,
+    default: Default::Today,
+    help: "count voids and costs known on this date (default today: the truth as known now)",
+    label: "As known on",
+};
+/// Which cost a line carries.
+pub(crate) const COST_BASIS: Param = Param {
+    name: "cost_basis",
+    kind: Kind::Choice(&["live", "sale"]),
+    default: Default::Value("live"),
+    help: "live cost (default: costs added after the sale count) or the cost booked at the sale",
+    label: "Cost",
+};
+/// One salesperson.
+pub(crate) const SALESPERSON: Param = Param {
+    name: "salesperson",
+    kind: Kind::Id,
+    default: Default::None,
+    help: "only this salesperson",
+    label: "Salesperson",
+};
+/// One category.
+pub(crate) const CATEGORY: Param =
+    Param { name: "category", kind: Kind::Text, default: Default::None, help: "only this category", label: "Category" };
+
+/// Money from whole cents, exactly (a decimal literal would be read as a float).
+pub(crate) fn money_of_cents(expr: &str) -> String {
+    format!("(cast({expr} as decimal(20, 0)) * cast(0.01 as decimal(3, 2)))")
+}
+
+/// `x ÷ 1,000,000` rounded half away from zero, for whole numbers (parts per million of cents).
+fn per_million(x: &str) -> String {
+    format!("(case when {x} >= 0 then ({x} + 500000) / 1000000 else -((-({x}) + 500000) / 1000000) end)")
+}
+
+/// `lines`: revenue lines (sale, return, service, misc — trade-ins and gift cards are not revenue) of invoices
+/// finalized and not voided on the as-of date, dated in the period, filtered by store, customer, salesperson,
+/// family and category when given; with `revenue` (qty × price − adjustment − trade concession) and `cost` by
+/// the chosen basis. `kinds` narrows the line kinds (`'sale'` for realization).
+pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
+    let asof = date(v.date("as_of"));
+    let live = v.text("cost_basis") != Some("sale");
+    let cost = if live {
+        "case when l.kind = 'misc' then 0
+              when l.kind = 'service' then coalesce(wo.bench_cost, l.cost)
+              when it.serialized and l.kind in ('sale', 'return')
+                then (case when l.qty < 0 then -1 else 1 end) * (it.base_cost + coalesce(x.v, 0))
+              else l.cost end"
+    } else {
+        "case when l.kind = 'misc' then 0 else l.cost end"
+    };
+    format!(
+        "counted as (
+           select id from invoice
+           where status in ('finalized', 'voided') and finalized_on <= {asof} and (voided_on is null or voided_on > {asof})
+             and invoice_date >= {from} and invoice_date <= {to}
+         ),
+         extra as (select item_id, sum(amount) as v from item_cost where cost_date <= {asof} group by item_id),
+         lines as (
+           select l.id, l.invoice_id, l.line_no, l.invoice_date, l.store_id, l.customer_id, l.salesperson_id,
+                  l.kind, l.item_id, l.description, l.qty, l.list_price, l.amount,
+                  coalesce(it.serialized, false) as serialized, s.family, s.category,
+                  l.amount - l.trade_concession as revenue,
+                  {cost} as cost
+           from sales_line l join counted c on c.id = l.invoice_id
+                left join item it on it.id = l.item_id
+                left join style s on s.id = coalesce(l.style_id, it.style_id)
+                left join extra x on x.item_id = l.item_id
+                left join work_order wo on wo.id = l.work_order_id
+           where l.kind in ({kinds}){store}{customer}{salesperson}{family}{category}
+         )",
+        from = date(v.date("from")),
+        to = date(v.date("to")),
+        store = and_id("l.store_id", v, "store"),
+        customer = and_id("l.customer_id", v, "customer"),
+        salesperson = and_id("l.salesperson_id", v, "salesperson"),
+        family = and_text("s.family", v, "family"),
+        category = and_text("s.category", v, "category"),
+    )
+}
+
+/// `payouts`: per line of a co-owned piece, the partners' suggested payouts and their part of its GP. An
+/// owner-percent partner gets percent × cost basis (the agreed basis, or the line's cost) + percent × GP; a
+/// profit-only partner percent × GP; each part rounded to the cent; returns reverse them.
+pub(crate) fn payouts_cte() -> String {
+    let gp = "cast((ln.revenue - ln.cost) * 100 as bigint)";
+    let ppm = "cast(p.share * 10000 as bigint)";
+    let basis = "cast((case when p.cost_basis is null then ln.cost
+                            else (case when ln.qty < 0 then -1 else 1 end) * p.cost_basis end) * 100 as bigint)";
+    let gp_part = per_million(&format!("{gp} * {ppm}"));
+    let basis_part = per_million(&format!("{basis} * {ppm}"));
+    format!(
+        "payouts as (
+           select ln.id as line_id,
+                  sum(case when p.kind = 'owner' then {basis_part} else 0 end + {gp_part}) as payout_cents,
+                  sum({gp_part}) as partner_gp_cents
+           from lines ln join partnership p on p.item_id = ln.item_id
+           where ln.serialized and ln.kind in ('sale', 'return')
+           group by ln.id
+         )"
+    )
+}
