@@ -12,6 +12,7 @@ mod memo;
 mod memo_aging;
 mod memo_conversion;
 mod memo_liability;
+mod pricing_realization;
 mod sales;
 
 /// Every report, in the order `loupe report list` shows them.
@@ -27,6 +28,7 @@ static CATALOG: &[Report] = &[
     inventory_valuation::REPORT,
     inventory_aging::REPORT,
     gross_profit::REPORT,
+    pricing_realization::REPORT,
 ];
 
 /// The report with this id.

@@ -351,7 +351,9 @@ print(json.dumps({
     "freeze": ws.freeze_panes,
     "filter": ws.auto_filter.ref,
     "max_col": ws.max_column,
-    "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+    # adjacent columns of equal width are stored as one range
+    "widths": {openpyxl.utils.get_column_letter(i): d.width
+               for d in ws.column_dimensions.values() for i in range(d.min, d.max + 1)},
     "rows": [[cell(c) for c in row] for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column)],
 }))
 "#;
@@ -456,11 +458,13 @@ print(json.dumps({
         assert_eq!(x["rows"].as_array().unwrap().len(), 11, "nothing after the totals row");
 
         // widths by type and label
-        let w = |col: &str| x["widths"][col].as_f64().unwrap();
+        let w = |col: &str| x["widths"][col].as_f64().unwrap_or_else(|| panic!("no width for {col}: {}", x["widths"]));
         assert!((12.0..13.0).contains(&w("A")), "text: {}", w("A"));
-        assert!((11.0..12.0).contains(&w("B")), "date: {}", w("B"));
+        assert!((12.0..13.0).contains(&w("B")), "date, wide enough for its label: {}", w("B"));
         assert!((14.0..15.0).contains(&w("C")), "money: {}", w("C"));
+        assert!((14.0..15.0).contains(&w("D")), "money: {}", w("D"));
         assert!((10.0..11.0).contains(&w("E")), "percent: {}", w("E"));
+        assert!((10.0..11.0).contains(&w("F")), "count: {}", w("F"));
     }
 
     #[test]

@@ -124,3 +124,27 @@ async fn cost_basis_and_as_of_date_change_what_counts() -> Result<()> {
     assert_eq!(d.rows, 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn pricing_realization_compares_net_with_list() -> Result<()> {
+    let books = Books::from_journal(JOURNAL).await?;
+    let o = books.run("pricing_realization", "summary", &MARCH).await?;
+    // Maya: L = 2,000 + 12 × 100 = 3,200, N = 1,700 + 1,050 = 2,750, C = 1,080 + 620 = 1,700;
+    // 2,750 ÷ 3,200 = 0.859375 → 85.94 % (half up); (3,200 − 1,700) ÷ 3,200 = 46.88 %; 1,050 ÷ 2,750 = 38.18 %.
+    // Leo sold above list: L = 2,000 + 900, N = 3,050, C = 1,600. The return and the misc lines have no list.
+    assert_eq!(
+        table(&o),
+        [
+            row(&["Leo Park", "2", "2,900.00", "3,050.00", "1,600.00", "105.17%", "44.83%", "47.54%", "-150.00"]),
+            row(&["Maya Chen", "2", "3,200.00", "2,750.00", "1,700.00", "85.94%", "46.88%", "38.18%", "450.00"]),
+        ]
+    );
+    assert_eq!(
+        footer(&o),
+        row(&["Total", "4", "6,100.00", "5,800.00", "3,300.00", "95.08%", "45.90%", "43.10%", "300.00"])
+    );
+    // Maya's row → her invoice's contribution
+    let d = books.drill("pricing_realization", "summary", &MARCH, "2:group").await?;
+    assert_eq!(table(&d), [row(&["INV-000002", "2026-03-05", "Ann Lee", "Maya Chen", "2", "3,200.00", "2,750.00", "1,700.00", "85.94%", "46.88%", "38.18%", "450.00"])]);
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Pricing realization and margin impact: how much of list price the sales actually got, and what the
+//! discounting cost in margin.
+
+use super::sales::{self, AS_OF, CATEGORY, COST_BASIS, SALESPERSON};
+use crate::engine::{Bind, Drill, Report, View};
+use crate::model::{Column, Total, Type};
+use crate::param::{Default, Kind, Param, Values};
+
+pub(crate) const REPORT: Report = Report {
+    id: "pricing_realization",
+    title: "Pricing realization",
+    help: "For the sale lines with a list (retail) price dated in a period (default month to date), per \
+salesperson or customer: list total L (quantity × list price), net total N (the line's GP revenue: quantity × \
+price − adjustment − trade concession) and cost C (live by default, as in gross profit).\n\
+\n\
+Realization % = N ÷ L; hypothetical GP % = (L − C) ÷ L, the margin at list; actual GP % = (N − C) ÷ N; margin \
+impact = (L − C) − (N − C), the dollars of margin given away. Returns are left out; invoices count when \
+finalized and not voided as known on the as-known-on date (default today).\n\
+\n\
+Drill: a row → each invoice's contribution.",
+    views: &[
+        View {
+            name: "summary",
+            title: "summary",
+            params: SUMMARY_PARAMS,
+            columns: summary_columns,
+            drills: &[Drill {
+                column: "group",
+                view: "invoices",
+                bind: &[("salesperson", Bind::Row("salesperson_key")), ("customer", Bind::Row("customer_key"))],
+            }],
+            sql: summary_sql,
+            footer: None,
+        },
+        View {
+            name: "invoices",
+            title: "by invoice",
+            params: INVOICE_PARAMS,
+            columns: |_| INVOICE_COLUMNS.to_vec(),
+            drills: &[],
+            sql: invoices_sql,
+            footer: None,
+        },
+    ],
+};
+
+const BY: Param = Param {
+    name: "by",
+    kind: Kind::Choice(&["salesperson", "customer"]),
+    default: Default::Value("salesperson"),
+    help: "one row per salesperson (default) or customer",
+    label: "By",
+};
+const SUMMARY_PARAMS: &[Param] =
+    &[Param::FROM, Param::TO, AS_OF, BY, COST_BASIS, Param::STORE, Param::CUSTOMER, SALESPERSON, super::memo::FAMILY, CATEGORY];
+const INVOICE_PARAMS: &[Param] =
+    &[Param::FROM, Param::TO, AS_OF, COST_BASIS, Param::STORE, Param::CUSTOMER, SALESPERSON, super::memo::FAMILY, CATEGORY];
+
+/// The measures every view shows.
+fn measures() -> [Column; 8] {
+    [
+        Column::count("lines", "Lines"),
+        Column::money("list", "List (L)"),
+        Column::money("net", "Net (N)"),
+        Column::money("cost", "Cost (C)"),
+        Column::ratio("realization", "Realization %", &[(1, "net")], &[(1, "list")]),
+        Column::ratio("list_gp_pct", "GP % at list", &[(1, "list"), (-1, "cost")], &[(1, "list")]),
+        Column::ratio("gp_pct", "Actual GP %", &[(1, "net"), (-1, "cost")], &[(1, "net")]),
+        Column::money("impact", "Margin impact"),
+    ]
+}
+
+fn summary_columns(v: &Values) -> Vec<Column> {
+    let label = if v.text("by") == Some("customer") { "Customer" } else { "Salesperson" };
+    let mut cols =
+        vec![Column::id("salesperson_key"), Column::id("customer_key"), Column::new("group", label, Type::Text, Total::Label)];
+    cols.extend(measures());
+    cols
+}
+
+const INVOICE_COLUMNS_HEAD: [Column; 4] = [
+    Column::new("invoice_no", "Invoice", Type::Text, Total::Label),
+    Column::date("invoice_date", "Date"),
+    Column::text("customer", "Customer"),
+    Column::text("salesperson", "Salesperson"),
+];
+
+static INVOICE_COLUMNS: std::sync::LazyLock<Vec<Column>> =
+    std::sync::LazyLock::new(|| INVOICE_COLUMNS_HEAD.into_iter().chain(measures()).collect());
+
+const SUMS: &str = "count(*) as lines, sum(l.qty * l.list_price) as list, sum(l.revenue) as net, sum(l.cost) as cost,
+                    sum(l.qty * l.list_price) - sum(l.revenue) as impact";
+
+fn summary_sql(v: &Values) -> String {
+    let (keys, label, join, group) = if v.text("by") == Some("customer") {
+        (
+            "cast(null as bigint) as salesperson_key, l.customer_id as customer_key",
+            "c.name",
+            "left join contact c on c.id = l.customer_id",
+            "l.customer_id, c.name",
+        )
+    } else {
+        (
+            "l.salesperson_id as salesperson_key, cast(null as bigint) as customer_key",
+            "coalesce(u.display_name, '(none)')",
+            "left join \"user\" u on u.id = l.salesperson_id",
+            "l.salesperson_id, u.display_name",
+        )
+    };
+    format!(
+        "with {lines}
+         select {keys}, {label} as \"group\", {SUMS}
+         from lines l {join}
+         where l.list_price is not null and l.qty > 0
+         group by {group}
+         order by \"group\"",
+        lines = sales::lines_cte(v, "'sale'"),
+    )
+}
+
+fn invoices_sql(v: &Values) -> String {
+    format!(
+        "with {lines}
+         select i.invoice_no, i.invoice_date, c.name as customer, coalesce(u.display_name, '') as salesperson, {SUMS}
+         from lines l join invoice i on i.id = l.invoice_id join contact c on c.id = i.customer_id
+              left join \"user\" u on u.id = i.salesperson_id
+         where l.list_price is not null and l.qty > 0
+         group by i.id, i.invoice_no, i.invoice_date, c.name, u.display_name
+         order by i.invoice_date, i.invoice_no, i.id",
+        lines = sales::lines_cte(v, "'sale'"),
+    )
+}
