@@ -13,6 +13,7 @@ mod memo_aging;
 mod memo_conversion;
 mod memo_liability;
 mod pricing_realization;
+mod rfm;
 mod sales;
 
 /// Every report, in the order `loupe report list` shows them.
@@ -29,6 +30,7 @@ static CATALOG: &[Report] = &[
     inventory_aging::REPORT,
     gross_profit::REPORT,
     pricing_realization::REPORT,
+    rfm::REPORT,
 ];
 
 /// The report with this id.

@@ -51,10 +51,29 @@ const BY: Param = Param {
     help: "one row per salesperson (default) or customer",
     label: "By",
 };
-const SUMMARY_PARAMS: &[Param] =
-    &[Param::FROM, Param::TO, AS_OF, BY, COST_BASIS, Param::STORE, Param::CUSTOMER, SALESPERSON, super::memo::FAMILY, CATEGORY];
-const INVOICE_PARAMS: &[Param] =
-    &[Param::FROM, Param::TO, AS_OF, COST_BASIS, Param::STORE, Param::CUSTOMER, SALESPERSON, super::memo::FAMILY, CATEGORY];
+const SUMMARY_PARAMS: &[Param] = &[
+    Param::FROM,
+    Param::TO,
+    AS_OF,
+    BY,
+    COST_BASIS,
+    Param::STORE,
+    Param::CUSTOMER,
+    SALESPERSON,
+    super::memo::FAMILY,
+    CATEGORY,
+];
+const INVOICE_PARAMS: &[Param] = &[
+    Param::FROM,
+    Param::TO,
+    AS_OF,
+    COST_BASIS,
+    Param::STORE,
+    Param::CUSTOMER,
+    SALESPERSON,
+    super::memo::FAMILY,
+    CATEGORY,
+];
 
 /// The measures every view shows.
 fn measures() -> [Column; 8] {
@@ -72,8 +91,11 @@ fn measures() -> [Column; 8] {
 
 fn summary_columns(v: &Values) -> Vec<Column> {
     let label = if v.text("by") == Some("customer") { "Customer" } else { "Salesperson" };
-    let mut cols =
-        vec![Column::id("salesperson_key"), Column::id("customer_key"), Column::new("group", label, Type::Text, Total::Label)];
+    let mut cols = vec![
+        Column::id("salesperson_key"),
+        Column::id("customer_key"),
+        Column::new("group", label, Type::Text, Total::Label),
+    ];
     cols.extend(measures());
     cols
 }

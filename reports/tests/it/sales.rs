@@ -145,6 +145,22 @@ async fn pricing_realization_compares_net_with_list() -> Result<()> {
     );
     // Maya's row → her invoice's contribution
     let d = books.drill("pricing_realization", "summary", &MARCH, "2:group").await?;
-    assert_eq!(table(&d), [row(&["INV-000002", "2026-03-05", "Ann Lee", "Maya Chen", "2", "3,200.00", "2,750.00", "1,700.00", "85.94%", "46.88%", "38.18%", "450.00"])]);
+    assert_eq!(
+        table(&d),
+        [row(&[
+            "INV-000002",
+            "2026-03-05",
+            "Ann Lee",
+            "Maya Chen",
+            "2",
+            "3,200.00",
+            "2,750.00",
+            "1,700.00",
+            "85.94%",
+            "46.88%",
+            "38.18%",
+            "450.00"
+        ])]
+    );
     Ok(())
 }

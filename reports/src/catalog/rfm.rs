@@ -1,0 +1,234 @@
+//! RFM: customers scored 1–5 on recency, frequency and monetary value, and named by segment.
+
+use chrono::Months;
+
+use crate::engine::{Bind, Drill, Report, View, and_id, date, epoch_days};
+use crate::model::{Column, Total, Type};
+use crate::param::{Default, Kind, Param, Values};
+
+pub(crate) const REPORT: Report = Report {
+    id: "rfm",
+    title: "RFM",
+    help: "Customers scored on recency, frequency and monetary value over a lookback window ending on a date \
+(default: the 3 years to today), and named by segment (Champions, Loyal, At risk, Can't lose, Hibernating …).\n\
+\n\
+The window is (date − lookback, date]. In scope: customers with a finalized invoice of positive net in it (net = \
+the invoice's sale, return, service and misc lines before tax), as known on the date. Recency = days since the \
+last of those invoices; frequency = how many there are; monetary = the net of all the customer's finalized \
+invoices in the window, returns included.\n\
+\n\
+Scores: the 20/40/60/80 % quantiles of each measure among the customers in scope (linear interpolation, as \
+PERCENTILE_CONT) cut it into five; a score is 1 + the number of cuts strictly below the value, so equal values \
+always share a score and a value equal to a cut takes the lower one. 5 is best: most recent (R = 6 − the score \
+of the days), most frequent, highest spend. FM = ⌈(F + M) ÷ 2⌉, and the segment comes from the FM × R grid.\n\
+\n\
+Drill: a segment → its customers; a customer → their invoices in the window.",
+    views: &[
+        View {
+            name: "customers",
+            title: "by customer",
+            params: CUSTOMER_PARAMS,
+            columns: |_| CUSTOMER_COLUMNS.to_vec(),
+            drills: &[Drill { column: "customer", view: "invoices", bind: &[("customer", Bind::Row("customer_id"))] }],
+            sql: customers_sql,
+            footer: None,
+        },
+        View {
+            name: "segments",
+            title: "by segment",
+            params: PARAMS,
+            columns: |_| SEGMENT_COLUMNS.to_vec(),
+            drills: &[Drill { column: "segment", view: "customers", bind: &[("segment", Bind::Row("segment"))] }],
+            sql: segments_sql,
+            footer: None,
+        },
+        View {
+            name: "invoices",
+            title: "invoices in the window",
+            params: INVOICE_PARAMS,
+            columns: |_| INVOICE_COLUMNS.to_vec(),
+            drills: &[],
+            sql: invoices_sql,
+            footer: None,
+        },
+    ],
+};
+
+/// Segment by FM (rows, 5 first) and R (columns 1…5).
+const GRID: [[&str; 5]; 5] = [
+    ["Can't lose", "Can't lose", "Loyal", "Loyal", "Champions"],
+    ["At risk", "At risk", "Loyal", "Loyal", "Champions"],
+    ["At risk", "At risk", "Need attention", "Potential loyalist", "Potential loyalist"],
+    ["Hibernating", "Hibernating", "About to sleep", "Potential loyalist", "Promising"],
+    ["Lost", "Hibernating", "About to sleep", "Promising", "New customers"],
+];
+
+const SEGMENTS: &[&str] = &[
+    "Champions",
+    "Loyal",
+    "Potential loyalist",
+    "New customers",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose",
+    "Hibernating",
+    "Lost",
+];
+
+const LOOKBACK: Param = Param {
+    name: "lookback",
+    kind: Kind::Positive,
+    default: Default::Value("3"),
+    help: "years of history the window covers (default 3)",
+    label: "Lookback (years)",
+};
+const SEGMENT: Param = Param {
+    name: "segment",
+    kind: Kind::Choice(SEGMENTS),
+    default: Default::None,
+    help: "only customers in this segment",
+    label: "Segment",
+};
+const PARAMS: &[Param] = &[Param::AS_OF, LOOKBACK, Param::STORE];
+const CUSTOMER_PARAMS: &[Param] = &[Param::AS_OF, LOOKBACK, Param::STORE, SEGMENT];
+const INVOICE_PARAMS: &[Param] = &[Param::AS_OF, LOOKBACK, Param::STORE, Param::CUSTOMER];
+
+const CUSTOMER_COLUMNS: &[Column] = &[
+    Column::id("customer_id"),
+    Column::new("customer", "Customer", Type::Text, Total::Label),
+    Column::date("last_purchase", "Last purchase"),
+    Column::new("recency", "Recency (days)", Type::Count, Total::None),
+    Column::count("frequency", "Frequency"),
+    Column::money("monetary", "Monetary"),
+    Column::new("r", "R", Type::Count, Total::None),
+    Column::new("f", "F", Type::Count, Total::None),
+    Column::new("m", "M", Type::Count, Total::None),
+    Column::new("fm", "FM", Type::Count, Total::None),
+    Column::text("segment", "Segment"),
+];
+
+const SEGMENT_COLUMNS: &[Column] = &[
+    Column::new("segment", "Segment", Type::Text, Total::Label),
+    Column::count("customers", "Customers"),
+    Column::count("frequency", "Invoices"),
+    Column::money("monetary", "Monetary"),
+];
+
+const INVOICE_COLUMNS: &[Column] = &[
+    Column::new("invoice_no", "Invoice", Type::Text, Total::Label),
+    Column::date("invoice_date", "Date"),
+    Column::money("net", "Net"),
+];
+
+/// The window's first excluded day: the as-of date less the lookback years.
+fn window_start(v: &Values) -> chrono::NaiveDate {
+    let d = v.date("as_of");
+    let years = u32::try_from(v.int("lookback").unwrap_or(3)).unwrap_or(3);
+    d.checked_sub_months(Months::new(years.saturating_mul(12))).unwrap_or(chrono::NaiveDate::MIN)
+}
+
+/// `nets`: every invoice finalized and not voided on the date, dated in the window, with its net.
+fn nets_cte(v: &Values) -> String {
+    let d = date(v.date("as_of"));
+    format!(
+        "nets as (
+           select i.id, i.customer_id, i.invoice_no, i.invoice_date, coalesce(sum(l.amount), 0) as net
+           from invoice i left join sales_line l on l.invoice_id = i.id and l.kind in ('sale', 'return', 'service', 'misc')
+           where i.status in ('finalized', 'voided') and i.finalized_on <= {d} and (i.voided_on is null or i.voided_on > {d})
+             and i.invoice_date > {start} and i.invoice_date <= {d}{store}
+           group by i.id, i.customer_id, i.invoice_no, i.invoice_date
+         )",
+        start = date(window_start(v)),
+        store = and_id("i.store_id", v, "store"),
+    )
+}
+
+/// `scored`: each customer in scope with recency, frequency, monetary, the three scores, FM and segment.
+fn scored_cte(v: &Values) -> String {
+    let days = epoch_days(v.date("as_of"));
+    let mut segment = String::from("case");
+    for (row, fm) in GRID.iter().zip([5, 4, 3, 2, 1]) {
+        for (r, name) in row.iter().enumerate() {
+            segment.push_str(&format!(" when fm = {fm} and r = {} then '{}'", r + 1, name.replace('\'', "''")));
+        }
+    }
+    segment.push_str(" end");
+    format!(
+        "{nets},
+         per as (
+           select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
+                  sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
+           from nets group by customer_id having sum(case when net > 0 then 1 else 0 end) > 0
+         ),
+         cust as (
+           select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
+                  frequency, monetary
+           from per
+         ),
+         n as (select count(*) as n from cust),
+         vals as (
+           select 'r' as metric, cast(recency as decimal(38, 2)) as x from cust
+           union all select 'f', cast(frequency as decimal(38, 2)) from cust
+           union all select 'm', cast(monetary as decimal(38, 2)) from cust
+         ),
+         sorted as (select metric, x, row_number() over (partition by metric order by x) - 1 as i from vals),
+         pos as (
+           select k.column1 as k, (k.column1 * (n.n - 1)) / 5 as lo, (k.column1 * (n.n - 1)) % 5 as rem
+           from (values (1), (2), (3), (4)) k cross join n
+         ),
+         cuts as (
+           -- five times the cut: 5·x[lo] + rem·(x[lo+1] − x[lo]), exact
+           select a.metric, 5 * a.x + p.rem * (coalesce(b.x, a.x) - a.x) as c5
+           from pos p join sorted a on a.i = p.lo left join sorted b on b.metric = a.metric and b.i = p.lo + 1
+         ),
+         scores as (
+           select c.customer_id,
+                  1 + sum(case when k.metric = 'r' and k.c5 < 5 * c.recency then 1 else 0 end) as rs,
+                  1 + sum(case when k.metric = 'f' and k.c5 < 5 * c.frequency then 1 else 0 end) as f,
+                  1 + sum(case when k.metric = 'm' and k.c5 < 5 * c.monetary then 1 else 0 end) as m
+           from cust c cross join cuts k group by c.customer_id
+         ),
+         rfm as (
+           select c.*, 6 - s.rs as r, s.f, s.m, (s.f + s.m + 1) / 2 as fm
+           from cust c join scores s on s.customer_id = c.customer_id
+         ),
+         scored as (select rfm.*, {segment} as segment from rfm)",
+        nets = nets_cte(v),
+    )
+}
+
+fn customers_sql(v: &Values) -> String {
+    let only = v.text("segment").map(|s| format!(" where s.segment = {}", crate::param::quote(s))).unwrap_or_default();
+    format!(
+        "with {scored}
+         select s.customer_id, c.name as customer, s.last_purchase, s.recency, s.frequency, s.monetary,
+                s.r, s.f, s.m, s.fm, s.segment
+         from scored s join contact c on c.id = s.customer_id{only}
+         order by s.r + s.f + s.m desc, s.monetary desc, c.name, s.customer_id",
+        scored = scored_cte(v),
+    )
+}
+
+fn segments_sql(v: &Values) -> String {
+    let order: String =
+        SEGMENTS.iter().enumerate().map(|(i, s)| format!(" when '{}' then {i}", s.replace('\'', "''"))).collect();
+    format!(
+        "with {scored}
+         select segment, count(*) as customers, sum(frequency) as frequency, sum(monetary) as monetary
+         from scored group by segment
+         order by case segment{order} end",
+        scored = scored_cte(v),
+    )
+}
+
+fn invoices_sql(v: &Values) -> String {
+    format!(
+        "with {nets}
+         select invoice_no, invoice_date, net from nets where true{customer}
+         order by invoice_date, invoice_no, id",
+        nets = nets_cte(v),
+        customer = and_id("customer_id", v, "customer"),
+    )
+}
