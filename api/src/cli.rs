@@ -118,7 +118,7 @@ pub enum ReportCmd {
         /// A parameter, `key=value` (repeat for several); `loupe report describe ID` lists them.
         #[arg(long = "param", value_name = "KEY=VALUE")]
         params: Vec<String>,
-        /// table, csv or json.
+        /// table, csv, json, xlsx or pdf.
         #[arg(long, default_value = "table")]
         format: String,
         /// Write to this file instead of the terminal.

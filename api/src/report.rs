@@ -2,7 +2,7 @@
 //! link) into a table, CSV, JSON, XLSX or PDF.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -77,20 +77,21 @@ pub(crate) async fn run(lake: &Lake, r: Run<'_>) -> Result<ExitCode> {
         eprintln!("drill {at}: {}", link.command());
         req = Request::from(&link);
     }
+    if format.needs_file() && r.out.is_none() && std::io::stdout().is_terminal() {
+        bail!("--format {}: a binary file; write it with --out FILE (or redirect the output)", r.format);
+    }
     let prepared = reports::prepare(&cx, &req).await?;
     let rows = match r.out {
         Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-            );
-            let rows = reports::export::write(prepared, format, &mut file).await?;
-            file.flush().with_context(|| format!("cannot write {}", path.display()))?;
+            let rows = reports::export::write_file(prepared, format, path).await?;
             eprintln!("wrote {rows} rows to {}", path.display());
             rows
         }
         None => {
             let mut out = std::io::stdout().lock();
-            reports::export::write(prepared, format, &mut out).await?
+            let rows = reports::export::write(prepared, format, &mut out).await?;
+            out.flush().context("cannot write to the terminal")?;
+            rows
         }
     };
     tracing::debug!(rows, "report written");

@@ -195,7 +195,12 @@ impl Prepared {
     }
 
     /// Reads every row (for screens, JSON and tests; exports stream through [`Prepared::next`]).
-    pub async fn collect(mut self) -> Result<Output> {
+    pub async fn collect(self) -> Result<Output> {
+        self.collect_at_most(usize::MAX, "").await
+    }
+
+    /// Reads every row, refusing (before reading them all) a result of more than `max` rows for `format`.
+    pub async fn collect_at_most(mut self, max: usize, format: &'static str) -> Result<Output> {
         let mut totals = Totals::new(&self.header.columns);
         let mut batches = Vec::new();
         let mut rows = 0;
@@ -203,6 +208,14 @@ impl Prepared {
             totals.add(&self.header.columns, &b);
             rows += b.num_rows();
             batches.push(b);
+            if rows > max {
+                return Err(Error::Export {
+                    format,
+                    why: format!(
+                        "more than {max} rows exceed the {format} limit; export CSV or XLSX for results this large"
+                    ),
+                });
+            }
         }
         let total_links = self.total_links();
         let totals = self.footer(&totals).await?;
@@ -345,7 +358,9 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
     for p in view.params {
         let Some(v) = values.get(p.name) else { continue };
         let shown = match (p.kind, lookup(p.name)) {
-            (Kind::Id, Some((table, name_col))) => {
+            (Kind::IdOrNone, _) if v == "0" => "(none)".to_string(),
+            (_, _) if v == NONE => "(none)".to_string(),
+            (Kind::Id | Kind::IdOrNone, Some((table, name_col))) => {
                 let sql = format!("select {name_col} as n from {table} where id = {v}");
                 let name = session.sql(&sql).await?.collect().await?;
                 let name = name.iter().find(|b| b.num_rows() > 0).map(|b| {
@@ -377,9 +392,14 @@ fn lookup(param: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// The SQL condition for an optional id filter (`and store_id = 3`), or nothing.
+/// The SQL condition for an optional id filter (`and store_id = 3`; 0 = none: `and salesperson_id is null`),
+/// or nothing.
 pub fn and_id(column: &str, values: &Values, param: &str) -> String {
-    values.int(param).map(|v| format!(" and {column} = {v}")).unwrap_or_default()
+    match values.int(param) {
+        Some(0) => format!(" and {column} is null"),
+        Some(v) => format!(" and {column} = {v}"),
+        None => String::new(),
+    }
 }
 
 /// A date as a SQL literal.
@@ -387,10 +407,17 @@ pub fn date(d: NaiveDate) -> String {
     format!("date '{d}'")
 }
 
-/// An optional text filter (`and family = 'pearls'`), or nothing.
+/// An optional text filter (`and family = 'pearls'`; `none`: `and family is null`), or nothing.
 pub fn and_text(column: &str, values: &Values, param: &str) -> String {
-    values.text(param).map(|v| format!(" and {column} = {}", param::quote(v))).unwrap_or_default()
+    match values.text(param) {
+        Some(NONE) => format!(" and {column} is null"),
+        Some(v) => format!(" and {column} = {}", param::quote(v)),
+        None => String::new(),
+    }
 }
+
+/// The value a text filter takes for "has none" (lines without a family or category).
+pub const NONE: &str = "none";
 
 /// Days from 1970-01-01 (what Arrow's `Date32` counts) to `d`.
 pub fn epoch_days(d: NaiveDate) -> i64 {

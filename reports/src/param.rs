@@ -15,6 +15,8 @@ pub enum Kind {
     Date,
     /// A record id (customer, store, invoice …): a positive whole number.
     Id,
+    /// A record id, or 0 for "none" (lines with no salesperson).
+    IdOrNone,
     /// A positive whole number.
     Positive,
     /// One of a fixed list.
@@ -241,6 +243,10 @@ fn parse(p: &Param, given: Option<&str>, today: NaiveDate) -> Result<Option<Val>
         Kind::Id | Kind::Positive => match raw.parse::<i64>() {
             Ok(n) if n > 0 => Val::Int(n),
             _ => return Err(bad("must be a positive whole number".into())),
+        },
+        Kind::IdOrNone => match raw.parse::<i64>() {
+            Ok(n) if n >= 0 => Val::Int(n),
+            _ => return Err(bad("must be an id, or 0 for none".into())),
         },
         Kind::Choice(options) => match options.iter().find(|o| **o == raw) {
             Some(o) => Val::Text((*o).to_string()),

@@ -179,8 +179,15 @@ fn summary_sql(v: &Values) -> String {
             "left join store st on st.id = g.store_id",
             "g.store_id, st.name",
         ),
-        "family" => (&[("family_key", "g.family")], "coalesce(g.family, '(no family)')", "", "g.family"),
-        "category" => (&[("category_key", "g.category")], "coalesce(g.category, '(no category)')", "", "g.category"),
+        "family" => {
+            (&[("family_key", "coalesce(g.family, 'none')")], "coalesce(g.family, '(no family)')", "", "g.family")
+        }
+        "category" => (
+            &[("category_key", "coalesce(g.category, 'none')")],
+            "coalesce(g.category, '(no category)')",
+            "",
+            "g.category",
+        ),
         "month" => (
             &[
                 ("month_from", "g.month_from"),
@@ -191,7 +198,7 @@ fn summary_sql(v: &Values) -> String {
             "g.month_from",
         ),
         _ => (
-            &[("salesperson_key", "g.salesperson_id")],
+            &[("salesperson_key", "coalesce(g.salesperson_id, 0)")],
             "coalesce(u.display_name, '(none)')",
             "left join \"user\" u on u.id = g.salesperson_id",
             "g.salesperson_id, u.display_name",

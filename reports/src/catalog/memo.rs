@@ -7,9 +7,9 @@ use crate::param::{Default, Kind, Param, Values};
 /// The five families, for the `family` filter.
 pub(crate) const FAMILY: Param = Param {
     name: "family",
-    kind: Kind::Choice(&["jewelry", "watches", "diamonds", "colored_stones", "pearls"]),
+    kind: Kind::Choice(&["jewelry", "watches", "diamonds", "colored_stones", "pearls", "none"]),
     default: Default::None,
-    help: "only this family",
+    help: "only this family (none: lines without one, such as services)",
     label: "Family",
 };
 

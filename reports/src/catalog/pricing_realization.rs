@@ -123,7 +123,7 @@ fn summary_sql(v: &Values) -> String {
         )
     } else {
         (
-            "l.salesperson_id as salesperson_key, cast(null as bigint) as customer_key",
+            "coalesce(l.salesperson_id, 0) as salesperson_key, cast(null as bigint) as customer_key",
             "coalesce(u.display_name, '(none)')",
             "left join \"user\" u on u.id = l.salesperson_id",
             "l.salesperson_id, u.display_name",

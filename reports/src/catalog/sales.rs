@@ -24,14 +24,19 @@ pub(crate) const COST_BASIS: Param = Param {
 /// One salesperson.
 pub(crate) const SALESPERSON: Param = Param {
     name: "salesperson",
-    kind: Kind::Id,
+    kind: Kind::IdOrNone,
     default: Default::None,
-    help: "only this salesperson",
+    help: "only this salesperson (0: lines without one)",
     label: "Salesperson",
 };
 /// One category.
-pub(crate) const CATEGORY: Param =
-    Param { name: "category", kind: Kind::Text, default: Default::None, help: "only this category", label: "Category" };
+pub(crate) const CATEGORY: Param = Param {
+    name: "category",
+    kind: Kind::Text,
+    default: Default::None,
+    help: "only this category (none: lines without one)",
+    label: "Category",
+};
 
 /// Money from whole cents, exactly (a decimal literal would be read as a float).
 pub(crate) fn money_of_cents(expr: &str) -> String {

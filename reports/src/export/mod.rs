@@ -3,10 +3,11 @@
 //! memory); the screen, JSON and PDF lay out a collected result.
 
 use std::io::Write;
+use std::path::Path;
 
 use crate::engine::Prepared;
 use crate::error::{Error, Result};
-use crate::model::Header;
+use crate::model::{Header, Totals};
 
 pub mod csv;
 pub mod json;
@@ -23,6 +24,17 @@ pub enum Format {
     Csv,
     /// The result model as JSON (what the API serves).
     Json,
+    /// An Excel workbook (streamed in constant memory).
+    Xlsx,
+    /// A PDF document (at most [`pdf::MAX_ROWS`] rows).
+    Pdf,
+}
+
+impl Format {
+    /// Binary formats go to a file, never a terminal.
+    pub fn needs_file(self) -> bool {
+        matches!(self, Format::Xlsx | Format::Pdf)
+    }
 }
 
 impl std::str::FromStr for Format {
@@ -32,7 +44,9 @@ impl std::str::FromStr for Format {
             "table" => Format::Table,
             "csv" => Format::Csv,
             "json" => Format::Json,
-            other => return Err(Error::param("format", other, "must be one of: table, csv, json")),
+            "xlsx" => Format::Xlsx,
+            "pdf" => Format::Pdf,
+            other => return Err(Error::param("format", other, "must be one of: table, csv, json, xlsx, pdf")),
         })
     }
 }
@@ -57,6 +71,59 @@ pub async fn write(mut p: Prepared, format: Format, out: &mut dyn Write) -> Resu
         }
         Format::Json => {
             let rows = json::write(p, out).await?;
+            Ok(rows)
+        }
+        Format::Xlsx => {
+            let tmp = tempfile::NamedTempFile::new().map_err(io("xlsx"))?;
+            let rows = xlsx_file(p, tmp.path()).await?;
+            let mut f = std::fs::File::open(tmp.path()).map_err(io("xlsx"))?;
+            std::io::copy(&mut f, out).map_err(io("xlsx"))?;
+            Ok(rows)
+        }
+        Format::Pdf => {
+            let (bytes, rows) = pdf_bytes(p).await?;
+            out.write_all(&bytes).map_err(io("pdf"))?;
+            Ok(rows)
+        }
+    }
+}
+
+/// Streams a workbook to `path`.
+async fn xlsx_file(mut p: Prepared, path: &Path) -> Result<usize> {
+    let mut w = xlsx::Writer::new(&p.header)?;
+    let mut totals = Totals::new(&p.header.columns);
+    let mut rows = 0;
+    while let Some(b) = p.next().await? {
+        totals.add(&p.header.columns, &b);
+        w.batch(&p.header, &b)?;
+        rows += b.num_rows();
+    }
+    let footer = p.footer(&totals).await?;
+    w.finish(&p.header, &footer, path)?;
+    Ok(rows)
+}
+
+/// Lays out a PDF (refusing more than [`pdf::MAX_ROWS`] rows before reading them all).
+async fn pdf_bytes(p: Prepared) -> Result<(Vec<u8>, usize)> {
+    let o = p.collect_at_most(pdf::MAX_ROWS, "pdf").await?;
+    Ok((pdf::render(&o)?, o.rows))
+}
+
+/// Writes a prepared report in `format` to the file at `path` (created or replaced); returns the rows
+/// written. XLSX streams batch by batch; the others as [`write`] does.
+pub async fn write_file(p: Prepared, format: Format, path: &Path) -> Result<usize> {
+    match format {
+        Format::Xlsx => xlsx_file(p, path).await,
+        Format::Pdf => {
+            let (bytes, rows) = pdf_bytes(p).await?;
+            std::fs::write(path, bytes).map_err(io("pdf"))?;
+            Ok(rows)
+        }
+        _ => {
+            let file = std::fs::File::create(path).map_err(io("file"))?;
+            let mut out = std::io::BufWriter::new(file);
+            let rows = write(p, format, &mut out).await?;
+            out.flush().map_err(io("file"))?;
             Ok(rows)
         }
     }

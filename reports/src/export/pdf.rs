@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::model::{Output, Value};
 
 /// The most rows a PDF takes; larger results are refused with a clear error (export CSV or XLSX instead).
-pub const MAX_ROWS: usize = 20_000;
+pub const MAX_ROWS: usize = 5_000;
 
 /// The template, compiled into the binary.
 const TEMPLATE: &str = include_str!("report.typ");
@@ -551,7 +551,7 @@ mod tests {
         let e = render(&o).err().context("20,001 rows rendered")?;
         let msg = e.to_string();
         assert!(matches!(e, Error::Export { format: "pdf", .. }), "{e:?}");
-        assert!(msg.contains("20,001 rows exceed the PDF limit of 20,000; export CSV or XLSX"), "{msg}");
+        assert!(msg.contains("5,001 rows exceed the PDF limit of 5,000; export CSV or XLSX"), "{msg}");
         Ok(())
     }
 

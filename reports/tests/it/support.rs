@@ -40,6 +40,29 @@ impl Books {
         Ok(Books { db, lake, _dir: dir })
     }
 
+    /// A small demo business (two stores, four months), landed in a lake.
+    pub(crate) async fn demo(seed: u64) -> Result<(Books, oltp::demo::DemoSpec)> {
+        let dir = tempfile::tempdir()?;
+        let db = Db::connect(dir.path().join("loupe.db").to_str().unwrap_or_default()).await?;
+        db.migrate().await?;
+        let spec = oltp::demo::DemoSpec { seed, stores: 2, start: oltp::demo::START, days: 120, lines: 1_500 };
+        oltp::demo::generate(&db, &spec, &AtomicBool::new(false), &mut |_| {})
+            .await
+            .map_err(|f| anyhow!("demo: {}", f.error))?;
+        let lake = Lake::at(dir.path().join("lake"));
+        etl::sync(&db, &lake, &AtomicBool::new(false), &mut |_| {}).await?;
+        Ok((Books { db, lake, _dir: dir }, spec))
+    }
+
+    /// Rows of SQL over the books as (key, value) pairs: the query returns `k` (text) and `v` (integer).
+    pub(crate) async fn books_pairs(&self, sql: String) -> Result<std::collections::BTreeMap<String, i64>> {
+        let mut out = std::collections::BTreeMap::new();
+        for r in self.db.fetch_all(oltp::db::Q::built(sql)).await? {
+            out.insert(r.text("k")?, r.i64("v")?);
+        }
+        Ok(out)
+    }
+
     /// Runs a report view for org 1 with `params` (`key=value`), all stores.
     pub(crate) async fn run(&self, report: &str, view: &str, params: &[(&str, &str)]) -> Result<Output> {
         self.run_scoped(report, view, params, None).await

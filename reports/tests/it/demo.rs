@@ -1,0 +1,226 @@
+//! Every report on a demo business, checked against an independent computation: SQL over the books (the
+//! transactional database the lake was landed from), and drill rows summing to the cells they came from.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::Days;
+use reports::{Output, Value};
+
+use crate::support::Books;
+
+/// Column `key` of every row as integers (cents for money), keyed by column `by` (ids and text as text).
+fn pairs(o: &Output, by: &str, key: &str) -> BTreeMap<String, i64> {
+    o.column(by).into_iter().zip(o.column(key)).map(|(k, v)| (k.plain(), number(&v))).collect()
+}
+
+fn number(v: &Value) -> i64 {
+    match v {
+        Value::Money(c) | Value::Percent(c) => i64::try_from(*c).unwrap_or(i64::MAX),
+        Value::Count(n) => *n,
+        _ => 0,
+    }
+}
+
+#[tokio::test]
+async fn every_report_agrees_with_sql_over_the_books() -> Result<()> {
+    let (books, spec) = Books::demo(11).await?;
+    let end = spec.end();
+    let mid = spec.start.checked_add_days(Days::new(60)).unwrap_or(end);
+
+    // AR aging: each customer's net as of a date inside the history and at its end, computed over the books
+    for d in [mid, end] {
+        let o = books.run("ar_aging", "summary", &[("as_of", &d.to_string())]).await?;
+        let lake: BTreeMap<String, i64> =
+            pairs(&o, "customer_id", "net").into_iter().filter(|(_, v)| *v != 0).collect();
+        let sql = format!(
+            "with inv as (
+               select i.customer_id, i.total_cents
+                 - coalesce((select sum(a.amount_cents) from payment_applications a where a.invoice_id = i.id
+                             and a.applied_on <= '{d}' and (a.voided_on is null or a.voided_on > '{d}')), 0)
+                 - coalesce((select sum(w.amount_cents) from write_offs w where w.invoice_id = i.id
+                             and w.written_on <= '{d}' and (w.voided_on is null or w.voided_on > '{d}')), 0) as v
+               from invoices i where i.status in ('finalized', 'voided') and i.finalized_on <= '{d}'
+                 and (i.voided_on is null or i.voided_on > '{d}')
+             ),
+             pay as (
+               select p.customer_id, p.amount_cents
+                 - coalesce((select sum(a.amount_cents) from payment_applications a where a.payment_id = p.id
+                             and a.applied_on <= '{d}' and (a.voided_on is null or a.voided_on > '{d}')), 0)
+                 - coalesce((select sum(r.amount_cents) from payments r where r.refund_of_payment_id = p.id
+                             and r.paid_on <= '{d}' and (r.voided_on is null or r.voided_on > '{d}')), 0) as v
+               from payments p where p.direction = 'in' and p.paid_on <= '{d}'
+                 and (p.voided_on is null or p.voided_on > '{d}')
+             )
+             select cast(customer_id as text) as k, cast(sum(v) as bigint) as v from (
+               select customer_id, v from inv
+               union all select customer_id, -v from pay
+               union all select customer_id, -amount_cents from store_credit_entries where entry_date <= '{d}'
+             ) x group by customer_id having sum(v) <> 0"
+        );
+        assert_eq!(lake, books.books_pairs(sql).await?, "AR net per customer as of {d}");
+        // each bucket's total drills to invoices whose balances sum to it
+        for b in ["b1", "b2", "b3", "b4"] {
+            let d_out = books.drill("ar_aging", "summary", &[("as_of", &d.to_string())], &format!("total:{b}")).await?;
+            assert_eq!(d_out.total("balance"), o.total(b), "bucket {b} as of {d}");
+        }
+    }
+    // at the end the grand net total is the customers' balance in the books
+    let o = books.run("ar_aging", "summary", &[("as_of", &end.to_string())]).await?;
+    let balance = books
+        .books_i64(
+            "select (select coalesce(sum(total_cents), 0) from invoices where status = 'finalized')
+                  - (select coalesce(sum(amount_cents), 0) from payments where status = 'posted' and direction = 'in')
+                  + (select coalesce(sum(amount_cents), 0) from payments where status = 'posted' and direction = 'out')
+                  - (select coalesce(sum(amount_cents), 0) from write_offs where voided_on is null)
+                  - (select coalesce(sum(amount_cents), 0) from store_credit_entries) as v",
+        )
+        .await?;
+    assert_eq!(number(&o.total("net")), balance);
+    assert!(balance != 0 && o.rows > 10, "the demo has receivables to age");
+
+    // Gross profit by salesperson over the whole history, cost as booked at the sale
+    let period = [("from", spec.start.to_string()), ("to", end.to_string()), ("as_of", end.to_string())];
+    let mut params: Vec<(&str, &str)> = period.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    params.push(("cost_basis", "sale"));
+    let o = books.run("gross_profit", "summary", &params).await?;
+    let by_sp = |col: &str| -> BTreeMap<String, i64> { pairs(&o, "salesperson_key", col) };
+    let lines = "from invoice_lines l join invoices i on i.id = l.invoice_id
+                 where i.status = 'finalized' and l.kind in ('sale', 'return', 'service', 'misc')";
+    let revenue = books
+        .books_pairs(format!(
+            "select cast(coalesce(i.salesperson_id, 0) as text) as k,
+                    cast(sum(l.amount_cents - l.trade_concession_cents) as bigint) as v {lines} group by 1"
+        ))
+        .await?;
+    assert_eq!(by_sp("revenue"), revenue);
+    let cost = books
+        .books_pairs(format!(
+            "select cast(coalesce(i.salesperson_id, 0) as text) as k,
+                    cast(sum(case when l.kind = 'misc' then 0 else l.cost_cents end) as bigint) as v {lines} group by 1"
+        ))
+        .await?;
+    assert_eq!(by_sp("cost"), cost);
+    // live cost: pieces at base plus every additional cost, service lines at bench cost
+    let params: Vec<(&str, &str)> = period.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let live = books.run("gross_profit", "summary", &params).await?;
+    let live_cost = books
+        .books_i64(
+            "select cast(sum(case when l.kind = 'misc' then 0
+                     when l.kind = 'service' then coalesce((select sum(c.amount_cents) from work_order_costs c
+                                                    where c.work_order_id = l.work_order_id), l.cost_cents)
+                     when it.serialized = 1 and l.kind in ('sale', 'return')
+                       then (case when l.qty < 0 then -1 else 1 end) * (it.base_cost_cents
+                            + coalesce((select sum(c.amount_cents) from item_costs c where c.item_id = it.id), 0))
+                     else l.cost_cents end) as bigint) as v
+             from invoice_lines l join invoices i on i.id = l.invoice_id left join items it on it.id = l.item_id
+             where i.status = 'finalized' and l.kind in ('sale', 'return', 'service', 'misc')",
+        )
+        .await?;
+    assert_eq!(number(&live.total("cost")), live_cost);
+    // a row's detail sums to it
+    let d = books.drill("gross_profit", "summary", &params, "1:group").await?;
+    assert_eq!(d.total("gp"), live.values()[0][live.header.columns.iter().position(|c| c.key == "gp").unwrap_or(0)]);
+
+    // Inventory valuation at the end: owned quantities and costs by family, from the stock records
+    let o = books.run("inventory_valuation", "summary", &[("as_of", &end.to_string())]).await?;
+    let stock = "from items it join styles s on s.id = it.style_id
+                 where it.ownership = 'owned' and it.qty_on_hand + it.qty_on_memo <> 0";
+    let qty = books
+        .books_pairs(format!(
+            "select s.family as k, cast(sum(it.qty_on_hand + it.qty_on_memo) as bigint) as v {stock} group by 1"
+        ))
+        .await?;
+    assert_eq!(pairs(&o, "family_key", "qty"), qty);
+    let cost = books
+        .books_pairs(format!(
+            "select s.family as k, cast(sum(case when it.serialized = 1
+                 then it.base_cost_cents + coalesce((select sum(c.amount_cents) from item_costs c where c.item_id = it.id), 0)
+                 else it.pool_cost_cents end) as bigint) as v {stock} group by 1"
+        ))
+        .await?;
+    assert_eq!(pairs(&o, "family_key", "cost"), cost);
+    let d = books.drill("inventory_valuation", "summary", &[("as_of", &end.to_string())], "1:group").await?;
+    assert_eq!(d.total("cost"), o.values()[0][o.header.columns.iter().position(|c| c.key == "cost").unwrap_or(0)]);
+
+    // Inventory aging (layer by layer) holds the same units and cost as the valuation (ledger by item)
+    let a = books.run("inventory_aging", "summary", &[("as_of", &end.to_string())]).await?;
+    assert_eq!((a.total("qty"), a.total("cost")), (o.total("qty"), o.total("cost")));
+    assert_eq!(a.total("items"), o.total("items"));
+
+    // Memo liability at the end: the lines out, by count and retail
+    let o = books.run("memo_liability", "lines", &[("as_of", &end.to_string())]).await?;
+    let out = books
+        .books_pairs(
+            "select 'out' as k, cast(coalesce(sum(qty * memo_price_cents), 0) as bigint) as v from memo_lines where status = 'out'"
+                .into(),
+        )
+        .await?;
+    assert_eq!(number(&o.total("retail")), out["out"]);
+    let n = books.books_i64("select count(*) as v from memo_lines where status = 'out'").await?;
+    assert_eq!(i64::try_from(o.rows)?, n);
+    let aging = books.run("memo_aging", "summary", &[("as_of", &end.to_string())]).await?;
+    assert_eq!(aging.total("retail"), o.total("retail"));
+
+    // Memo conversion over the whole history: issued = every line; invoiced and returned by status now
+    let conv =
+        books.run("memo_conversion", "summary", &[("from", &spec.start.to_string()), ("to", &end.to_string())]).await?;
+    let by_status = books
+        .books_pairs(
+            "select status as k, cast(sum(qty * memo_price_cents) as bigint) as v from memo_lines group by status"
+                .into(),
+        )
+        .await?;
+    assert_eq!(number(&conv.total("invoiced")), by_status.get("invoiced").copied().unwrap_or(0));
+    assert_eq!(number(&conv.total("returned")), by_status.get("returned").copied().unwrap_or(0));
+    assert_eq!(number(&conv.total("still_out")), by_status.get("out").copied().unwrap_or(0));
+
+    // RFM: frequency and monetary per customer from the books, and the scores recomputed here
+    let o = books.run("rfm", "customers", &[("as_of", &end.to_string())]).await?;
+    let nets = "select i.id, i.customer_id, i.invoice_date,
+                       coalesce((select sum(l.amount_cents) from invoice_lines l where l.invoice_id = i.id
+                                 and l.kind in ('sale', 'return', 'service', 'misc')), 0) as net
+                from invoices i where i.status = 'finalized'";
+    let freq = books
+        .books_pairs(format!(
+            "select cast(customer_id as text) as k, cast(sum(case when net > 0 then 1 else 0 end) as bigint) as v
+             from ({nets}) n group by customer_id having sum(case when net > 0 then 1 else 0 end) > 0"
+        ))
+        .await?;
+    assert_eq!(pairs(&o, "customer_id", "frequency"), freq);
+    let monetary = books
+        .books_pairs(format!(
+            "select cast(customer_id as text) as k, cast(sum(net) as bigint) as v from ({nets}) n group by customer_id
+             having sum(case when net > 0 then 1 else 0 end) > 0"
+        ))
+        .await?;
+    assert_eq!(pairs(&o, "customer_id", "monetary"), monetary);
+    let f_scores = scores(&freq.values().copied().collect::<Vec<_>>());
+    for (customer, f) in pairs(&o, "customer_id", "f") {
+        assert_eq!(f, f_scores(freq[&customer]), "F of customer {customer}");
+    }
+    let m_scores = scores(&monetary.values().copied().collect::<Vec<_>>());
+    for (customer, m) in pairs(&o, "customer_id", "m") {
+        assert_eq!(m, m_scores(monetary[&customer]), "M of customer {customer}");
+    }
+    Ok(())
+}
+
+/// Scores 1–5 by the 20/40/60/80 % quantiles with linear interpolation (as PERCENTILE_CONT), computed in
+/// exact fractions: 1 + the number of cuts strictly below the value.
+fn scores(values: &[i64]) -> impl Fn(i64) -> i64 + use<> {
+    let mut xs = values.to_vec();
+    xs.sort_unstable();
+    let n = xs.len() as i64;
+    // each cut as a fraction over 5: cut × 5 = 5·x[lo] + rem·(x[lo+1] − x[lo])
+    let cuts5: Vec<i128> = (1..=4)
+        .map(|k| {
+            let pos = k * (n - 1);
+            let (lo, rem) = ((pos / 5) as usize, i128::from(pos % 5));
+            let a = i128::from(xs[lo]);
+            let b = i128::from(*xs.get(lo + 1).unwrap_or(&xs[lo]));
+            5 * a + rem * (b - a)
+        })
+        .collect();
+    move |v| 1 + cuts5.iter().filter(|c| **c < 5 * i128::from(v)).count() as i64
+}
