@@ -210,3 +210,90 @@ fn a_lake_url_without_a_bucket_is_refused_before_anything_is_created() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("s3://: names no bucket (s3://bucket/prefix)"));
     assert!(!data.exists());
 }
+
+#[test]
+fn reports_run_export_and_drill_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
+    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = loupe(dir.path()).args(["report", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    for id in [
+        "ar_aging",
+        "memo_aging",
+        "memo_liability",
+        "memo_conversion",
+        "inventory_aging",
+        "inventory_valuation",
+        "gross_profit",
+        "pricing_realization",
+        "rfm",
+    ] {
+        assert!(list.lines().any(|l| l.starts_with(id)), "{id} missing from\n{list}");
+    }
+    let out = loupe(dir.path()).args(["report", "describe", "ar_aging"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--param basis=…"));
+
+    // By hand from the journal: Ann's invoice is 6,370.00 + 6 % tax 382.20 + 1 % surtax on 5,000.00 of the
+    // ring and 170.00 of hoops (51.70) = 6,803.90, less her 1,000.00 deposit; Bayside's 1,300.00 carries no
+    // tax (resale certificate). Both are under 30 days old on 2026-01-31.
+    let run = |args: &[&str]| {
+        let out = loupe(dir.path()).args(["report", "run"]).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        run(&["ar_aging", "--param", "as_of=2026-01-31", "--format", "csv"]),
+        "Customer,0–30,31–60,61–90,91+,Total open,Unapplied / credits,Net\r\n\
+         Ann Lee,5803.90,0.00,0.00,0.00,5803.90,0.00,5803.90\r\n\
+         Bayside Estate Buyers,1300.00,0.00,0.00,0.00,1300.00,0.00,1300.00\r\n"
+    );
+    // Ann's name drills to her invoice
+    let table = run(&["ar_aging", "--param", "as_of=2026-01-31", "--drill", "1:customer"]);
+    assert!(table.contains("AR aging — open invoices"), "{table}");
+    let inv = table.lines().find(|l| l.contains("INV-000001")).unwrap_or_default();
+    assert_eq!(
+        inv.split_whitespace().collect::<Vec<_>>(),
+        [
+            "1",
+            "Ann",
+            "Lee",
+            "INV-000001",
+            "2026-01-10",
+            "2026-01-10",
+            "6,803.90",
+            "1,000.00",
+            "0.00",
+            "5,803.90",
+            "21",
+            "0–30"
+        ]
+    );
+    // JSON carries exact decimals and the drill links
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["ar_aging", "--param", "as_of=2026-01-31", "--format", "json"])).unwrap();
+    assert_eq!(json["totals"]["cells"]["net"], "7103.90");
+    assert_eq!(json["rows"][0]["drill"]["customer"]["params"]["customer"], "2");
+
+    // files: a workbook and a PDF
+    let xlsx = dir.path().join("aging.xlsx");
+    run(&["ar_aging", "--param", "as_of=2026-03-31", "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
+    let pdf = dir.path().join("aging.pdf");
+    run(&["ar_aging", "--param", "as_of=2026-03-31", "--format", "pdf", "--out", pdf.to_str().unwrap()]);
+    assert_eq!(&std::fs::read(&pdf).unwrap()[..5], b"%PDF-");
+
+    // a bad parameter is refused by name, and nothing is written
+    let out = loupe(dir.path()).args(["report", "run", "ar_aging", "--param", "as_of=2026-13-01"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("param as_of: \"2026-13-01\" — not a date (YYYY-MM-DD)"));
+    let out = loupe(dir.path()).args(["report", "run", "ar_aging", "--format", "docx"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be one of: table, csv, json, xlsx, pdf"));
+    // a user allowed only another store sees nothing of store 1
+    let csv = run(&["ar_aging", "--param", "as_of=2026-01-31", "--format", "csv", "--store", "2"]);
+    assert_eq!(csv.lines().count(), 1, "{csv}");
+}
