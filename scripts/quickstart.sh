@@ -24,3 +24,6 @@ fi
 # the lake through DuckDB: the last six months of sales
 "$loupe" --data "$data" sql "select month, count(*) as invoices, sum(total) as sales from invoice
   where status = 'finalized' group by month order by month desc limit 6"
+# two reports over the lake, as of the demo's last day
+"$loupe" --data "$data" report run ar_aging --param as_of=2026-01-01 | tail -n 4
+"$loupe" --data "$data" report run gross_profit --param from=2025-12-01 --param to=2025-12-31 --param by=family
