@@ -221,6 +221,13 @@ pub enum BenchCmd {
         #[arg(long)]
         in_place: bool,
     },
+    /// Each report's warm latency and peak memory over the lake (DataFusion), beside the same report as SQL on
+    /// the SQLite books and in DuckDB over the lake's files, with the totals each engine found.
+    Report {
+        /// Warm runs of each report.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        rounds: u64,
+    },
 }
 
 /// `loupe inventory …`
@@ -318,6 +325,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 in_place: *in_place,
             };
             crate::lake_bench::run(&cli.database_url(), &cli.data, plan).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench { command: BenchCmd::Report { rounds } } => {
+            let lake = cli.lake()?;
+            let db = cli.open().await?;
+            crate::report_bench::run(&db, &lake, *rounds as usize).await?;
+            db.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench { command: BenchCmd::Invoices { invoices, clients, customers, separate_payment } } => {

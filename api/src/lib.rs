@@ -7,4 +7,5 @@ mod journal;
 mod lake;
 mod lake_bench;
 mod report;
+mod report_bench;
 mod table;
