@@ -65,12 +65,9 @@ pub(crate) async fn run(lake: &Lake, r: Run<'_>) -> Result<ExitCode> {
     let snapshot = lake.snapshot().await?;
     let (org_id, org_name) = org(&snapshot, r.org).await?;
     let stores = if r.stores.is_empty() { None } else { Some(r.stores.to_vec()) };
-    let cx = reports::Context {
-        snapshot: &snapshot,
-        scope: Scope::Org { org_id, stores },
-        today: chrono::Local::now().date_naive(),
-        org_name,
-    };
+    let cx =
+        reports::Context::new(&snapshot, Scope::Org { org_id, stores }, chrono::Local::now().date_naive(), org_name)
+            .await?;
     let mut req = Request { report: r.id.to_string(), view: r.view.map(str::to_string), params };
     if let Some(at) = r.drill {
         let link = reports::engine::follow(&cx, &req, at).await?;

@@ -63,7 +63,7 @@ pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize) -> Result<()> {
         .as_primitive::<Int64Type>()
         .value(0);
     let scope = Scope::Org { org_id: org, stores: None };
-    let cx = reports::Context { snapshot: &snapshot, scope: scope.clone(), today: end, org_name: String::new() };
+    let cx = reports::Context::new(&snapshot, scope.clone(), end, String::new()).await?;
     let duck = snapshot.duckdb(&scope).await?;
     println!("org {org}, {lines} invoice lines in the lake, as of {end}; {rounds} warm runs each (median, p95)");
     println!(

@@ -88,16 +88,27 @@ impl Report {
     }
 }
 
-/// Who runs a report, on what: the snapshot, the scope every query goes through, and "today".
+/// Who runs a report, on what: the snapshot, the scope every query goes through, and "today". It holds one
+/// DataFusion session made for the scope, so the reports and drills of one context share it.
 pub struct Context<'a> {
-    /// The lake at one landed batch.
-    pub snapshot: &'a Snapshot,
-    /// Whose data may be seen.
-    pub scope: Scope,
-    /// The date defaults count from.
-    pub today: NaiveDate,
-    /// The name printed on exports.
-    pub org_name: String,
+    snapshot: &'a Snapshot,
+    scope: Scope,
+    today: NaiveDate,
+    org_name: String,
+    session: SessionContext,
+}
+
+impl<'a> Context<'a> {
+    /// A context for `scope` on `snapshot`; `org_name` is printed on exports.
+    pub async fn new(snapshot: &'a Snapshot, scope: Scope, today: NaiveDate, org_name: String) -> Result<Context<'a>> {
+        let session = snapshot.session(&scope).await?;
+        Ok(Context { snapshot, scope, today, org_name, session })
+    }
+
+    /// Whose data this context sees.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 /// What to run.
@@ -141,7 +152,7 @@ pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
     let report = crate::catalog::get(&req.report)?;
     let view = report.view(req.view.as_deref())?;
     let values = Values::check(view.params, &req.params, cx.today)?;
-    let session = cx.snapshot.session(&cx.scope).await?;
+    let session = cx.session.clone();
     let filters = echo(&session, view, &values).await?;
     let columns = (view.columns)(&values);
     let header = Header {
@@ -151,7 +162,7 @@ pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
         org: cx.org_name.clone(),
         filters,
         params: values.as_strings(),
-        data_as_of: cx.snapshot.state().landed_at.clone(),
+        data_as_of: landed(&cx.snapshot.state().landed_at),
         columns,
     };
     let sql = (view.sql)(&values);
@@ -418,6 +429,13 @@ pub fn and_text(column: &str, values: &Values, param: &str) -> String {
 
 /// The value a text filter takes for "has none" (lines without a family or category).
 pub const NONE: &str = "none";
+
+/// When the snapshot landed, as people read it: `2026-01-31 18:04:05 UTC`.
+fn landed(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
 
 /// Days from 1970-01-01 (what Arrow's `Date32` counts) to `d`.
 pub fn epoch_days(d: NaiveDate) -> i64 {

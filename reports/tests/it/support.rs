@@ -77,12 +77,13 @@ impl Books {
         stores: Option<Vec<i64>>,
     ) -> Result<Output> {
         let snapshot = self.lake.snapshot().await?;
-        let cx = reports::Context {
-            snapshot: &snapshot,
-            scope: Scope::Org { org_id: 1, stores },
-            today: day("2026-06-30"),
-            org_name: "Test Jewelers".into(),
-        };
+        let cx = reports::Context::new(
+            &snapshot,
+            Scope::Org { org_id: 1, stores },
+            day("2026-06-30"),
+            "Test Jewelers".into(),
+        )
+        .await?;
         let req = Request { report: report.into(), view: Some(view.into()), params: strings(params) };
         Ok(reports::run(&cx, &req).await?)
     }
@@ -90,12 +91,13 @@ impl Books {
     /// Follows a drill link (`ROW:COLUMN`) from a view and runs its target.
     pub(crate) async fn drill(&self, report: &str, view: &str, params: &[(&str, &str)], at: &str) -> Result<Output> {
         let snapshot = self.lake.snapshot().await?;
-        let cx = reports::Context {
-            snapshot: &snapshot,
-            scope: Scope::Org { org_id: 1, stores: None },
-            today: day("2026-06-30"),
-            org_name: "Test Jewelers".into(),
-        };
+        let cx = reports::Context::new(
+            &snapshot,
+            Scope::Org { org_id: 1, stores: None },
+            day("2026-06-30"),
+            "Test Jewelers".into(),
+        )
+        .await?;
         let req = Request { report: report.into(), view: Some(view.into()), params: strings(params) };
         Ok(reports::drill(&cx, &req, at).await?)
     }
