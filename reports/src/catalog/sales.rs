@@ -74,7 +74,8 @@ pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
          lines as (
            select l.id, l.invoice_id, l.line_no, l.invoice_date, l.store_id, l.customer_id, l.salesperson_id,
                   l.kind, l.item_id, l.description, l.qty, l.list_price, l.amount,
-                  coalesce(it.serialized, false) as serialized, s.family, s.category,
+                  coalesce(it.serialized, false) as serialized, coalesce(it.stock_no, '') as stock_no, s.family,
+                  s.category,
                   l.amount - l.trade_concession as revenue,
                   {cost} as cost
            from sales_line l join counted c on c.id = l.invoice_id
