@@ -53,11 +53,11 @@ pub struct View {
     pub footer: Option<fn(&Values) -> String>,
 }
 
-/// A drillable cell: column `column` opens `view` with `bind` added to the current parameters.
+/// Drillable cells: a cell of any of `columns` opens `view` with `bind` added to the current parameters.
 #[derive(Debug)]
 pub struct Drill {
-    /// The column whose cells drill.
-    pub column: &'static str,
+    /// The columns whose cells drill.
+    pub columns: &'static [&'static str],
     /// The view opened.
     pub view: &'static str,
     /// Parameters set from the row (or fixed).
@@ -69,8 +69,10 @@ pub struct Drill {
 pub enum Bind {
     /// The value of this row's column (in a footer: no value, so the filter is left off).
     Row(&'static str),
-    /// A fixed value (a bucket's name).
+    /// A fixed value.
     Fixed(&'static str),
+    /// The key of the column whose cell was followed (a bucket column opens that bucket).
+    Column,
 }
 
 impl Report {
@@ -342,23 +344,26 @@ fn links(
     let mut out = BTreeMap::new();
     for d in view.drills {
         let Ok(target) = report.view(Some(d.view)) else { continue };
-        let mut params: BTreeMap<String, String> = header
-            .params
-            .iter()
-            .filter(|(k, _)| target.params.iter().any(|p| p.name == k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (name, bind) in d.bind {
-            let v = match bind {
-                Bind::Row(col) => row(col),
-                Bind::Fixed(v) => Some((*v).to_string()),
-            };
-            // no value (a footer, a row without that key): the filter in force stays as it is
-            if let Some(v) = v {
-                params.insert((*name).to_string(), v);
+        for column in d.columns {
+            let mut params: BTreeMap<String, String> = header
+                .params
+                .iter()
+                .filter(|(k, _)| target.params.iter().any(|p| p.name == k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (name, bind) in d.bind {
+                let v = match bind {
+                    Bind::Row(col) => row(col),
+                    Bind::Fixed(v) => Some((*v).to_string()),
+                    Bind::Column => Some((*column).to_string()),
+                };
+                // no value (a footer, a row without that key): the filter in force stays as it is
+                if let Some(v) = v {
+                    params.insert((*name).to_string(), v);
+                }
             }
+            out.insert(*column, Link { report: report.id, view: target.name, params });
         }
-        out.insert(d.column, Link { report: report.id, view: target.name, params });
     }
     out
 }

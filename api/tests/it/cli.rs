@@ -8,6 +8,17 @@ fn loupe(data: &std::path::Path) -> Command {
     c
 }
 
+/// A data directory holding the example opening day, landed in its lake.
+fn opening_day() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
+    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
 #[test]
 fn journal_applies_good_lines_reports_bad_ones_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
@@ -120,12 +131,7 @@ fn the_lake_follows_the_journal_and_reconcile_says_when_it_is_behind() {
 
 #[test]
 fn sql_and_extract_show_the_lake_as_the_journal_left_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
-    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = opening_day();
 
     // by hand from the journal: invoice 1 is the ring at 6,200.00 and one pair of hoops at 180.00 less 10.00;
     // invoice 2 is two strands at 650.00 each
@@ -213,12 +219,7 @@ fn a_lake_url_without_a_bucket_is_refused_before_anything_is_created() {
 
 #[test]
 fn reports_run_export_and_drill_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
-    let out = loupe(dir.path()).args(["ops", "apply", journal]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = loupe(dir.path()).args(["etl", "sync"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = opening_day();
 
     let out = loupe(dir.path()).args(["report", "list"]).output().unwrap();
     let list = String::from_utf8_lossy(&out.stdout);

@@ -33,7 +33,7 @@ Drill: a summary row → its lines.",
             params: SUMMARY_PARAMS,
             columns: summary_columns,
             drills: &[Drill {
-                column: "group",
+                columns: &["group"],
                 view: "detail",
                 bind: &[
                     ("salesperson", Bind::Row("salesperson_key")),

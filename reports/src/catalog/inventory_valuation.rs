@@ -24,7 +24,7 @@ Drill: a family, category or store → its pieces and lots.",
             params: PARAMS,
             columns: summary_columns,
             drills: &[Drill {
-                column: "group",
+                columns: &["group"],
                 view: "items",
                 bind: &[
                     ("family", Bind::Row("family_key")),

@@ -25,43 +25,17 @@ Drill: a customer → their lines out; a bucket cell (or its total) → the line
             params: PARAMS,
             columns: summary_columns,
             drills: &[
-                Drill { column: "customer", view: "lines", bind: &[("customer", Bind::Row("customer_id"))] },
                 Drill {
-                    column: "b1",
+                    columns: &["customer", "retail"],
                     view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b1"))],
+                    bind: &[("customer", Bind::Row("customer_id"))],
                 },
+                // a bucket cell opens the lines in that bucket
                 Drill {
-                    column: "b2",
+                    columns: &["b1", "b2", "b3", "b4", "b5", "b6", "b7"],
                     view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b2"))],
+                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Column)],
                 },
-                Drill {
-                    column: "b3",
-                    view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b3"))],
-                },
-                Drill {
-                    column: "b4",
-                    view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b4"))],
-                },
-                Drill {
-                    column: "b5",
-                    view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b5"))],
-                },
-                Drill {
-                    column: "b6",
-                    view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b6"))],
-                },
-                Drill {
-                    column: "b7",
-                    view: "lines",
-                    bind: &[("customer", Bind::Row("customer_id")), ("bucket", Bind::Fixed("b7"))],
-                },
-                Drill { column: "retail", view: "lines", bind: &[("customer", Bind::Row("customer_id"))] },
             ],
             sql: summary_sql,
             footer: None,

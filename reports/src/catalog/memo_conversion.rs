@@ -23,7 +23,7 @@ Drill: a customer → their lines issued in the period with each one's outcome."
             title: "by customer",
             params: PARAMS,
             columns: |_| SUMMARY_COLUMNS.to_vec(),
-            drills: &[Drill { column: "customer", view: "lines", bind: &[("customer", Bind::Row("customer_id"))] }],
+            drills: &[Drill { columns: &["customer"], view: "lines", bind: &[("customer", Bind::Row("customer_id"))] }],
             sql: summary_sql,
             footer: None,
         },

@@ -25,7 +25,7 @@ Drill: a row → each invoice's contribution.",
             params: SUMMARY_PARAMS,
             columns: summary_columns,
             drills: &[Drill {
-                column: "group",
+                columns: &["group"],
                 view: "invoices",
                 bind: &[("salesperson", Bind::Row("salesperson_key")), ("customer", Bind::Row("customer_key"))],
             }],
