@@ -134,6 +134,9 @@ pub enum ReportCmd {
         /// See only these stores, as a user allowed only them would (repeat for several).
         #[arg(long = "store")]
         stores: Vec<i64>,
+        /// Run the query and print DataFusion's plan with each operator's rows and time instead of the rows.
+        #[arg(long)]
+        explain: bool,
     },
 }
 
@@ -419,7 +422,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake()?, query, *format, *org).await,
         Cmd::Report { command: ReportCmd::List } => Ok(crate::report::list()),
         Cmd::Report { command: ReportCmd::Describe { id } } => crate::report::describe(id),
-        Cmd::Report { command: ReportCmd::Run { id, view, params, format, out, drill, org, stores } } => {
+        Cmd::Report { command: ReportCmd::Run { id, view, params, format, out, drill, org, stores, explain } } => {
             let run = crate::report::Run {
                 id,
                 view: view.as_deref(),
@@ -429,6 +432,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 drill: drill.as_deref(),
                 org: *org,
                 stores,
+                explain: *explain,
             };
             crate::report::run(&cli.lake()?, run).await
         }

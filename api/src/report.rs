@@ -52,6 +52,7 @@ pub(crate) struct Run<'a> {
     pub(crate) drill: Option<&'a str>,
     pub(crate) org: Option<i64>,
     pub(crate) stores: &'a [i64],
+    pub(crate) explain: bool,
 }
 
 /// `loupe report run`.
@@ -73,6 +74,10 @@ pub(crate) async fn run(lake: &Lake, r: Run<'_>) -> Result<ExitCode> {
         let link = reports::engine::follow(&cx, &req, at).await?;
         eprintln!("drill {at}: {}", link.command());
         req = Request::from(&link);
+    }
+    if r.explain {
+        println!("{}", reports::engine::explain(&cx, &req).await?);
+        return Ok(ExitCode::SUCCESS);
     }
     if format.needs_file() && r.out.is_none() && std::io::stdout().is_terminal() {
         bail!("--format {}: a binary file; write it with --out FILE (or redirect the output)", r.format);

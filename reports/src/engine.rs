@@ -51,6 +51,19 @@ pub struct View {
     /// A query for footer values that are not sums (distinct counts), one row, columns by key; the other
     /// columns' footers are the sums.
     pub footer: Option<fn(&Values) -> String>,
+    /// Intermediate results the query (and footer) read several times, each computed once per run, in order,
+    /// and seen by the later queries as a table of its name. DataFusion plans a CTE again at every reference;
+    /// a stage runs once.
+    pub stages: &'static [Stage],
+}
+
+/// A named intermediate result of a view, computed once per run (see [`View::stages`]).
+#[derive(Debug)]
+pub struct Stage {
+    /// The table name later queries use.
+    pub name: &'static str,
+    /// Its query, over the lake's tables and the stages before it.
+    pub sql: fn(&Values) -> String,
 }
 
 /// Drillable cells: a cell of any of `columns` opens `view` with `bind` added to the current parameters.
@@ -154,7 +167,7 @@ pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
     let report = crate::catalog::get(&req.report)?;
     let view = report.view(req.view.as_deref())?;
     let values = Values::check(view.params, &req.params, cx.today)?;
-    let session = cx.session.clone();
+    let session = staged(&cx.session, view, &values).await?;
     let filters = echo(&session, view, &values).await?;
     let columns = (view.columns)(&values);
     let header = Header {
@@ -292,6 +305,43 @@ fn number(a: &ArrayRef, r: usize) -> i128 {
         warehouse::arrow::datatypes::DataType::Decimal128(..) => a.as_primitive::<Decimal128Type>().value(r),
         _ => i128::from(a.as_primitive::<Int64Type>().value(r)),
     }
+}
+
+/// The session a view runs on: the context's own, or, when the view has stages, a session of its own with the
+/// same tables (and so the same scope) plus each stage computed and held in memory under its name.
+async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<SessionContext> {
+    if view.stages.is_empty() {
+        return Ok(base.clone());
+    }
+    let local = SessionContext::new_with_config(base.copied_config());
+    for t in warehouse::tables::all() {
+        local.register_table(t.name, base.table_provider(t.name).await?)?;
+    }
+    for stage in view.stages {
+        let held = local.sql(&(stage.sql)(values)).await?.cache().await?;
+        local.register_table(stage.name, held.into_view())?;
+    }
+    Ok(local)
+}
+
+/// Runs a request's query to the end and returns DataFusion's plan with each operator's output rows and time
+/// (`EXPLAIN ANALYZE`): where a slow report spends its time.
+pub async fn explain(cx: &Context<'_>, req: &Request) -> Result<String> {
+    let report = crate::catalog::get(&req.report)?;
+    let view = report.view(req.view.as_deref())?;
+    let values = Values::check(view.params, &req.params, cx.today)?;
+    let session = staged(&cx.session, view, &values).await?;
+    let sql = format!("explain analyze {}", (view.sql)(&values));
+    let batches = session.sql(&sql).await?.collect().await?;
+    let mut out = String::new();
+    for b in &batches {
+        let plans = cast(b.column(1), &warehouse::arrow::datatypes::DataType::Utf8)?;
+        for i in 0..b.num_rows() {
+            out.push_str(plans.as_string::<i32>().value(i));
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }
 
 /// Runs a request to the end.

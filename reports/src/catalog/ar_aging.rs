@@ -43,6 +43,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             ],
             sql: summary_sql,
             footer: None,
+            stages: &[],
         },
         View {
             name: "invoices",
@@ -56,6 +57,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             ],
             sql: invoices_sql,
             footer: None,
+            stages: &[],
         },
         View {
             name: "credits",
@@ -69,6 +71,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             }],
             sql: credits_sql,
             footer: None,
+            stages: &[],
         },
         View {
             name: "history",
@@ -78,6 +81,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             drills: &[],
             sql: history_sql,
             footer: None,
+            stages: &[],
         },
         View {
             name: "lines",
@@ -87,6 +91,7 @@ negative invoices, unapplied payments and store credit; an invoice → its payme
             drills: &[],
             sql: lines_sql,
             footer: None,
+            stages: &[],
         },
     ],
 };
@@ -177,7 +182,8 @@ fn live(on: &str, voided: &str, d: &str) -> String {
     format!("{on} <= {d} and ({voided} is null or {voided} > {d})")
 }
 
-/// Every invoice counted as of the date with its open balance, age and bucket key.
+/// Every invoice counted as of the date whose balance is not zero, with its balance, age and bucket key (a
+/// settled invoice adds nothing to any figure of the report, and dropping it early keeps the joins small).
 fn open_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     let basis = if due_basis(v) { "i.due_date" } else { "i.invoice_date" };
@@ -205,6 +211,7 @@ fn open_cte(v: &Values) -> String {
                   i.total - coalesce(p.paid, 0) - coalesce(w.written, 0) as balance, i.age,
                   {bucket} as bucket
            from inv i left join paid p on p.invoice_id = i.id left join wo w on w.invoice_id = i.id
+           where i.total - coalesce(p.paid, 0) - coalesce(w.written, 0) <> 0
          )",
         days = crate::engine::epoch_days(v.date("as_of")),
         store = and_id("i.store_id", v, "store"),
@@ -214,7 +221,8 @@ fn open_cte(v: &Values) -> String {
     )
 }
 
-/// Money the customer is owed back: negative invoice balances, unapplied payment remainders, store credit.
+/// Money the customer is owed back outside its invoices: unapplied payment remainders and store credit (negative
+/// invoice balances come from `open`).
 fn credits_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     let store_credit = if v.int("store").is_some() {
@@ -238,10 +246,6 @@ fn credits_cte(v: &Values) -> String {
            where direction = 'out' and refund_of_payment_id is not null and {pay_live} group by refund_of_payment_id
          ),
          credit as (
-           select customer_id, 'Invoice' as kind, invoice_no as reference, invoice_date as dated, balance as amount,
-                  id as invoice_id
-           from open where balance < 0
-           union all
            select p.customer_id, 'Unapplied payment' as kind, concat(p.method, ' #', cast(p.id as varchar)) as reference,
                   p.paid_on as dated, -(p.amount - coalesce(a.v, 0) - coalesce(r.v, 0)) as amount,
                   cast(null as bigint) as invoice_id
@@ -263,26 +267,29 @@ fn summary_sql(v: &Values) -> String {
     if due_basis(v) {
         keys.insert(0, "current");
     }
-    let sums: String = keys
-        .iter()
-        .map(|k| format!("sum(case when balance > 0 and bucket = '{k}' then balance else 0 end) as {k},"))
-        .collect();
-    let picks: String = keys.iter().map(|k| format!("coalesce(o.{k}, 0) as {k}, ")).collect();
+    let join = |f: &dyn Fn(&str) -> String| keys.iter().map(|k| f(k)).collect::<Vec<_>>().join(", ");
+    // one row per open invoice and per credit, summed once per customer: open is planned once and no
+    // customer without a balance is ever grouped
     format!(
         "with {open}, {credits},
-         owed as (select customer_id, {sums} sum(case when balance > 0 then balance else 0 end) as open
-                  from open group by customer_id),
-         back as (select customer_id, sum(amount) as credits from credit group by customer_id),
-         who as (select customer_id from owed union select customer_id from back)
-         select w.customer_id, c.name as customer, {picks}
-                coalesce(o.open, 0) as open, coalesce(b.credits, 0) as credits,
-                coalesce(o.open, 0) + coalesce(b.credits, 0) as net
-         from who w join contact c on c.id = w.customer_id
-              left join owed o on o.customer_id = w.customer_id left join back b on b.customer_id = w.customer_id
-         where coalesce(o.open, 0) <> 0 or coalesce(b.credits, 0) <> 0
-         order by c.name, w.customer_id",
+         per as (
+           select customer_id, {by_bucket}, case when balance > 0 then balance else 0 end as open,
+                  case when balance < 0 then balance else 0 end as credits
+           from open
+           union all
+           select customer_id, {zeros}, 0 as open, amount as credits from credit
+         ),
+         sums as (select customer_id, {sums}, sum(open) as open, sum(credits) as credits from per group by customer_id)
+         select s.customer_id, c.name as customer, {picks}, s.open, s.credits, s.open + s.credits as net
+         from sums s join contact c on c.id = s.customer_id
+         where s.open <> 0 or s.credits <> 0
+         order by c.name, s.customer_id",
         open = open_cte(v),
         credits = credits_cte(v),
+        by_bucket = join(&|k| format!("case when balance > 0 and bucket = '{k}' then balance else 0 end as {k}")),
+        zeros = join(&|k| format!("0 as {k}")),
+        sums = join(&|k| format!("sum({k}) as {k}")),
+        picks = join(&|k| format!("s.{k}")),
     )
 }
 
@@ -309,7 +316,12 @@ fn credits_sql(v: &Values) -> String {
     format!(
         "with {open}, {credits}
          select x.invoice_id, c.name as customer, x.kind, x.reference, x.dated, x.amount
-         from credit x join contact c on c.id = x.customer_id
+         from (select customer_id, 'Invoice' as kind, invoice_no as reference, invoice_date as dated, balance as amount,
+                      id as invoice_id
+               from open where balance < 0
+               union all
+               select customer_id, kind, reference, dated, amount, invoice_id from credit) x
+              join contact c on c.id = x.customer_id
          order by c.name, x.customer_id, x.dated, x.kind, x.reference",
         open = open_cte(v),
         credits = credits_cte(v),

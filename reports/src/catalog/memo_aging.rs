@@ -39,6 +39,7 @@ Drill: a customer → their lines out; a bucket cell (or its total) → the line
             ],
             sql: summary_sql,
             footer: None,
+            stages: &[],
         },
         View {
             name: "lines",
@@ -48,6 +49,7 @@ Drill: a customer → their lines out; a bucket cell (or its total) → the line
             drills: &[],
             sql: memo::open_lines_sql,
             footer: None,
+            stages: &[],
         },
     ],
 };

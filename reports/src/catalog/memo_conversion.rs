@@ -26,6 +26,7 @@ Drill: a customer → their lines issued in the period with each one's outcome."
             drills: &[Drill { columns: &["customer"], view: "lines", bind: &[("customer", Bind::Row("customer_id"))] }],
             sql: summary_sql,
             footer: None,
+            stages: &[],
         },
         View {
             name: "lines",
@@ -35,6 +36,7 @@ Drill: a customer → their lines issued in the period with each one's outcome."
             drills: &[],
             sql: lines_sql,
             footer: None,
+            stages: &[],
         },
     ],
 };

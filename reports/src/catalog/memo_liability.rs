@@ -26,6 +26,7 @@ Filters: customer, store, family, bucket.",
         drills: &[],
         sql: memo::open_lines_sql,
         footer: None,
+        stages: &[],
     }],
 };
 

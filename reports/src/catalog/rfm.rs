@@ -2,7 +2,7 @@
 
 use chrono::Months;
 
-use crate::engine::{Bind, Drill, Report, View, and_id, date, epoch_days};
+use crate::engine::{Bind, Drill, Report, Stage, View, and_id, date, epoch_days};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 
@@ -36,6 +36,7 @@ Drill: a segment → its customers; a customer → their invoices in the window.
             }],
             sql: customers_sql,
             footer: None,
+            stages: SCORING,
         },
         View {
             name: "segments",
@@ -45,6 +46,7 @@ Drill: a segment → its customers; a customer → their invoices in the window.
             drills: &[Drill { columns: &["segment"], view: "customers", bind: &[("segment", Bind::Row("segment"))] }],
             sql: segments_sql,
             footer: None,
+            stages: SCORING,
         },
         View {
             name: "invoices",
@@ -54,6 +56,7 @@ Drill: a segment → its customers; a customer → their invoices in the window.
             drills: &[],
             sql: invoices_sql,
             footer: None,
+            stages: &[],
         },
     ],
 };
@@ -149,9 +152,60 @@ fn nets_cte(v: &Values) -> String {
     )
 }
 
-/// `scored`: each customer in scope with recency, frequency, monetary, the three scores, FM and segment.
-fn scored_cte(v: &Values) -> String {
-    let days = epoch_days(v.date("as_of"));
+/// What scoring reads more than once, computed once: each customer in scope with its measures, then the twelve
+/// quantile cuts.
+const SCORING: &[Stage] =
+    &[Stage { name: "rfm_customer", sql: customers_stage }, Stage { name: "rfm_cut", sql: cuts_stage }];
+
+/// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary.
+fn customers_stage(v: &Values) -> String {
+    format!(
+        "with {nets},
+         per as (
+           select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
+                  sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
+           from nets group by customer_id having sum(case when net > 0 then 1 else 0 end) > 0
+         )
+         select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
+                frequency, monetary
+         from per",
+        nets = nets_cte(v),
+        days = epoch_days(v.date("as_of")),
+    )
+}
+
+/// `rfm_cut`: one row, five times each 20/40/60/80 % cut of each measure (`r1` … `m4`), exact: with n values
+/// sorted, cut k sits at position k·(n − 1)/5, so 5 × cut = 5·x[lo] + rem·(x[lo+1] − x[lo]) where lo and rem
+/// are the quotient and remainder of k·(n − 1) by 5.
+fn cuts_stage(_: &Values) -> String {
+    let picks: Vec<String> = ["r", "f", "m"]
+        .iter()
+        .flat_map(|m| (1..=4).map(move |k| format!("max(case when metric = '{m}' and k = {k} then c5 end) as {m}{k}")))
+        .collect();
+    format!(
+        "with n as (select count(*) as n from rfm_customer),
+         pos as (
+           select k.column1 as k, (k.column1 * (n.n - 1)) / 5 as lo, (k.column1 * (n.n - 1)) % 5 as rem
+           from (values (1), (2), (3), (4)) k cross join n
+         ),
+         vals as (
+           select 'r' as metric, cast(recency as decimal(38, 2)) as x from rfm_customer
+           union all select 'f', cast(frequency as decimal(38, 2)) from rfm_customer
+           union all select 'm', cast(monetary as decimal(38, 2)) from rfm_customer
+         ),
+         sorted as (select metric, x, row_number() over (partition by metric order by x) - 1 as i from vals),
+         near as (select metric, x, i from sorted where i in (select lo from pos) or i in (select lo + 1 from pos)),
+         cuts as (
+           select a.metric, p.k, 5 * a.x + p.rem * (coalesce(b.x, a.x) - a.x) as c5
+           from pos p join near a on a.i = p.lo left join near b on b.metric = a.metric and b.i = p.lo + 1
+         )
+         select {picks} from cuts",
+        picks = picks.join(", "),
+    )
+}
+
+/// `scored`: each customer in scope with its measures, the three scores, FM and segment.
+fn scored_cte() -> String {
     let mut segment = String::from("case");
     for (row, fm) in GRID.iter().zip([5, 4, 3, 2, 1]) {
         for (r, name) in row.iter().enumerate() {
@@ -159,47 +213,21 @@ fn scored_cte(v: &Values) -> String {
         }
     }
     segment.push_str(" end");
+    // a score is 1 + the number of cuts strictly below the value
+    let above = |m: &str, x: &str| {
+        (1..=4).map(|k| format!("case when k.{m}{k} < 5 * c.{x} then 1 else 0 end")).collect::<Vec<_>>().join(" + ")
+    };
     format!(
-        "{nets},
-         per as (
-           select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
-                  sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
-           from nets group by customer_id having sum(case when net > 0 then 1 else 0 end) > 0
+        "rfm as (
+           select c.customer_id, c.last_purchase, c.recency, c.frequency, c.monetary,
+                  6 - (1 + {r}) as r, 1 + {f} as f, 1 + {m} as m
+           from rfm_customer c cross join rfm_cut k
          ),
-         cust as (
-           select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
-                  frequency, monetary
-           from per
-         ),
-         n as (select count(*) as n from cust),
-         vals as (
-           select 'r' as metric, cast(recency as decimal(38, 2)) as x from cust
-           union all select 'f', cast(frequency as decimal(38, 2)) from cust
-           union all select 'm', cast(monetary as decimal(38, 2)) from cust
-         ),
-         sorted as (select metric, x, row_number() over (partition by metric order by x) - 1 as i from vals),
-         pos as (
-           select k.column1 as k, (k.column1 * (n.n - 1)) / 5 as lo, (k.column1 * (n.n - 1)) % 5 as rem
-           from (values (1), (2), (3), (4)) k cross join n
-         ),
-         cuts as (
-           -- five times the cut: 5·x[lo] + rem·(x[lo+1] − x[lo]), exact
-           select a.metric, 5 * a.x + p.rem * (coalesce(b.x, a.x) - a.x) as c5
-           from pos p join sorted a on a.i = p.lo left join sorted b on b.metric = a.metric and b.i = p.lo + 1
-         ),
-         scores as (
-           select c.customer_id,
-                  1 + sum(case when k.metric = 'r' and k.c5 < 5 * c.recency then 1 else 0 end) as rs,
-                  1 + sum(case when k.metric = 'f' and k.c5 < 5 * c.frequency then 1 else 0 end) as f,
-                  1 + sum(case when k.metric = 'm' and k.c5 < 5 * c.monetary then 1 else 0 end) as m
-           from cust c cross join cuts k group by c.customer_id
-         ),
-         rfm as (
-           select c.*, 6 - s.rs as r, s.f, s.m, (s.f + s.m + 1) / 2 as fm
-           from cust c join scores s on s.customer_id = c.customer_id
-         ),
-         scored as (select rfm.*, {segment} as segment from rfm)",
-        nets = nets_cte(v),
+         fm as (select rfm.*, (f + m + 1) / 2 as fm from rfm),
+         scored as (select fm.*, {segment} as segment from fm)",
+        r = above("r", "recency"),
+        f = above("f", "frequency"),
+        m = above("m", "monetary"),
     )
 }
 
@@ -211,11 +239,11 @@ fn customers_sql(v: &Values) -> String {
                 s.r, s.f, s.m, s.fm, s.segment
          from scored s join contact c on c.id = s.customer_id{only}
          order by s.r + s.f + s.m desc, s.monetary desc, c.name, s.customer_id",
-        scored = scored_cte(v),
+        scored = scored_cte(),
     )
 }
 
-fn segments_sql(v: &Values) -> String {
+fn segments_sql(_: &Values) -> String {
     let order: String =
         SEGMENTS.iter().enumerate().map(|(i, s)| format!(" when '{}' then {i}", s.replace('\'', "''"))).collect();
     format!(
@@ -223,7 +251,7 @@ fn segments_sql(v: &Values) -> String {
          select segment, count(*) as customers, sum(frequency) as frequency, sum(monetary) as monetary
          from scored group by segment
          order by case segment{order} end",
-        scored = scored_cte(v),
+        scored = scored_cte(),
     )
 }
 

@@ -49,7 +49,8 @@ fn per_million(x: &str) -> String {
 }
 
 /// `lines`: revenue lines (sale, return, service, misc — trade-ins and gift cards are not revenue) of invoices
-/// finalized and not voided on the as-of date, dated in the period, filtered by store, customer, salesperson,
+/// finalized and not voided on the as-of date, dated in the period (the line's own copy of the invoice date
+/// prunes the month partitions outside it), filtered by store, customer, salesperson,
 /// family and category when given; with `revenue` (qty × price − adjustment − trade concession) and `cost` by
 /// the chosen basis. `kinds` narrows the line kinds (`'sale'` for realization).
 pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
@@ -83,7 +84,7 @@ pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
                 left join style s on s.id = coalesce(l.style_id, it.style_id)
                 left join extra x on x.item_id = l.item_id
                 left join work_order wo on wo.id = l.work_order_id
-           where l.kind in ({kinds}){store}{customer}{salesperson}{family}{category}
+           where l.kind in ({kinds}) and l.invoice_date >= {from} and l.invoice_date <= {to}{store}{customer}{salesperson}{family}{category}
          )",
         from = date(v.date("from")),
         to = date(v.date("to")),
