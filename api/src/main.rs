@@ -2,11 +2,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc: DataFusion's joins and aggregates allocate and free many short-lived buffers, where it beats the
-/// system allocator (measured in docs/BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LOUPE_LOG").unwrap_or_else(|_| {
