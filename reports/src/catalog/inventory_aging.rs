@@ -1,7 +1,7 @@
 //! Inventory aging: how long the owned stock has been held, by age bucket.
 
 use super::buckets::{self, Buckets};
-use crate::engine::{Bind, Drill, Report, View, and_id, and_text, date, epoch_days};
+use crate::engine::{Bind, Drill, Report, Stage, View, and_id, and_text, date, epoch_days};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 
@@ -28,7 +28,7 @@ Drill: a bucket (or the total) → the pieces and layers in it.",
             drills: &[Drill { columns: &["bucket"], view: "items", bind: &[("bucket", Bind::Row("bucket_key"))] }],
             sql: summary_sql,
             footer: Some(footer_sql),
-            stages: &[],
+            stages: AGED,
         },
         View {
             name: "items",
@@ -38,7 +38,7 @@ Drill: a bucket (or the total) → the pieces and layers in it.",
             drills: &[],
             sql: items_sql,
             footer: Some(footer_sql),
-            stages: &[],
+            stages: AGED,
         },
     ],
 };
@@ -82,6 +82,13 @@ const ITEM_COLUMNS: &[Column] = &[
     Column::money("cost", "Cost"),
     Column::money("retail", "Retail"),
 ];
+
+/// The stock held on the date, computed once per run: the view and its footer both read it.
+const AGED: &[Stage] = &[Stage { name: "aged", sql: aged_stage }];
+
+fn aged_stage(v: &Values) -> String {
+    format!("with {} select * from aged", aged_cte(v))
+}
 
 /// `aged`: every piece and every lot layer held on the date, with store, acquisition date, age, bucket key,
 /// quantity, cost and retail.
@@ -136,14 +143,12 @@ fn summary_sql(v: &Values) -> String {
         .chain(std::iter::once(format!("('none', {})", b.keys().len())))
         .collect();
     format!(
-        "with {aged},
-         all_buckets as (select column1 as bucket_key, column2 as pos from (values {rows}))
+        "with all_buckets as (select column1 as bucket_key, column2 as pos from (values {rows}))
          select k.bucket_key, {label} as bucket, count(distinct a.id) as items, coalesce(sum(a.qty), 0) as qty,
                 coalesce(sum(a.cost), 0) as cost, coalesce(sum(a.retail), 0) as retail
          from all_buckets k left join aged a on a.bucket_key = k.bucket_key
          group by k.bucket_key, k.pos
          order by k.pos",
-        aged = aged_cte(v),
         rows = rows.join(", "),
         label = bucket_label(&b, "k.bucket_key"),
     )
@@ -156,13 +161,11 @@ fn only_bucket(v: &Values) -> String {
 fn items_sql(v: &Values) -> String {
     let b = Buckets::of(v);
     format!(
-        "with {aged}
-         select it.stock_no, s.description, st.name as store, s.family, a.acquired, a.age,
+        "select it.stock_no, s.description, st.name as store, s.family, a.acquired, a.age,
                 {label} as bucket, a.qty, a.cost, a.retail
          from aged a join item it on it.id = a.id join style s on s.id = it.style_id join store st on st.id = a.store_id
          {only}
          order by a.acquired nulls first, it.stock_no, a.id",
-        aged = aged_cte(v),
         label = bucket_label(&b, "a.bucket_key"),
         only = only_bucket(v),
     )
@@ -170,9 +173,5 @@ fn items_sql(v: &Values) -> String {
 
 /// The footer: a lot whose layers sit in several buckets is one stock record.
 fn footer_sql(v: &Values) -> String {
-    format!(
-        "with {aged} select count(distinct a.id) as items from aged a{only}",
-        aged = aged_cte(v),
-        only = only_bucket(v),
-    )
+    format!("select count(distinct a.id) as items from aged a{only}", only = only_bucket(v),)
 }

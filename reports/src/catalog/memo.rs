@@ -15,7 +15,8 @@ pub(crate) const FAMILY: Param = Param {
 
 /// `lines` (every memo line dated on or before `on` with its status then: out, invoiced or returned, and the
 /// date it last changed) and `unit_cost` (each piece's cost on `on`: a serialized piece's base cost plus the
-/// additional costs dated on or before it; a lot's cost on the date ÷ its units then, in stock or on memo). `more` narrows the lines (`and l.memo_date >= …`).
+/// additional costs dated on or before it; a lot's cost on the date ÷ its units then, in stock or on memo), for
+/// the lines' pieces only. `more` narrows the lines (`and l.memo_date >= …`).
 pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
     let d = date(on);
     format!(
@@ -39,11 +40,13 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
                   case when it.serialized then it.base_cost + coalesce(ac.v, 0)
                        when lot.units <> 0 then lot.cost / lot.units else 0 end as unit
            from item it
-           left join (select item_id, sum(amount) as v from item_cost where cost_date <= {d} group by item_id) ac
+           left join (select item_id, sum(amount) as v from item_cost
+                      where cost_date <= {d} and item_id in (select item_id from lines) group by item_id) ac
              on ac.item_id = it.id
            left join (select item_id, sum(cost) as cost, sum(qty_delta + memo_delta) as units from stock_movement
-                      where moved_on <= {d} group by item_id) lot
+                      where moved_on <= {d} and item_id in (select item_id from lines) group by item_id) lot
              on lot.item_id = it.id
+           where it.id in (select item_id from lines)
          )",
         store = and_id("l.store_id", v, "store"),
         customer = and_id("l.customer_id", v, "customer"),
