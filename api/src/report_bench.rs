@@ -70,7 +70,9 @@ pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize) -> Result<()> {
         "{:<22} {:>9} {:>9} {:>9} {:>7} {:>11} {:>11} {:>9} {:>9}  totals (DataFusion / SQLite / DuckDB)",
         "report", "DF ms", "DF p95", "peak MiB", "rows", "SQLite ms", "DuckDB ms", "×SQLite", "×DuckDB"
     );
-    for case in cases(org, &last, &year_ago) {
+    // RFM's default lookback, as the report takes it: three years back from the as-of date
+    let rfm_from = end.checked_sub_months(chrono::Months::new(36)).unwrap_or(chrono::NaiveDate::MIN).to_string();
+    for case in cases(org, &last, &year_ago, &rfm_from) {
         let req = Request {
             report: case.report.into(),
             view: Some(case.view.into()),
@@ -143,7 +145,8 @@ fn cents(c: i64) -> String {
     format!("{sign}{}.{:02}", c.unsigned_abs() / 100, c.unsigned_abs() % 100)
 }
 
-fn cases(org: i64, d: &str, from: &str) -> Vec<Case> {
+/// The cases, as of `d`; periods from `from`, and RFM's default window from `rfm_from` (excluded).
+fn cases(org: i64, d: &str, from: &str, rfm_from: &str) -> Vec<Case> {
     let p = |kv: &[(&'static str, &str)]| kv.iter().map(|(k, v)| (*k, (*v).to_string())).collect::<Vec<_>>();
     vec![
         Case {
@@ -175,48 +178,48 @@ fn cases(org: i64, d: &str, from: &str) -> Vec<Case> {
             view: "summary",
             params: p(&[("as_of", d)]),
             total: "cost",
-            sqlite: None,
-            duckdb: None,
+            sqlite: Some(aging_sql(org, d, Engine::Sqlite)),
+            duckdb: Some(aging_sql(org, d, Engine::Duck)),
         },
         Case {
             report: "memo_aging",
             view: "summary",
             params: p(&[("as_of", d)]),
             total: "retail",
-            sqlite: None,
-            duckdb: None,
+            sqlite: Some(memo_aging_sql(org, d, Engine::Sqlite)),
+            duckdb: Some(memo_aging_sql(org, d, Engine::Duck)),
         },
         Case {
             report: "memo_liability",
             view: "lines",
             params: p(&[("as_of", d)]),
             total: "retail",
-            sqlite: None,
-            duckdb: None,
+            sqlite: Some(memo_liability_sql(org, d, Engine::Sqlite)),
+            duckdb: Some(memo_liability_sql(org, d, Engine::Duck)),
         },
         Case {
             report: "memo_conversion",
             view: "summary",
             params: p(&[("from", from), ("to", d)]),
             total: "issued",
-            sqlite: None,
-            duckdb: None,
+            sqlite: Some(memo_conversion_sql(org, from, d, Engine::Sqlite)),
+            duckdb: Some(memo_conversion_sql(org, from, d, Engine::Duck)),
         },
         Case {
             report: "pricing_realization",
             view: "summary",
             params: p(&[("from", from), ("to", d), ("as_of", d)]),
             total: "net",
-            sqlite: None,
-            duckdb: None,
+            sqlite: Some(realization_sql(org, from, d, Engine::Sqlite)),
+            duckdb: Some(realization_sql(org, from, d, Engine::Duck)),
         },
         Case {
             report: "rfm",
             view: "customers",
             params: p(&[("as_of", d)]),
             total: "monetary",
-            sqlite: None,
-            duckdb: None,
+            sqlite: Some(rfm_sql(org, rfm_from, d, Engine::Sqlite)),
+            duckdb: Some(rfm_sql(org, rfm_from, d, Engine::Duck)),
         },
     ]
 }
@@ -241,6 +244,11 @@ fn names(e: Engine) -> impl Fn(&str) -> String {
             "item" => ("items", "item"),
             "style" => ("styles", "style"),
             "item_cost" => ("item_costs", "item_cost"),
+            "stock_movement" => ("stock_movements", "stock_movement"),
+            "cost_layer" => ("cost_layers", "cost_layer"),
+            "memo_line_event" => ("memo_line_events", "memo_line_event"),
+            "work_order" => ("work_orders", "work_order"),
+            "user" => ("users", "\"user\""),
             "cents" => ("_cents", ""),
             other => (other, other),
         };
@@ -371,5 +379,396 @@ fn valuation_sql(org: i64, e: Engine) -> String {
         item = n("item"),
         style = n("style"),
         total = total_expr(e, "sum(cost)"),
+    )
+}
+
+/// A date literal.
+fn day(e: Engine, d: &str) -> String {
+    if e == Engine::Sqlite { format!("'{d}'") } else { format!("date '{d}'") }
+}
+
+/// Whole days from the date `col` to the day `d`.
+fn days_to(e: Engine, d: &str, col: &str) -> String {
+    if e == Engine::Sqlite {
+        format!("cast(julianday('{d}') - julianday({col}) as integer)")
+    } else {
+        format!("(date '{d}' - {col})")
+    }
+}
+
+/// A flag as a condition (the books keep booleans as 0 and 1).
+fn is(e: Engine, col: &str) -> String {
+    if e == Engine::Sqlite { format!("{col} = 1") } else { col.to_string() }
+}
+
+/// Integer division (DuckDB's `/` divides as a double).
+fn div(e: Engine) -> &'static str {
+    if e == Engine::Sqlite { "/" } else { "//" }
+}
+
+/// `a ÷ b` in whole numbers, rounded half away from zero (as a decimal cast to cents rounds).
+fn round_div(e: Engine, a: &str, b: &str) -> String {
+    let q = format!("(2 * abs({a}) + abs({b})) {} (2 * abs({b}))", div(e));
+    format!("(case when ({a} < 0) = ({b} < 0) then {q} else -({q}) end)")
+}
+
+/// The age bucket of `age` (days) by ascending edges, as the reports' buckets cut it: its key, or its label.
+fn bucket(age: &str, edges: &[i64], label: bool) -> String {
+    let mut s = String::from("case");
+    let mut lo = 0;
+    for (i, hi) in edges.iter().enumerate() {
+        let v = if label { format!("{lo}–{hi}") } else { format!("b{}", i + 1) };
+        s.push_str(&format!(" when {age} <= {hi} then '{v}'"));
+        lo = hi + 1;
+    }
+    let v = if label { format!("{lo}+") } else { format!("b{}", edges.len() + 1) };
+    s.push_str(&format!(" else '{v}' end"));
+    s
+}
+
+fn aging_sql(org: i64, d: &str, e: Engine) -> String {
+    let n = names(e);
+    let c = n("cents");
+    let dd = day(e, d);
+    // a layer move carries its movement's item, store and date in the lake
+    let layer_move = if e == Engine::Sqlite {
+        "(select lm.org_id, m.item_id, m.store_id, lm.layer_id, m.moved_on, lm.qty, lm.cost_cents as cost
+          from layer_moves lm join stock_movements m on m.id = lm.movement_id)"
+    } else {
+        "layer_move"
+    };
+    let age = days_to(e, d, "p.acquired");
+    format!(
+        "with held as (
+           select item_id, store_id, sum(qty_delta + memo_delta) as qty from {stock_movement}
+           where org_id = {org} and moved_on <= {dd} group by item_id, store_id having sum(qty_delta + memo_delta) <> 0
+         ),
+         extra as (select item_id, sum(amount{c}) as v from {item_cost} where org_id = {org} and cost_date <= {dd}
+                   group by item_id),
+         layers as (
+           select item_id, store_id, layer_id, sum(qty) as qty, sum(cost) as cost from {layer_move} lm
+           where org_id = {org} and moved_on <= {dd} group by item_id, store_id, layer_id having sum(qty) <> 0
+         ),
+         parts as (
+           select it.id, h.store_id, it.acquired_on as acquired, h.qty,
+                  (it.base_cost{c} + coalesce(x.v, 0)) * h.qty as cost, h.qty * it.retail_price{c} as retail
+           from held h join {item} it on it.id = h.item_id left join extra x on x.item_id = it.id
+           where {serialized} and it.ownership = 'owned'
+           union all
+           select it.id, l.store_id, cl.acquired_on, l.qty, l.cost, l.qty * it.retail_price{c}
+           from layers l join {item} it on it.id = l.item_id join {cost_layer} cl on cl.id = l.layer_id
+           where not ({serialized}) and it.ownership = 'owned'
+         ),
+         aged as (
+           select p.*, {age} as age, case when p.acquired is null then 'none' else {key} end as bucket_key
+           from parts p join {item} it on it.id = p.id join {style} s on s.id = it.style_id
+         ),
+         per as (select bucket_key, count(distinct id) as items, sum(qty) as qty, sum(cost) as cost,
+                        sum(retail) as retail
+                 from aged group by bucket_key)
+         select count(*) as buckets, (select count(distinct id) from aged) as items, sum(qty) as qty,
+                {retail} as retail, {total} as total
+         from per",
+        stock_movement = n("stock_movement"),
+        item_cost = n("item_cost"),
+        item = n("item"),
+        cost_layer = n("cost_layer"),
+        style = n("style"),
+        serialized = is(e, "it.serialized"),
+        key = bucket(&age, &[90, 180, 365], false),
+        retail = total_expr(e, "sum(retail)"),
+        total = total_expr(e, "sum(cost)"),
+    )
+}
+
+/// The memo reports' `lines`: every memo line dated on or before `on` (`more` narrows them), with its status
+/// then from its last event on or before it.
+fn memo_lines_cte(org: i64, on: &str, more: &str, e: Engine) -> String {
+    let n = names(e);
+    let memo_line = if e == Engine::Sqlite {
+        "(select l.org_id, l.id, l.memo_id, m.memo_no, m.memo_date, m.store_id, m.customer_id, l.item_id, l.qty,
+                 l.memo_price_cents as memo_price
+          from memo_lines l join memos m on m.id = l.memo_id)"
+    } else {
+        "memo_line"
+    };
+    format!(
+        "last_event as (
+           select memo_line_id, event, event_date from (
+             select memo_line_id, event, event_date,
+                    row_number() over (partition by memo_line_id order by event_date desc, id desc) as rn
+             from {event} where org_id = {org} and event_date <= {dd}
+           ) e where rn = 1
+         ),
+         lines as (
+           select l.id, l.memo_no, l.memo_date, l.customer_id, l.item_id, l.qty, l.qty * l.memo_price as retail,
+                  case e.event when 'invoice' then 'invoiced' when 'return' then 'returned' else 'out' end as status,
+                  coalesce(e.event_date, l.memo_date) as changed_on
+           from {memo_line} l left join last_event e on e.memo_line_id = l.id
+           where l.org_id = {org} and l.memo_date <= {dd}{more}
+         )",
+        event = n("memo_line_event"),
+        dd = day(e, on),
+    )
+}
+
+fn memo_aging_sql(org: i64, d: &str, e: Engine) -> String {
+    let edges = [30, 60, 90];
+    let key = bucket(&days_to(e, d, "l.memo_date"), &edges, false);
+    let keys: Vec<String> = (1..=edges.len() + 1).map(|i| format!("b{i}")).collect();
+    let sums: String =
+        keys.iter().map(|k| format!("sum(case when {key} = '{k}' then l.retail else 0 end) as {k}, ")).collect();
+    let totals: String = keys.iter().map(|k| format!("{} as {k}, ", total_expr(e, &format!("sum({k})")))).collect();
+    format!(
+        "with {lines},
+         per as (
+           select l.customer_id, c.name as customer, {sums} sum(l.retail) as retail, count(*) as lines
+           from lines l join {contact} c on c.id = l.customer_id
+           where l.status = 'out'
+           group by l.customer_id, c.name
+         )
+         select count(*) as customers, {totals} sum(lines) as lines, {total} as total from per",
+        lines = memo_lines_cte(org, d, "", e),
+        contact = names(e)("contact"),
+        total = total_expr(e, "sum(retail)"),
+    )
+}
+
+fn memo_liability_sql(org: i64, d: &str, e: Engine) -> String {
+    let n = names(e);
+    let c = n("cents");
+    let dd = day(e, d);
+    let age = days_to(e, d, "l.memo_date");
+    // a lot's cost is its cost on the date ÷ its units then, rounded to the cent once multiplied by the quantity
+    let lot = if e == Engine::Sqlite {
+        round_div(e, "l.qty * u.lot_cost", "u.units")
+    } else {
+        let cents = round_div(e, "l.qty * cast(u.lot_cost * 100 as bigint)", "u.units");
+        format!("cast({cents} as decimal(18, 0)) * cast(0.01 as decimal(3, 2))")
+    };
+    format!(
+        "with {lines},
+         unit_cost as (
+           select it.id as item_id, it.serialized, it.base_cost{c} + coalesce(ac.v, 0) as piece, lot.cost as lot_cost,
+                  lot.units
+           from {item} it
+           left join (select item_id, sum(amount{c}) as v from {item_cost}
+                      where cost_date <= {dd} and item_id in (select item_id from lines) group by item_id) ac
+             on ac.item_id = it.id
+           left join (select item_id, sum(cost{c}) as cost, sum(qty_delta + memo_delta) as units from {stock_movement}
+                      where moved_on <= {dd} and item_id in (select item_id from lines) group by item_id) lot
+             on lot.item_id = it.id
+           where it.id in (select item_id from lines)
+         ),
+         per as (
+           select l.customer_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, s.family,
+                  l.qty, {age} as age, {label} as bucket,
+                  case when {serialized} then l.qty * u.piece when u.units <> 0 then {lot} else 0 end as cost,
+                  l.retail
+           from lines l join {contact} c on c.id = l.customer_id join {item} it on it.id = l.item_id
+                join {style} s on s.id = it.style_id left join unit_cost u on u.item_id = l.item_id
+           where l.status = 'out'
+         )
+         select count(*) as lines, {cost} as cost, {total} as total from per",
+        lines = memo_lines_cte(org, d, "", e),
+        item = n("item"),
+        item_cost = n("item_cost"),
+        stock_movement = n("stock_movement"),
+        contact = n("contact"),
+        style = n("style"),
+        serialized = is(e, "u.serialized"),
+        label = bucket(&age, &[30, 60, 90], true),
+        cost = total_expr(e, "sum(cost)"),
+        total = total_expr(e, "sum(retail)"),
+    )
+}
+
+fn memo_conversion_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
+    let sum = |status: &str| format!("sum(case when l.status = '{status}' then l.retail else 0 end)");
+    let count = |status: &str| format!("sum(case when l.status = '{status}' then 1 else 0 end)");
+    format!(
+        "with {lines},
+         per as (
+           select l.customer_id, c.name as customer, count(*) as issued_lines, sum(l.retail) as issued,
+                  {inv} as invoiced, {ret} as returned, {out} as still_out,
+                  {inv_n} as invoiced_lines, {ret_n} as returned_lines, {out_n} as out_lines
+           from lines l join {contact} c on c.id = l.customer_id
+           group by l.customer_id, c.name
+         )
+         select count(*) as customers, sum(issued_lines) as issued_lines, {invoiced} as invoiced,
+                {returned} as returned, {still_out} as still_out, sum(invoiced_lines) as invoiced_lines,
+                sum(returned_lines) as returned_lines, sum(out_lines) as out_lines, {total} as total
+         from per",
+        lines = memo_lines_cte(org, d, &format!(" and l.memo_date >= {}", day(e, from)), e),
+        contact = names(e)("contact"),
+        inv = sum("invoiced"),
+        ret = sum("returned"),
+        out = sum("out"),
+        inv_n = count("invoiced"),
+        ret_n = count("returned"),
+        out_n = count("out"),
+        invoiced = total_expr(e, "sum(invoiced)"),
+        returned = total_expr(e, "sum(returned)"),
+        still_out = total_expr(e, "sum(still_out)"),
+        total = total_expr(e, "sum(issued)"),
+    )
+}
+
+fn realization_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
+    let n = names(e);
+    let c = n("cents");
+    let (dd, ff) = (day(e, d), day(e, from));
+    // the lake's line carries its invoice's date and salesperson, and its work order the sum of its bench costs
+    let (salesperson, period, bench) = if e == Engine::Sqlite {
+        (
+            "c.salesperson_id",
+            String::new(),
+            "case when wo.id is null then l.cost_cents
+                  else (select coalesce(sum(w.amount_cents), 0) from work_order_costs w where w.work_order_id = wo.id)
+             end",
+        )
+    } else {
+        (
+            "l.salesperson_id",
+            format!(" and l.invoice_date >= {ff} and l.invoice_date <= {dd}"),
+            "coalesce(wo.bench_cost, l.cost)",
+        )
+    };
+    format!(
+        "with counted as (
+           select id, salesperson_id from {invoice}
+           where org_id = {org} and status in ('finalized', 'voided') and finalized_on <= {dd}
+             and (voided_on is null or voided_on > {dd}) and invoice_date >= {ff} and invoice_date <= {dd}
+         ),
+         extra as (select item_id, sum(amount{c}) as v from {item_cost} where cost_date <= {dd} group by item_id),
+         lines as (
+           select l.id, {salesperson} as salesperson_id, l.qty, l.list_price{c} as list_price,
+                  l.amount{c} - l.trade_concession{c} as revenue,
+                  case when l.kind = 'misc' then 0
+                       when l.kind = 'service' then {bench}
+                       when {serialized} and l.kind in ('sale', 'return')
+                         then (case when l.qty < 0 then -1 else 1 end) * (it.base_cost{c} + coalesce(x.v, 0))
+                       else l.cost{c} end as cost
+           from {line} l join counted c on c.id = l.invoice_id
+                left join {item} it on it.id = l.item_id
+                left join {style} s on s.id = coalesce(l.style_id, it.style_id)
+                left join extra x on x.item_id = l.item_id
+                left join {work_order} wo on wo.id = l.work_order_id
+           where l.kind in ('sale'){period}
+         ),
+         per as (
+           select coalesce(l.salesperson_id, 0) as salesperson_key, coalesce(u.display_name, '(none)') as \"group\",
+                  count(*) as lines, sum(l.qty * l.list_price) as list, sum(l.revenue) as net, sum(l.cost) as cost,
+                  sum(l.qty * l.list_price) - sum(l.revenue) as impact
+           from lines l left join {user} u on u.id = l.salesperson_id
+           where l.list_price is not null and l.qty > 0
+           group by l.salesperson_id, u.display_name
+         )
+         select count(*) as groups, sum(lines) as lines, {list} as list, {cost} as cost, {impact} as impact,
+                {total} as total
+         from per",
+        invoice = n("invoice"),
+        item_cost = n("item_cost"),
+        line = n("line"),
+        item = n("item"),
+        style = n("style"),
+        work_order = n("work_order"),
+        user = n("user"),
+        serialized = is(e, "it.serialized"),
+        list = total_expr(e, "sum(list)"),
+        cost = total_expr(e, "sum(cost)"),
+        impact = total_expr(e, "sum(impact)"),
+        total = total_expr(e, "sum(net)"),
+    )
+}
+
+/// RFM's segments by FM (rows, 5 first) and R (columns 1…5), as the report names them.
+const RFM_GRID: [[&str; 5]; 5] = [
+    ["Can't lose", "Can't lose", "Loyal", "Loyal", "Champions"],
+    ["At risk", "At risk", "Loyal", "Loyal", "Champions"],
+    ["At risk", "At risk", "Need attention", "Potential loyalist", "Potential loyalist"],
+    ["Hibernating", "Hibernating", "About to sleep", "Potential loyalist", "Promising"],
+    ["Lost", "Hibernating", "About to sleep", "Promising", "New customers"],
+];
+
+fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
+    let n = names(e);
+    let c = n("cents");
+    let dd = day(e, d);
+    let mut segment = String::from("case");
+    for (row, fm) in RFM_GRID.iter().zip([5, 4, 3, 2, 1]) {
+        for (r, name) in row.iter().enumerate() {
+            segment.push_str(&format!(" when fm = {fm} and r = {} then '{}'", r + 1, name.replace('\'', "''")));
+        }
+    }
+    segment.push_str(" end");
+    // a score is 1 + the number of cuts strictly below the value (cuts are kept five times over, exactly)
+    let above = |m: &str, x: &str| {
+        (1..=4).map(|k| format!("case when k.{m}{k} < 5 * c.{x} then 1 else 0 end")).collect::<Vec<_>>().join(" + ")
+    };
+    let picks: Vec<String> = ["r", "f", "m"]
+        .iter()
+        .flat_map(|m| (1..=4).map(move |k| format!("max(case when metric = '{m}' and k = {k} then c5 end) as {m}{k}")))
+        .collect();
+    // scored in whole cents in both engines
+    let cents = if e == Engine::Sqlite { "monetary" } else { "cast(monetary * 100 as bigint)" };
+    let q = div(e);
+    format!(
+        "with nets as (
+           select i.id, i.customer_id, i.invoice_date, coalesce(sum(l.amount{c}), 0) as net
+           from {invoice} i
+                left join {line} l on l.invoice_id = i.id and l.kind in ('sale', 'return', 'service', 'misc')
+           where i.org_id = {org} and i.status in ('finalized', 'voided') and i.finalized_on <= {dd}
+             and (i.voided_on is null or i.voided_on > {dd}) and i.invoice_date > {ff} and i.invoice_date <= {dd}
+           group by i.id, i.customer_id, i.invoice_date
+         ),
+         per as (
+           select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
+                  sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
+           from nets group by customer_id having sum(case when net > 0 then 1 else 0 end) > 0
+         ),
+         cust as (
+           select customer_id, last_purchase, {recency} as recency, frequency, monetary, {cents} as m_cents from per
+         ),
+         n as (select count(*) as n from cust),
+         ks as (select 1 as k union all select 2 union all select 3 union all select 4),
+         pos as (select ks.k, (ks.k * (n.n - 1)) {q} 5 as lo, (ks.k * (n.n - 1)) % 5 as rem from ks cross join n),
+         vals as (
+           select 'r' as metric, recency as x from cust
+           union all select 'f', frequency from cust
+           union all select 'm', m_cents from cust
+         ),
+         sorted as (select metric, x, row_number() over (partition by metric order by x) - 1 as i from vals),
+         near as (select metric, x, i from sorted where i in (select lo from pos) or i in (select lo + 1 from pos)),
+         cuts as (
+           select a.metric, p.k, 5 * a.x + p.rem * (coalesce(b.x, a.x) - a.x) as c5
+           from pos p join near a on a.i = p.lo left join near b on b.metric = a.metric and b.i = p.lo + 1
+         ),
+         cut as (select {picks} from cuts),
+         rfm as (
+           select c.customer_id, c.last_purchase, c.recency, c.frequency, c.monetary,
+                  6 - (1 + {r}) as r, 1 + {f} as f, 1 + {m} as m
+           from cust c cross join cut k
+         ),
+         fm as (select rfm.*, (f + m + 1) {q} 2 as fm from rfm),
+         scored as (select fm.*, {segment} as segment from fm),
+         per_customer as (
+           select s.customer_id, c.name as customer, s.last_purchase, s.recency, s.frequency, s.monetary,
+                  s.r, s.f, s.m, s.fm, s.segment
+           from scored s join {contact} c on c.id = s.customer_id
+         )
+         select count(*) as customers, sum(frequency) as frequency, sum(r) as r, sum(f) as f, sum(m) as m,
+                sum(fm) as fm, count(distinct segment) as segments, {total} as total
+         from per_customer",
+        invoice = n("invoice"),
+        line = n("line"),
+        contact = n("contact"),
+        ff = day(e, from),
+        recency = days_to(e, d, "last_purchase"),
+        picks = picks.join(", "),
+        r = above("r", "recency"),
+        f = above("f", "frequency"),
+        m = above("m", "m_cents"),
+        total = total_expr(e, "sum(monetary)"),
     )
 }
