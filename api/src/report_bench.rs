@@ -106,7 +106,7 @@ pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize) -> Result<()> {
             }
             let m = median(t);
             sqlite_ms = ms(m);
-            x_sqlite = format!("{:.0}", m.as_secs_f64() / df.as_secs_f64());
+            x_sqlite = format!("{:.1}", m.as_secs_f64() / df.as_secs_f64());
         }
         if let Some(sql) = &case.duckdb {
             let _ = warehouse::duck::query(&duck, sql)?;
