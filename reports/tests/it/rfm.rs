@@ -15,7 +15,8 @@ use crate::support::{Books, footer, table};
 /// | Devon | 2023-08-01 400, 2024-02-01 ring 300, 2026-06-01 its return −300 | 880 | 2 | 400 |
 /// | Emery | 2026-01-15 500, 2026-03-15 500 | 107 | 2 | 1,000 |
 ///
-/// Finley's only invoice (2020) is outside the window; Gray's was voided. Cuts (PERCENTILE_CONT at 20/40/60/80 %):
+/// Finley's only invoice (2020) is outside the window; Gray's was voided; Harper buys from another org, and the
+/// Uptown store has sold nothing. Cuts (PERCENTILE_CONT at 20/40/60/80 %):
 /// recency 9, 68.2, 136.6, 320.8; frequency 1.8, 2, 2, 2.2; monetary 330, 520, 760, 1,200.
 const JOURNAL: &str = r#"
 {"op":"create_org","name":"Test Jewelers"}
@@ -43,6 +44,11 @@ const JOURNAL: &str = r#"
 {"op":"void_invoice","org_id":1,"invoice_id":11,"voided_on":"2026-06-11"}
 {"op":"create_invoice","org_id":1,"store_id":1,"customer_id":1,"invoice_date":"2026-06-20","lines":[{"kind":"misc","description":"x","unit_price":"100.00"}],"finalize":true}
 {"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"invoice_date":"2026-06-25","lines":[{"kind":"misc","description":"x","unit_price":"50.00"}],"finalize":true}
+{"op":"create_store","org_id":1,"code":"UPTOWN","name":"Uptown","tax_rate":"6"}
+{"op":"create_org","name":"Other Jewelers"}
+{"op":"create_store","org_id":2,"code":"OTHER","name":"Other Main","tax_rate":"6"}
+{"op":"create_contact","org_id":2,"name":"Harper","customer":true,"created_on":"2019-01-01"}
+{"op":"create_invoice","org_id":2,"store_id":3,"customer_id":8,"invoice_date":"2026-06-29","lines":[{"kind":"misc","description":"x","unit_price":"9000.00"}],"finalize":true}
 "#;
 
 fn row(cells: &[&str]) -> Vec<String> {
@@ -94,5 +100,11 @@ async fn rfm_scores_by_quintile_cuts_and_equal_values_share_a_score() -> Result<
     let names: Vec<String> = table(&o).into_iter().map(|r| r[0].clone()).collect();
     assert_eq!(names.len(), 4);
     assert!(!names.contains(&"Devon".to_string()));
+
+    // the scoring stages run on the caller's scope: a user allowed only Uptown sees no customer to score
+    let o = books.run_scoped("rfm", "customers", &at, Some(vec![2])).await?;
+    assert_eq!(o.rows, 0);
+    let o = books.run_scoped("rfm", "segments", &at, Some(vec![2])).await?;
+    assert_eq!(o.rows, 0);
     Ok(())
 }
