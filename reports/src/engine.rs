@@ -164,10 +164,7 @@ impl std::fmt::Debug for Prepared {
 /// Checks the request, plans its query on a session scoped to the caller, and returns the header with the
 /// row stream.
 pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
-    let report = crate::catalog::get(&req.report)?;
-    let view = report.view(req.view.as_deref())?;
-    let values = Values::check(view.params, &req.params, cx.today)?;
-    let session = staged(&cx.session, view, &values).await?;
+    let (report, view, values, session) = resolve(cx, req).await?;
     let filters = echo(&session, view, &values).await?;
     let columns = (view.columns)(&values);
     let header = Header {
@@ -307,6 +304,15 @@ fn number(a: &ArrayRef, r: usize) -> i128 {
     }
 }
 
+/// A request's report and view, its checked parameters, and the session it runs on.
+async fn resolve(cx: &Context<'_>, req: &Request) -> Result<(&'static Report, &'static View, Values, SessionContext)> {
+    let report = crate::catalog::get(&req.report)?;
+    let view = report.view(req.view.as_deref())?;
+    let values = Values::check(view.params, &req.params, cx.today)?;
+    let session = staged(&cx.session, view, &values).await?;
+    Ok((report, view, values, session))
+}
+
 /// The session a view runs on: the context's own, or, when the view has stages, a session of its own with the
 /// same tables (and so the same scope) plus each stage computed and held in memory under its name.
 async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<SessionContext> {
@@ -327,10 +333,7 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
 /// Runs a request's query to the end and returns DataFusion's plan with each operator's output rows and time
 /// (`EXPLAIN ANALYZE`): where a slow report spends its time.
 pub async fn explain(cx: &Context<'_>, req: &Request) -> Result<String> {
-    let report = crate::catalog::get(&req.report)?;
-    let view = report.view(req.view.as_deref())?;
-    let values = Values::check(view.params, &req.params, cx.today)?;
-    let session = staged(&cx.session, view, &values).await?;
+    let (_, view, values, session) = resolve(cx, req).await?;
     let sql = format!("explain analyze {}", (view.sql)(&values));
     let batches = session.sql(&sql).await?.collect().await?;
     let mut out = String::new();

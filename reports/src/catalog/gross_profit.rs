@@ -52,8 +52,8 @@ Drill: a summary row → its lines.",
         View {
             name: "detail",
             title: "detail",
-            params: DETAIL_PARAMS,
-            columns: |_| DETAIL_COLUMNS.to_vec(),
+            params: sales::LINE_PARAMS,
+            columns: detail_columns,
             drills: &[],
             sql: detail_sql,
             footer: None,
@@ -74,17 +74,6 @@ const SUMMARY_PARAMS: &[Param] = &[
     Param::TO,
     AS_OF,
     BY,
-    COST_BASIS,
-    Param::STORE,
-    Param::CUSTOMER,
-    SALESPERSON,
-    super::memo::FAMILY,
-    CATEGORY,
-];
-const DETAIL_PARAMS: &[Param] = &[
-    Param::FROM,
-    Param::TO,
-    AS_OF,
     COST_BASIS,
     Param::STORE,
     Param::CUSTOMER,
@@ -118,24 +107,14 @@ fn summary_columns(v: &Values) -> Vec<Column> {
         hidden_date("month_to"),
         Column::new("group", label, Type::Text, Total::Label),
         Column::count("lines", "Lines"),
-        Column::money("revenue", "Revenue"),
-        Column::money("cost", "Cost"),
-        Column::money("gp", "GP"),
-        GP_PCT,
-        Column::money("payouts", "Partner payouts"),
-        Column::money("our_gp", "Our GP"),
     ]
+    .into_iter()
+    .chain(MEASURES.iter().cloned())
+    .collect()
 }
 
-const DETAIL_COLUMNS: &[Column] = &[
-    Column::text("invoice_no", "Invoice"),
-    Column::date("invoice_date", "Date"),
-    Column::text("customer", "Customer"),
-    Column::text("salesperson", "Salesperson"),
-    Column::text("kind", "Kind"),
-    Column::text("stock_no", "Stock no"),
-    Column::text("description", "Description"),
-    Column::count("qty", "Qty"),
+/// What every view of the report ends with.
+const MEASURES: &[Column] = &[
     Column::money("revenue", "Revenue"),
     Column::money("cost", "Cost"),
     Column::money("gp", "GP"),
@@ -143,6 +122,22 @@ const DETAIL_COLUMNS: &[Column] = &[
     Column::money("payouts", "Partner payouts"),
     Column::money("our_gp", "Our GP"),
 ];
+
+fn detail_columns(_: &Values) -> Vec<Column> {
+    [
+        Column::text("invoice_no", "Invoice"),
+        Column::date("invoice_date", "Date"),
+        Column::text("customer", "Customer"),
+        Column::text("salesperson", "Salesperson"),
+        Column::text("kind", "Kind"),
+        Column::text("stock_no", "Stock no"),
+        Column::text("description", "Description"),
+        Column::count("qty", "Qty"),
+    ]
+    .into_iter()
+    .chain(MEASURES.iter().cloned())
+    .collect()
+}
 
 /// Lines with GP, payouts and our share, and the names reports show.
 fn with_gp(v: &Values) -> String {

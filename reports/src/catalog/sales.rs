@@ -38,6 +38,20 @@ pub(crate) const CATEGORY: Param = Param {
     label: "Category",
 };
 
+/// The filters every view over sales lines takes: the period, the as-of date, the cost basis, and store,
+/// customer, salesperson, family and category.
+pub(crate) const LINE_PARAMS: &[Param] = &[
+    Param::FROM,
+    Param::TO,
+    AS_OF,
+    COST_BASIS,
+    Param::STORE,
+    Param::CUSTOMER,
+    SALESPERSON,
+    super::memo::FAMILY,
+    CATEGORY,
+];
+
 /// Money from whole cents, exactly (a decimal literal would be read as a float).
 pub(crate) fn money_of_cents(expr: &str) -> String {
     format!("(cast({expr} as decimal(20, 0)) * cast(0.01 as decimal(3, 2)))")
