@@ -139,22 +139,26 @@ fn detail_columns(_: &Values) -> Vec<Column> {
     .collect()
 }
 
-/// Lines with GP, payouts and our share, and the names reports show.
+/// Lines with GP, payouts and our share, and the names reports show (the detail: a row per line).
 fn with_gp(v: &Values) -> String {
     format!(
-        "with {lines}, {payouts},
+        "with {lines}, {partners}, {payouts},
          gp as (
            select ln.*, ln.revenue - ln.cost as gp,
                   coalesce({payout}, 0) as payouts,
                   ln.revenue - ln.cost - coalesce({partner_gp}, 0) as our_gp
            from lines ln left join payouts p on p.line_id = ln.id
          )",
-        lines = sales::lines_cte(v, "'sale', 'return', 'service', 'misc'"),
-        payouts = sales::payouts_cte(),
+        lines = sales::lines_cte(v, ALL_KINDS),
+        partners = sales::partner_rows_cte(),
+        payouts = sales::PAYOUTS_CTE,
         payout = sales::money_of_cents("p.payout_cents"),
         partner_gp = sales::money_of_cents("p.partner_gp_cents"),
     )
 }
+
+/// The line kinds that are revenue.
+const ALL_KINDS: &str = "'sale', 'return', 'service', 'misc'";
 
 /// The hidden drill keys of a summary row, in column order; only the grouped one is set.
 const KEYS: [&str; 7] =
@@ -212,16 +216,25 @@ fn summary_sql(v: &Values) -> String {
             None => format!("cast(null as bigint) as {k}"),
         })
         .collect();
+    // One pass over the lines: a row per line and partner, the line's own measures on its first row.
+    let first = |x: &str| format!("sum(case when g.first_row then {x} else 0 end)");
     format!(
-        "{gp},
-         g as (select gp.*, cast(date_trunc('month', gp.invoice_date) as date) as month_from from gp)
-         select {keys}, {label} as \"group\", count(*) as lines, sum(g.revenue) as revenue, sum(g.cost) as cost,
-                sum(g.gp) as gp, sum(g.payouts) as payouts, sum(g.our_gp) as our_gp
+        "with {lines}, {partners},
+         g as (select r.*, cast(date_trunc('month', r.invoice_date) as date) as month_from from partner_rows r)
+         select {keys}, {label} as \"group\", count(case when g.first_row then 1 end) as lines,
+                {revenue} as revenue, {cost} as cost, {gp} as gp, {payouts} as payouts,
+                {gp} - {partner_gp} as our_gp
          from g {join}
          group by {group}
          order by \"group\"",
-        gp = with_gp(v),
+        lines = sales::lines_cte(v, ALL_KINDS),
+        partners = sales::partner_rows_cte(),
         keys = keys.join(", "),
+        revenue = first("g.revenue"),
+        cost = first("g.cost"),
+        gp = first("(g.revenue - g.cost)"),
+        payouts = sales::money_of_cents("sum(g.payout_cents)"),
+        partner_gp = sales::money_of_cents("sum(g.partner_gp_cents)"),
     )
 }
 

@@ -110,10 +110,12 @@ pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
     )
 }
 
-/// `payouts`: per line of a co-owned piece, the partners' suggested payouts and their part of its GP. An
-/// owner-percent partner gets percent × cost basis (the agreed basis, or the line's cost) + percent × GP; a
-/// profit-only partner percent × GP; each part rounded to the cent; returns reverse them.
-pub(crate) fn payouts_cte() -> String {
+/// `partner_rows`: the lines again, once per partner of a co-owned piece (a line with no partner once), each
+/// with that partner's suggested payout and part of the line's GP in cents. An owner-percent partner gets
+/// percent × cost basis (the agreed basis, or the line's cost) + percent × GP; a profit-only partner percent ×
+/// GP; each part rounded to the cent; returns reverse them. The line's own measures belong to its `first_row`
+/// only, so a summary sums every row in one pass over the lines.
+pub(crate) fn partner_rows_cte() -> String {
     let gp = "cast((ln.revenue - ln.cost) * 100 as bigint)";
     let ppm = "cast(p.share * 10000 as bigint)";
     let basis = "cast((case when p.cost_basis is null then ln.cost
@@ -121,13 +123,22 @@ pub(crate) fn payouts_cte() -> String {
     let gp_part = per_million(&format!("{gp} * {ppm}"));
     let basis_part = per_million(&format!("{basis} * {ppm}"));
     format!(
-        "payouts as (
-           select ln.id as line_id,
-                  sum(case when p.kind = 'owner' then {basis_part} else 0 end + {gp_part}) as payout_cents,
-                  sum({gp_part}) as partner_gp_cents
-           from lines ln join partnership p on p.item_id = ln.item_id
-           where ln.serialized and ln.kind in ('sale', 'return')
-           group by ln.id
+        "partner_rows as (
+           select ln.*, p.item_id is not null as partnered, coalesce(p.nth, 1) = 1 as first_row,
+                  coalesce(case when p.kind = 'owner' then {basis_part} else 0 end + {gp_part}, 0) as payout_cents,
+                  coalesce({gp_part}, 0) as partner_gp_cents
+           from lines ln
+                left join (select item_id, share, kind, cost_basis,
+                                  row_number() over (partition by item_id order by id) as nth
+                           from partnership) p
+                  on p.item_id = ln.item_id and ln.serialized and ln.kind in ('sale', 'return')
          )"
     )
 }
+
+/// `payouts`: per line of a co-owned piece, the partners' suggested payouts and their part of its GP, in cents
+/// (after `partner_rows`).
+pub(crate) const PAYOUTS_CTE: &str = "payouts as (
+           select id as line_id, sum(payout_cents) as payout_cents, sum(partner_gp_cents) as partner_gp_cents
+           from partner_rows where partnered group by id
+         )";

@@ -81,6 +81,37 @@ async fn gross_profit_by_salesperson_with_live_cost_and_partner_payouts() -> Res
 }
 
 #[tokio::test]
+async fn two_partners_in_one_piece_each_get_their_payout_and_the_line_counts_once() -> Result<()> {
+    // Rivera, a second partner in the pearls: owner 10 % on an agreed basis of 350.00.
+    let journal = JOURNAL
+        .replace(
+            "{\"op\":\"create_style\",\"org_id\":1,\"style_no\":\"R-100\"",
+            "{\"op\":\"create_contact\",\"org_id\":1,\"name\":\"Rivera Gems\",\"partner\":true,\"created_on\":\"2025-01-01\"}\n\
+             {\"op\":\"create_style\",\"org_id\":1,\"style_no\":\"R-100\"",
+        )
+        .replace(
+            "\"share\":\"25\",\"kind\":\"profit_only\"}",
+            "\"share\":\"25\",\"kind\":\"profit_only\"}\n\
+             {\"op\":\"add_partnership\",\"org_id\":1,\"item_id\":4,\"partner_id\":5,\"share\":\"10\",\"kind\":\"owner\",\"cost_basis\":\"350.00\"}",
+        );
+    assert_ne!(journal, JOURNAL);
+    let books = Books::from_journal(&journal).await?;
+    let o = books.run("gross_profit", "summary", &MARCH).await?;
+    // The pearls (GP 450.00): Morgan 25 % × 450 = 112.50; Rivera 10 % × 350 + 10 % × 450 = 35.00 + 45.00 = 80.00.
+    // Leo: payouts 660.00 + 112.50 + 80.00 = 852.50; partners' GP 300 + 112.50 + 45 = 457.50; our GP
+    // 1,450 − 457.50 = 992.50. Still two lines, and revenue, cost and GP as with one partner.
+    assert_eq!(table(&o)[0], row(&["Leo Park", "2", "3,050.00", "1,600.00", "1,450.00", "47.54%", "852.50", "992.50"]));
+    assert_eq!(footer(&o), row(&["Total", "6", "5,665.00", "3,180.00", "2,485.00", "43.87%", "852.50", "2,027.50"]));
+    // the detail: one row for the pearls, carrying both partners' payouts (192.50) and our GP 450 − 157.50
+    let d = books.drill("gross_profit", "summary", &MARCH, "1:group").await?;
+    assert_eq!(d.rows, 2);
+    assert_eq!(footer(&d)[8..], row(&["3,050.00", "1,600.00", "1,450.00", "47.54%", "852.50", "992.50"]));
+    let pearls = table(&d).into_iter().find(|r| r[9] == "400.00").expect("the pearls line");
+    assert_eq!(pearls[8..], row(&["850.00", "400.00", "450.00", "52.94%", "192.50", "292.50"]));
+    Ok(())
+}
+
+#[tokio::test]
 async fn cost_basis_and_as_of_date_change_what_counts() -> Result<()> {
     let books = Books::from_journal(JOURNAL).await?;
     // cost booked at the sale: ring 1 at 1,000.00, before its recert
