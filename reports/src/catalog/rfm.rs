@@ -136,19 +136,28 @@ fn window_start(v: &Values) -> chrono::NaiveDate {
     d.checked_sub_months(Months::new(years.saturating_mul(12))).unwrap_or(chrono::NaiveDate::MIN)
 }
 
-/// `nets`: every invoice finalized and not voided on the date, dated in the window, with its net.
-fn nets_cte(v: &Values) -> String {
+/// The invoices of the window (alias `i`): finalized and not voided on the date, dated in the window, in the
+/// store when one is given.
+fn in_window(v: &Values) -> String {
     let d = date(v.date("as_of"));
+    format!(
+        "i.status in ('finalized', 'voided') and i.finalized_on <= {d} and (i.voided_on is null or i.voided_on > {d})
+         and i.invoice_date > {start} and i.invoice_date <= {d}{store}",
+        start = date(window_start(v)),
+        store = and_id("i.store_id", v, "store"),
+    )
+}
+
+/// `nets`: every invoice of the window with its net.
+fn nets_cte(v: &Values) -> String {
     format!(
         "nets as (
            select i.id, i.customer_id, i.invoice_no, i.invoice_date, coalesce(sum(l.amount), 0) as net
            from invoice i left join sales_line l on l.invoice_id = i.id and l.kind in ('sale', 'return', 'service', 'misc')
-           where i.status in ('finalized', 'voided') and i.finalized_on <= {d} and (i.voided_on is null or i.voided_on > {d})
-             and i.invoice_date > {start} and i.invoice_date <= {d}{store}
+           where {in_window}
            group by i.id, i.customer_id, i.invoice_no, i.invoice_date
          )",
-        start = date(window_start(v)),
-        store = and_id("i.store_id", v, "store"),
+        in_window = in_window(v),
     )
 }
 
@@ -157,10 +166,21 @@ fn nets_cte(v: &Values) -> String {
 const SCORING: &[Stage] =
     &[Stage { name: "rfm_customer", sql: customers_stage }, Stage { name: "rfm_cut", sql: cuts_stage }];
 
-/// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary.
+/// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary. The nets come
+/// straight from the lines (which carry their invoice's customer and date), grouped by invoice alone: an
+/// invoice without revenue lines nets nothing, so it neither counts nor adds.
 fn customers_stage(v: &Values) -> String {
+    let d = date(v.date("as_of"));
+    let start = date(window_start(v));
     format!(
-        "with {nets},
+        "with counted as (select i.id from invoice i where {in_window}),
+         nets as (
+           select l.invoice_id, max(l.customer_id) as customer_id, max(l.invoice_date) as invoice_date,
+                  sum(l.amount) as net
+           from sales_line l join counted c on c.id = l.invoice_id
+           where l.kind in ('sale', 'return', 'service', 'misc') and l.invoice_date > {start} and l.invoice_date <= {d}
+           group by l.invoice_id
+         ),
          per as (
            select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
                   sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
@@ -169,7 +189,7 @@ fn customers_stage(v: &Values) -> String {
          select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
                 frequency, monetary
          from per",
-        nets = nets_cte(v),
+        in_window = in_window(v),
         days = epoch_days(v.date("as_of")),
     )
 }
