@@ -324,7 +324,9 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
         local.register_table(t.name, base.table_provider(t.name).await?)?;
     }
     for stage in view.stages {
-        let held = local.sql(&(stage.sql)(values)).await?.cache().await?;
+        let sql = (stage.sql)(values);
+        tracing::debug!(stage = stage.name, %sql, "report stage");
+        let held = local.sql(&sql).await?.cache().await?;
         local.register_table(stage.name, held.into_view())?;
     }
     Ok(local)

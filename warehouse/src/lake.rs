@@ -291,6 +291,18 @@ impl Lake {
             .map_err(delta(t.name))
     }
 
+    /// Refuses a table written by an older Loupe (other columns than this version's): reports and landings
+    /// need a rebuild first, and say so rather than fail on a missing column.
+    fn check_columns(&self, t: &'static Table, table: &DeltaTable) -> Result<()> {
+        let have: Vec<String> =
+            table.snapshot().map_err(delta(t.name))?.schema().fields().map(|f| f.name().clone()).collect();
+        if have.iter().map(String::as_str).eq(t.column_names()) {
+            Ok(())
+        } else {
+            Err(Error::Outdated { lake: self.location(), table: t.name.to_string() })
+        }
+    }
+
     /// Lands one batch in one table, in one commit that records `watermark`: rows whose key is already there
     /// replace it, new rows are added, removed keys are taken out. Returns the table's new version (or its
     /// version unchanged if there is nothing to land).
@@ -300,11 +312,7 @@ impl Lake {
             return Ok(table.version().unwrap_or_default());
         }
         // a table written by an older Loupe (other columns) is brought up to date by a full load, not merged into
-        let have: Vec<String> =
-            table.snapshot().map_err(delta(t.name))?.schema().fields().map(|f| f.name().clone()).collect();
-        if !have.iter().map(String::as_str).eq(t.column_names()) {
-            return Err(Error::Outdated { lake: self.location(), table: t.name.to_string() });
-        }
+        self.check_columns(t, &table)?;
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
         let source = source_batches(t, batch)?;
         let ctx = SessionContext::new();
@@ -421,7 +429,9 @@ impl Lake {
             let Some(v) = state.versions.get(t.name) else {
                 return Err(Error::NotLanded { lake: self.location(), table: t.name.to_string() });
             };
-            tables.push((*t, self.table_at(t, *v).await?));
+            let table = self.table_at(t, *v).await?;
+            self.check_columns(t, &table)?;
+            tables.push((*t, table));
         }
         let mirror = match &self.place {
             Place::Dir(_) => None,

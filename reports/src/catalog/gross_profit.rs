@@ -241,11 +241,10 @@ fn summary_sql(v: &Values) -> String {
 fn detail_sql(v: &Values) -> String {
     format!(
         "{gp}
-         select i.invoice_no, g.invoice_date, c.name as customer, coalesce(u.display_name, '') as salesperson, g.kind,
+         select g.invoice_no, g.invoice_date, c.name as customer, coalesce(u.display_name, '') as salesperson, g.kind,
                 g.stock_no, g.description, g.qty, g.revenue, g.cost, g.gp, g.payouts, g.our_gp
-         from gp g join invoice i on i.id = g.invoice_id join contact c on c.id = g.customer_id
-              left join \"user\" u on u.id = g.salesperson_id
-         order by g.invoice_date, i.invoice_no, g.line_no, g.id",
+         from gp g join contact c on c.id = g.customer_id left join \"user\" u on u.id = g.salesperson_id
+         order by g.invoice_date, g.invoice_no, g.line_no, g.id",
         gp = with_gp(v),
     )
 }

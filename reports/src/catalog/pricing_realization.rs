@@ -134,12 +134,11 @@ fn summary_sql(v: &Values) -> String {
 fn invoices_sql(v: &Values) -> String {
     format!(
         "with {lines}
-         select i.invoice_no, i.invoice_date, c.name as customer, coalesce(u.display_name, '') as salesperson, {SUMS}
-         from lines l join invoice i on i.id = l.invoice_id join contact c on c.id = i.customer_id
-              left join \"user\" u on u.id = i.salesperson_id
+         select l.invoice_no, l.invoice_date, c.name as customer, coalesce(u.display_name, '') as salesperson, {SUMS}
+         from lines l join contact c on c.id = l.customer_id left join \"user\" u on u.id = l.salesperson_id
          where l.list_price is not null and l.qty > 0
-         group by i.id, i.invoice_no, i.invoice_date, c.name, u.display_name
-         order by i.invoice_date, i.invoice_no, i.id",
+         group by l.invoice_id, l.invoice_no, l.invoice_date, c.name, u.display_name
+         order by l.invoice_date, l.invoice_no, l.invoice_id",
         lines = sales::lines_cte(v, "'sale'"),
     )
 }

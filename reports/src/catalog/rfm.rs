@@ -136,15 +136,15 @@ fn window_start(v: &Values) -> chrono::NaiveDate {
     d.checked_sub_months(Months::new(years.saturating_mul(12))).unwrap_or(chrono::NaiveDate::MIN)
 }
 
-/// The invoices of the window (alias `i`): finalized and not voided on the date, dated in the window, in the
-/// store when one is given.
-fn in_window(v: &Values) -> String {
+/// The invoices of the window: finalized and not voided on the date, dated in the window, in the store when
+/// one is given — on the invoices (alias `i`) or on the lines, which carry those facts of their invoice (`l`).
+fn in_window(v: &Values, a: &str) -> String {
     let d = date(v.date("as_of"));
     format!(
-        "i.status in ('finalized', 'voided') and i.finalized_on <= {d} and (i.voided_on is null or i.voided_on > {d})
-         and i.invoice_date > {start} and i.invoice_date <= {d}{store}",
+        "{a}.status in ('finalized', 'voided') and {a}.finalized_on <= {d} and ({a}.voided_on is null or {a}.voided_on > {d})
+         and {a}.invoice_date > {start} and {a}.invoice_date <= {d}{store}",
         start = date(window_start(v)),
-        store = and_id("i.store_id", v, "store"),
+        store = and_id(&format!("{a}.store_id"), v, "store"),
     )
 }
 
@@ -157,7 +157,7 @@ fn nets_cte(v: &Values) -> String {
            where {in_window}
            group by i.id, i.customer_id, i.invoice_no, i.invoice_date
          )",
-        in_window = in_window(v),
+        in_window = in_window(v, "i"),
     )
 }
 
@@ -167,18 +167,15 @@ const SCORING: &[Stage] =
     &[Stage { name: "rfm_customer", sql: customers_stage }, Stage { name: "rfm_cut", sql: cuts_stage }];
 
 /// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary. The nets come
-/// straight from the lines (which carry their invoice's customer and date), grouped by invoice alone: an
-/// invoice without revenue lines nets nothing, so it neither counts nor adds.
+/// straight from the lines (which carry their invoice's customer, date and status), grouped by invoice alone:
+/// an invoice without revenue lines nets nothing, so it neither counts nor adds.
 fn customers_stage(v: &Values) -> String {
-    let d = date(v.date("as_of"));
-    let start = date(window_start(v));
     format!(
-        "with counted as (select i.id from invoice i where {in_window}),
-         nets as (
+        "with nets as (
            select l.invoice_id, max(l.customer_id) as customer_id, max(l.invoice_date) as invoice_date,
                   sum(l.amount) as net
-           from sales_line l join counted c on c.id = l.invoice_id
-           where l.kind in ('sale', 'return', 'service', 'misc') and l.invoice_date > {start} and l.invoice_date <= {d}
+           from sales_line l
+           where l.kind in ('sale', 'return', 'service', 'misc') and {in_window}
            group by l.invoice_id
          ),
          per as (
@@ -189,7 +186,7 @@ fn customers_stage(v: &Values) -> String {
          select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
                 frequency, monetary
          from per",
-        in_window = in_window(v),
+        in_window = in_window(v, "l"),
         days = epoch_days(v.date("as_of")),
     )
 }

@@ -64,41 +64,38 @@ fn per_million(x: &str) -> String {
 
 /// `lines`: revenue lines (sale, return, service, misc — trade-ins and gift cards are not revenue) of invoices
 /// finalized and not voided on the as-of date, dated in the period (the line's own copy of the invoice date
-/// prunes the month partitions outside it), filtered by store, customer, salesperson,
-/// family and category when given; with `revenue` (qty × price − adjustment − trade concession) and `cost` by
-/// the chosen basis. `kinds` narrows the line kinds (`'sale'` for realization).
+/// prunes the month partitions outside it; its copies of the invoice's status and dates, and of its piece's
+/// facts, spare a join with the invoices and the items), filtered by store, customer, salesperson, family and
+/// category when given; with `revenue` (qty × price − adjustment − trade concession) and `cost` by the chosen
+/// basis. `kinds` narrows the line kinds (`'sale'` for realization).
 pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
     let asof = date(v.date("as_of"));
     let live = v.text("cost_basis") != Some("sale");
     let cost = if live {
         "case when l.kind = 'misc' then 0
               when l.kind = 'service' then coalesce(wo.bench_cost, l.cost)
-              when it.serialized and l.kind in ('sale', 'return')
-                then (case when l.qty < 0 then -1 else 1 end) * (it.base_cost + coalesce(x.v, 0))
+              when l.serialized and l.kind in ('sale', 'return')
+                then (case when l.qty < 0 then -1 else 1 end) * (l.base_cost + coalesce(x.v, 0))
               else l.cost end"
     } else {
         "case when l.kind = 'misc' then 0 else l.cost end"
     };
     format!(
-        "counted as (
-           select id from invoice
-           where status in ('finalized', 'voided') and finalized_on <= {asof} and (voided_on is null or voided_on > {asof})
-             and invoice_date >= {from} and invoice_date <= {to}
-         ),
-         extra as (select item_id, sum(amount) as v from item_cost where cost_date <= {asof} group by item_id),
+        "extra as (select item_id, sum(amount) as v from item_cost where cost_date <= {asof} group by item_id),
          lines as (
-           select l.id, l.invoice_id, l.line_no, l.invoice_date, l.store_id, l.customer_id, l.salesperson_id,
-                  l.kind, l.item_id, l.description, l.qty, l.list_price, l.amount,
-                  coalesce(it.serialized, false) as serialized, coalesce(it.stock_no, '') as stock_no, s.family,
+           select l.id, l.invoice_id, l.invoice_no, l.line_no, l.invoice_date, l.store_id, l.customer_id,
+                  l.salesperson_id, l.kind, l.item_id, l.description, l.qty, l.list_price, l.amount,
+                  coalesce(l.serialized, false) as serialized, coalesce(l.stock_no, '') as stock_no, s.family,
                   s.category,
                   l.amount - l.trade_concession as revenue,
                   {cost} as cost
-           from sales_line l join counted c on c.id = l.invoice_id
-                left join item it on it.id = l.item_id
-                left join style s on s.id = coalesce(l.style_id, it.style_id)
+           from sales_line l
+                left join style s on s.id = coalesce(l.style_id, l.item_style_id)
                 left join extra x on x.item_id = l.item_id
                 left join work_order wo on wo.id = l.work_order_id
-           where l.kind in ({kinds}) and l.invoice_date >= {from} and l.invoice_date <= {to}{store}{customer}{salesperson}{family}{category}
+           where l.kind in ({kinds}) and l.invoice_date >= {from} and l.invoice_date <= {to}
+             and l.status in ('finalized', 'voided') and l.finalized_on <= {asof}
+             and (l.voided_on is null or l.voided_on > {asof}){store}{customer}{salesperson}{family}{category}
          )",
         from = date(v.date("from")),
         to = date(v.date("to")),

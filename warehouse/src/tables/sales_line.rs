@@ -1,5 +1,7 @@
-//! `sales_line`: one row per invoice line, with the invoice's date, status, store, customer and salesperson
-//! beside it so the reports that live on lines (gross profit, realization, RFM) need no join to filter.
+//! `sales_line`: one row per invoice line, with the invoice's number, date, status, finalization and void dates,
+//! store, customer and salesperson beside it, and the facts of its piece or lot that never change after it is
+//! received (serialized or not, stock number, style, base cost), so the reports that live on lines (gross
+//! profit, realization, RFM) need neither the invoice nor the item to filter and cost them.
 
 use crate::table::{Column, Kind::*, Role, Table, opt, req};
 
@@ -12,13 +14,19 @@ const COLUMNS: &[Column] = &[
     req("invoice_id", Id),
     req("line_no", Int),
     req("invoice_date", Date),
+    req("invoice_no", Text),
     req("status", Text),
+    opt("finalized_on", Date),
     opt("voided_on", Date),
     req("store_id", Id),
     req("customer_id", Id),
     opt("salesperson_id", Id),
     req("kind", Text),
     opt("item_id", Id),
+    opt("serialized", Bool),
+    opt("stock_no", Text),
+    opt("item_style_id", Id),
+    opt("base_cost", Money),
     opt("style_id", Id),
     req("description", Text),
     req("qty", Int),
