@@ -161,7 +161,7 @@ fn cases(org: i64, d: &str, from: &str, rfm_from: &str) -> Vec<Case> {
             report: "gross_profit",
             view: "summary",
             params: p(&[("from", from), ("to", d), ("as_of", d), ("by", "family")]),
-            total: "revenue",
+            total: "our_gp",
             sqlite: Some(gp_sql(org, from, d, Engine::Sqlite)),
             duckdb: Some(gp_sql(org, from, d, Engine::Duck)),
         },
@@ -248,6 +248,7 @@ fn names(e: Engine) -> impl Fn(&str) -> String {
             "cost_layer" => ("cost_layers", "cost_layer"),
             "memo_line_event" => ("memo_line_events", "memo_line_event"),
             "work_order" => ("work_orders", "work_order"),
+            "partnership" => ("partnerships", "partnership"),
             "user" => ("users", "\"user\""),
             "cents" => ("_cents", ""),
             other => (other, other),
@@ -318,36 +319,122 @@ fn ar_sql(org: i64, d: &str, e: Engine) -> String {
     )
 }
 
-fn gp_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
+/// `extra` and `lines`: the lines of `kinds` of the invoices counted on `d` (finalized, not voided) dated from
+/// `from` to `d`, with salesperson, family, revenue and live cost in cents, as the report reads them: in the
+/// books through the invoices and items, in the lake from the line's own copies of their facts.
+fn sales_lines_sql(org: i64, from: &str, d: &str, e: Engine, kinds: &str) -> String {
     let n = names(e);
     let c = n("cents");
-    let q = |x: &str| if e == Engine::Sqlite { format!("'{x}'") } else { format!("date '{x}'") };
-    let serialized = if e == Engine::Sqlite { "it.serialized = 1" } else { "it.serialized" };
+    let (dd, ff) = (day(e, d), day(e, from));
+    let counted = |a: &str| {
+        format!(
+            "{a}.org_id = {org} and {a}.status in ('finalized', 'voided') and {a}.finalized_on <= {dd}
+             and ({a}.voided_on is null or {a}.voided_on > {dd}) and {a}.invoice_date >= {ff} and {a}.invoice_date <= {dd}"
+        )
+    };
+    // (lines joined to what they need, counted, serialized, base cost, style, salesperson, a service's bench cost)
+    let (from_lines, counted, serialized, base_cost, style, salesperson, bench) = if e == Engine::Sqlite {
+        (
+            "invoice_lines l join invoices i on i.id = l.invoice_id left join items it on it.id = l.item_id",
+            counted("i"),
+            "coalesce(it.serialized, 0) = 1",
+            "it.base_cost_cents",
+            "coalesce(l.style_id, it.style_id)",
+            "i.salesperson_id",
+            "case when l.work_order_id is null then l.cost_cents
+                  else (select coalesce(sum(w.amount_cents), 0) from work_order_costs w
+                        where w.work_order_id = l.work_order_id) end",
+        )
+    } else {
+        (
+            "sales_line l left join work_order wo on wo.id = l.work_order_id",
+            counted("l"),
+            "coalesce(l.serialized, false)",
+            "l.base_cost",
+            "coalesce(l.style_id, l.item_style_id)",
+            "l.salesperson_id",
+            "coalesce(wo.bench_cost, l.cost)",
+        )
+    };
+    let cents = |x: &str| if e == Engine::Sqlite { x.to_string() } else { format!("cast(({x}) * 100 as bigint)") };
+    let cost = format!(
+        "case when l.kind = 'misc' then 0
+              when l.kind = 'service' then {bench}
+              when {serialized} and l.kind in ('sale', 'return')
+                then (case when l.qty < 0 then -1 else 1 end) * ({base_cost} + coalesce(x.v, 0))
+              else l.cost{c} end"
+    );
     format!(
-        "with extra as (select item_id, sum(amount{c}) as v from {item_cost} where cost_date <= {dd} group by item_id),
-         g as (
-           select s.family, l.amount{c} - l.trade_concession{c} as revenue,
-                  case when l.kind = 'misc' then 0
-                       when {serialized} and l.kind in ('sale', 'return')
-                         then (case when l.qty < 0 then -1 else 1 end) * (it.base_cost{c} + coalesce(x.v, 0))
-                       else l.cost{c} end as cost
-           from {line} l join {invoice} i on i.id = l.invoice_id
-                left join {item} it on it.id = l.item_id left join {style} s on s.id = coalesce(l.style_id, it.style_id)
+        "extra as (select item_id, sum(amount{c}) as v from {item_cost} where cost_date <= {dd} group by item_id),
+         lines as (
+           select l.id, l.kind, l.item_id, {salesperson} as salesperson_id, s.family, l.qty, {serialized} as serialized,
+                  {list_price} as list_price, {revenue} as revenue, {cost_cents} as cost
+           from {from_lines} left join {style} s on s.id = {style_of}
                 left join extra x on x.item_id = l.item_id
-           where i.org_id = {org} and i.status in ('finalized', 'voided') and i.finalized_on <= {dd}
-             and (i.voided_on is null or i.voided_on > {dd}) and i.invoice_date >= {ff} and i.invoice_date <= {dd}
-             and l.kind in ('sale', 'return', 'service', 'misc')
-         ),
-         per as (select family, sum(revenue) as revenue, sum(cost) as cost from g group by family)
-         select count(*) as families, {total} as total from per",
-        dd = q(d),
-        ff = q(from),
+           where {counted} and l.kind in ({kinds})
+         )",
         item_cost = n("item_cost"),
-        line = n("line"),
-        invoice = n("invoice"),
-        item = n("item"),
         style = n("style"),
-        total = total_expr(e, "sum(revenue)"),
+        style_of = style,
+        list_price = cents(&format!("l.list_price{c}")),
+        revenue = cents(&format!("l.amount{c} - l.trade_concession{c}")),
+        cost_cents = cents(&cost),
+    )
+}
+
+/// Money in cents summed: whole cents from SQLite, a decimal from DuckDB, as the bench prints them.
+fn cents_total(e: Engine, expr: &str) -> String {
+    if e == Engine::Sqlite {
+        format!("cast({expr} as integer)")
+    } else {
+        format!("cast(cast({expr} as decimal(38, 0)) * cast(0.01 as decimal(3, 2)) as decimal(18, 2))")
+    }
+}
+
+fn gp_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
+    let n = names(e);
+    let (ppm, basis) = if e == Engine::Sqlite {
+        ("p.share_ppm", "p.cost_basis_cents")
+    } else {
+        ("cast(p.share * 10000 as bigint)", "cast(p.cost_basis * 100 as bigint)")
+    };
+    let q = div(e);
+    // a partner's part of `x` cents: x × ppm ÷ 1,000,000, rounded half away from zero, per partner
+    let part = |x: &str| {
+        format!(
+            "(case when ({x}) * r.ppm >= 0 then (({x}) * r.ppm + 500000) {q} 1000000
+                   else -((-(({x}) * r.ppm) + 500000) {q} 1000000) end)"
+        )
+    };
+    let gp = "(r.revenue - r.cost)";
+    let basis_of =
+        "(case when r.basis is null then r.cost else (case when r.qty < 0 then -1 else 1 end) * r.basis end)";
+    format!(
+        "with {lines},
+         partner as (
+           select item_id, kind, {ppm} as ppm, {basis} as basis,
+                  row_number() over (partition by item_id order by id) as nth
+           from {partnership} p where org_id = {org}
+         ),
+         r as (
+           select ln.family, ln.qty, ln.revenue, ln.cost, coalesce(p.nth, 1) = 1 as first_row, p.kind, p.ppm, p.basis
+           from lines ln left join partner p
+             on p.item_id = ln.item_id and ln.serialized and ln.kind in ('sale', 'return')
+         ),
+         per as (
+           select r.family, sum(case when r.first_row then {gp} else 0 end) as gp,
+                  sum(case when r.ppm is null then 0 else {gp_part} end) as partner_gp,
+                  sum(case when r.ppm is null then 0
+                           else (case when r.kind = 'owner' then {basis_part} else 0 end) + {gp_part} end) as payouts
+           from r group by r.family
+         )
+         select count(*) as families, {payouts} as payouts, {total} as total from per",
+        lines = sales_lines_sql(org, from, d, e, "'sale', 'return', 'service', 'misc'"),
+        partnership = n("partnership"),
+        gp_part = part(gp),
+        basis_part = part(basis_of),
+        payouts = cents_total(e, "sum(payouts)"),
+        total = cents_total(e, "sum(gp) - sum(partner_gp)"),
     )
 }
 
@@ -616,46 +703,8 @@ fn memo_conversion_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
 
 fn realization_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
     let n = names(e);
-    let c = n("cents");
-    let (dd, ff) = (day(e, d), day(e, from));
-    // the lake's line carries its invoice's date and salesperson, and its work order the sum of its bench costs
-    let (salesperson, period, bench) = if e == Engine::Sqlite {
-        (
-            "c.salesperson_id",
-            String::new(),
-            "case when wo.id is null then l.cost_cents
-                  else (select coalesce(sum(w.amount_cents), 0) from work_order_costs w where w.work_order_id = wo.id)
-             end",
-        )
-    } else {
-        (
-            "l.salesperson_id",
-            format!(" and l.invoice_date >= {ff} and l.invoice_date <= {dd}"),
-            "coalesce(wo.bench_cost, l.cost)",
-        )
-    };
     format!(
-        "with counted as (
-           select id, salesperson_id from {invoice}
-           where org_id = {org} and status in ('finalized', 'voided') and finalized_on <= {dd}
-             and (voided_on is null or voided_on > {dd}) and invoice_date >= {ff} and invoice_date <= {dd}
-         ),
-         extra as (select item_id, sum(amount{c}) as v from {item_cost} where cost_date <= {dd} group by item_id),
-         lines as (
-           select l.id, {salesperson} as salesperson_id, l.qty, l.list_price{c} as list_price,
-                  l.amount{c} - l.trade_concession{c} as revenue,
-                  case when l.kind = 'misc' then 0
-                       when l.kind = 'service' then {bench}
-                       when {serialized} and l.kind in ('sale', 'return')
-                         then (case when l.qty < 0 then -1 else 1 end) * (it.base_cost{c} + coalesce(x.v, 0))
-                       else l.cost{c} end as cost
-           from {line} l join counted c on c.id = l.invoice_id
-                left join {item} it on it.id = l.item_id
-                left join {style} s on s.id = coalesce(l.style_id, it.style_id)
-                left join extra x on x.item_id = l.item_id
-                left join {work_order} wo on wo.id = l.work_order_id
-           where l.kind in ('sale'){period}
-         ),
+        "with {lines},
          per as (
            select coalesce(l.salesperson_id, 0) as salesperson_key, coalesce(u.display_name, '(none)') as \"group\",
                   count(*) as lines, sum(l.qty * l.list_price) as list, sum(l.revenue) as net, sum(l.cost) as cost,
@@ -667,18 +716,12 @@ fn realization_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
          select count(*) as groups, sum(lines) as lines, {list} as list, {cost} as cost, {impact} as impact,
                 {total} as total
          from per",
-        invoice = n("invoice"),
-        item_cost = n("item_cost"),
-        line = n("line"),
-        item = n("item"),
-        style = n("style"),
-        work_order = n("work_order"),
+        lines = sales_lines_sql(org, from, d, e, "'sale'"),
         user = n("user"),
-        serialized = is(e, "it.serialized"),
-        list = total_expr(e, "sum(list)"),
-        cost = total_expr(e, "sum(cost)"),
-        impact = total_expr(e, "sum(impact)"),
-        total = total_expr(e, "sum(net)"),
+        list = cents_total(e, "sum(list)"),
+        cost = cents_total(e, "sum(cost)"),
+        impact = cents_total(e, "sum(impact)"),
+        total = cents_total(e, "sum(net)"),
     )
 }
 
@@ -693,7 +736,6 @@ const RFM_GRID: [[&str; 5]; 5] = [
 
 fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
     let n = names(e);
-    let c = n("cents");
     let dd = day(e, d);
     let mut segment = String::from("case");
     for (row, fm) in RFM_GRID.iter().zip([5, 4, 3, 2, 1]) {
@@ -713,15 +755,32 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
     // scored in whole cents in both engines
     let cents = if e == Engine::Sqlite { "monetary" } else { "cast(monetary * 100 as bigint)" };
     let q = div(e);
+    let ff = day(e, from);
+    // the books net each invoice from its lines; the lake's lines carry their invoice's customer, date and status
+    let counted = |a: &str| {
+        format!(
+            "{a}.org_id = {org} and {a}.status in ('finalized', 'voided') and {a}.finalized_on <= {dd}
+             and ({a}.voided_on is null or {a}.voided_on > {dd}) and {a}.invoice_date > {ff} and {a}.invoice_date <= {dd}"
+        )
+    };
+    let nets = if e == Engine::Sqlite {
+        format!(
+            "select i.id, i.customer_id, i.invoice_date, coalesce(sum(l.amount_cents), 0) as net
+             from invoices i
+                  left join invoice_lines l on l.invoice_id = i.id and l.kind in ('sale', 'return', 'service', 'misc')
+             where {} group by i.id, i.customer_id, i.invoice_date",
+            counted("i")
+        )
+    } else {
+        format!(
+            "select l.invoice_id as id, max(l.customer_id) as customer_id, max(l.invoice_date) as invoice_date,
+                    sum(l.amount) as net
+             from sales_line l where l.kind in ('sale', 'return', 'service', 'misc') and {} group by l.invoice_id",
+            counted("l")
+        )
+    };
     format!(
-        "with nets as (
-           select i.id, i.customer_id, i.invoice_date, coalesce(sum(l.amount{c}), 0) as net
-           from {invoice} i
-                left join {line} l on l.invoice_id = i.id and l.kind in ('sale', 'return', 'service', 'misc')
-           where i.org_id = {org} and i.status in ('finalized', 'voided') and i.finalized_on <= {dd}
-             and (i.voided_on is null or i.voided_on > {dd}) and i.invoice_date > {ff} and i.invoice_date <= {dd}
-           group by i.id, i.customer_id, i.invoice_date
-         ),
+        "with nets as ({nets}),
          per as (
            select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
                   sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
@@ -760,10 +819,7 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
          select count(*) as customers, sum(frequency) as frequency, sum(r) as r, sum(f) as f, sum(m) as m,
                 sum(fm) as fm, count(distinct segment) as segments, {total} as total
          from per_customer",
-        invoice = n("invoice"),
-        line = n("line"),
         contact = n("contact"),
-        ff = day(e, from),
         recency = days_to(e, d, "last_purchase"),
         picks = picks.join(", "),
         r = above("r", "recency"),
