@@ -13,7 +13,8 @@ pub struct Difference {
     pub item_id: i64,
     /// Its stock number.
     pub stock_no: String,
-    /// Which figure (`qty_on_hand`, `qty_on_memo`, `layer_qty`, `pool_cost_cents`).
+    /// Which figure (`qty_on_hand`, `qty_on_memo`, `layer_qty`, `pool_cost_cents`, `ledger_cost_cents`,
+    /// `layer_remaining_qty`, `layer_remaining_cents`, `qty_elsewhere`, `piece_qty`).
     pub figure: &'static str,
     /// What the stock record says.
     pub stored: i64,
@@ -54,6 +55,35 @@ const CHECKS: &[(&str, &str)] = &[
          where not i.serialized and o.costing_method = 'fifo' and i.pool_cost_cents <> coalesce(l.c, 0)",
     ),
     (
+        "ledger_cost_cents",
+        "select i.org_id, i.id as item_id, i.stock_no, i.pool_cost_cents as stored, cast(coalesce(m.c, 0) as bigint) as ledger
+         from items i left join (select item_id, sum(cost_cents) as c from stock_movements group by item_id) m
+           on m.item_id = i.id
+         where not i.serialized and i.pool_cost_cents <> coalesce(m.c, 0)",
+    ),
+    (
+        "layer_remaining_qty",
+        "select i.org_id, i.id as item_id, i.stock_no, c.qty_remaining as stored, cast(coalesce(m.q, 0) as bigint) as ledger
+         from cost_layers c join items i on i.id = c.item_id
+           left join (select layer_id, sum(qty) as q from layer_moves group by layer_id) m on m.layer_id = c.id
+         where c.qty_remaining <> coalesce(m.q, 0)",
+    ),
+    (
+        "layer_remaining_cents",
+        "select i.org_id, i.id as item_id, i.stock_no, c.cost_remaining_cents as stored,
+                cast(coalesce(m.c, 0) as bigint) as ledger
+         from cost_layers c join items i on i.id = c.item_id
+           left join (select layer_id, sum(cost_cents) as c from layer_moves group by layer_id) m on m.layer_id = c.id
+         where c.cost_remaining_cents <> coalesce(m.c, 0)",
+    ),
+    (
+        "qty_elsewhere",
+        "select i.org_id, i.id as item_id, i.stock_no, 0 as stored, cast(m.q as bigint) as ledger
+         from items i join (select item_id, store_id, sum(qty_delta + memo_delta) as q from stock_movements
+                            group by item_id, store_id) m on m.item_id = i.id
+         where m.store_id <> i.store_id and m.q <> 0",
+    ),
+    (
         "piece_qty",
         "select i.org_id, i.id as item_id, i.stock_no, i.qty_on_hand + i.qty_on_memo as stored,
                 case when i.status in ('in_stock', 'on_memo') then 1 else 0 end as ledger
@@ -63,8 +93,10 @@ const CHECKS: &[(&str, &str)] = &[
 ];
 
 /// Every stock record whose stored quantities or cost disagree with the movement ledger and cost layers:
-/// on hand = Σ qty moves, on memo = Σ memo moves, lot units = Σ layer units, FIFO pool = Σ layer cost, a
-/// serialized piece is one unit exactly while in stock or on memo.
+/// on hand = Σ qty moves, on memo = Σ memo moves, lot units = Σ layer units, FIFO pool = Σ layer cost, a lot's
+/// pool = Σ the cost of its moves, each layer's remainder = Σ its layer moves, no units at a store other than
+/// the record's own, a serialized piece is one unit exactly while in stock or on memo. The stock reports rely on
+/// it: they roll the current figures back by the moves after their date.
 pub async fn inventory(db: &Db) -> Result<Vec<Difference>> {
     let mut out = Vec::new();
     for (figure, sql) in CHECKS {

@@ -78,6 +78,13 @@ fn reconcile_passes_on_the_example_day_and_names_a_tampered_record() {
     rt.block_on(async {
         let db = oltp::Db::connect(dir.path().join("loupe.db").to_str().unwrap()).await.unwrap();
         db.execute_trusted("update items set qty_on_hand = 30 where id = 2").await.unwrap();
+        // … and a cent onto the remainder of its first cost layer, which its layer moves do not add up to
+        db.execute_trusted(
+            "update cost_layers set cost_remaining_cents = cost_remaining_cents + 1
+             where id = (select min(id) from cost_layers where item_id = 2)",
+        )
+        .await
+        .unwrap();
         db.close().await;
     });
     let out = loupe(dir.path()).args(["inventory", "reconcile"]).output().unwrap();
@@ -85,6 +92,10 @@ fn reconcile_passes_on_the_example_day_and_names_a_tampered_record() {
     assert!(!out.status.success());
     let row: Vec<&str> = stdout.lines().find(|l| l.contains("qty_on_hand")).unwrap().split_whitespace().collect();
     assert_eq!(row, ["1", "2", "L-000001", "qty_on_hand", "30", "23"]);
+    let row: Vec<&str> =
+        stdout.lines().find(|l| l.contains("layer_remaining_cents")).unwrap().split_whitespace().collect();
+    assert_eq!(row[..4], ["1", "2", "L-000001", "layer_remaining_cents"]);
+    assert_eq!(row[4].parse::<i64>().unwrap() - row[5].parse::<i64>().unwrap(), 1, "{stdout}");
     assert!(stdout.contains("difference(s) in 3 stock records"), "{stdout}");
 }
 

@@ -72,12 +72,17 @@ async fn weighted_average_costs_out_at_pool_average_with_the_last_unit_taking_th
         // pool 200.01 over 3 units: one unit costs 66.67 (66.67 rounded), then 66.67 of 133.34 / 2, then the rest
         t.json(r#"{"op":"scrap_stock","org_id":1,"item_id":1,"qty":1,"scrapped_on":"2025-06-01"}"#).await?;
         assert_eq!(t.scalar("select -cost_cents as v from stock_movements where kind = 'scrap'").await?, 6_667);
+        // the pool, the layers and the moves still agree under average cost
+        let diffs = oltp::reconcile::inventory(&t.db).await?;
+        assert!(diffs.is_empty(), "{diffs:?}");
         t.json(r#"{"op":"scrap_stock","org_id":1,"item_id":1,"qty":2,"scrapped_on":"2025-06-02"}"#).await?;
         assert_eq!(
             t.scalar("select cast(-sum(cost_cents) as bigint) as v from stock_movements where kind = 'scrap'").await?,
             20_001
         );
         assert_eq!(t.scalar("select pool_cost_cents as v from items where id = 1").await?, 0);
+        let diffs = oltp::reconcile::inventory(&t.db).await?;
+        assert!(diffs.is_empty(), "{diffs:?}");
         // the org cannot switch back while... it has no stock now, so it may
         t.json(r#"{"op":"update_org","org_id":1,"costing_method":"fifo"}"#).await?;
     }
