@@ -98,15 +98,9 @@ fn aged_cte(v: &Values) -> String {
     let age = format!("cast({} - cast(acquired as int) as bigint)", epoch_days(v.date("as_of")));
     let ownership = v.text("ownership").unwrap_or("owned");
     format!(
-        "held as (
-           select item_id, store_id, sum(qty_delta + memo_delta) as qty from stock_movement
-           where moved_on <= {d} group by item_id, store_id having sum(qty_delta + memo_delta) <> 0
-         ),
+        "held as (select * from ({held}) h where qty <> 0),
          extra as (select item_id, sum(amount) as v from item_cost where cost_date <= {d} group by item_id),
-         layers as (
-           select item_id, store_id, layer_id, sum(qty) as qty, sum(cost) as cost from layer_move
-           where moved_on <= {d} group by item_id, store_id, layer_id having sum(qty) <> 0
-         ),
+         layers as (select * from ({layers}) l where qty <> 0),
          parts as (
            select it.id, h.store_id, it.acquired_on as acquired, h.qty,
                   (it.base_cost + coalesce(x.v, 0)) * h.qty as cost, h.qty * it.retail_price as retail
@@ -123,6 +117,8 @@ fn aged_cte(v: &Values) -> String {
            from parts p join item it on it.id = p.id join style s on s.id = it.style_id
            where true{store}{family}
          )",
+        held = super::stock::held_sql(v.date("as_of")),
+        layers = super::stock::layers_sql(v.date("as_of")),
         key = b.key_sql(&age),
         store = and_id("p.store_id", v, "store"),
         family = and_text("s.family", v, "family"),

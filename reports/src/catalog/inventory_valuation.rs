@@ -100,10 +100,7 @@ const ITEM_COLUMNS: &[Column] = &[
 pub(crate) fn held_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     format!(
-        "held as (
-           select m.item_id, m.store_id, sum(m.qty_delta + m.memo_delta) as qty, sum(m.cost) as ledger_cost
-           from stock_movement m where m.moved_on <= {d} group by m.item_id, m.store_id
-         ),
+        "held as ({held}),
          extra as (select item_id, sum(amount) as v from item_cost where cost_date <= {d} group by item_id),
          stock as (
            select it.id, h.store_id, it.stock_no, it.acquired_on, it.style_id, s.family, s.category, s.description,
@@ -114,6 +111,7 @@ pub(crate) fn held_cte(v: &Values) -> String {
                 left join extra x on x.item_id = it.id
            where h.qty <> 0 and it.ownership = 'owned'{store}{family}{category}
          )",
+        held = super::stock::held_sql(v.date("as_of")),
         store = and_id("h.store_id", v, "store"),
         family = and_text("s.family", v, "family"),
         category = and_text("s.category", v, "category"),

@@ -39,15 +39,15 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
            select it.id as item_id,
                   case when it.serialized then it.base_cost + coalesce(ac.v, 0)
                        when lot.units <> 0 then lot.cost / lot.units else 0 end as unit
-           from item it
+           from (select distinct item_id from lines) m join item it on it.id = m.item_id
            left join (select item_id, sum(amount) as v from item_cost
                       where cost_date <= {d} and item_id in (select item_id from lines) group by item_id) ac
              on ac.item_id = it.id
-           left join (select item_id, sum(cost) as cost, sum(qty_delta + memo_delta) as units from stock_movement
-                      where moved_on <= {d} and item_id in (select item_id from lines) group by item_id) lot
+           left join (select item_id, sum(ledger_cost) as cost, sum(qty) as units from ({held}) h
+                      where item_id in (select item_id from lines) group by item_id) lot
              on lot.item_id = it.id
-           where it.id in (select item_id from lines)
          )",
+        held = super::stock::held_sql(on),
         store = and_id("l.store_id", v, "store"),
         customer = and_id("l.customer_id", v, "customer"),
     )

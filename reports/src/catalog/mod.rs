@@ -15,6 +15,7 @@ mod memo_liability;
 mod pricing_realization;
 mod rfm;
 mod sales;
+mod stock;
 
 /// Every report, in the order `loupe report list` shows them.
 pub fn all() -> &'static [Report] {

@@ -1,0 +1,34 @@
+//! What the stock reports share: the positions held on a date, rolled back from the current ones.
+//!
+//! The books keep each stock record's current quantities and pool cost, and each cost layer's remainder, equal
+//! to the sums of their ledgers (`loupe inventory reconcile` checks it, store by store), so the position on a
+//! date is the current one less the moves dated after it: a report as of today reads the items and the last
+//! moves, not the whole history, and one as of a past date reads the moves since.
+
+use crate::engine::date;
+
+/// Rows `(item_id, store_id, qty, ledger_cost)`: every stock record's units held at each store on `d` (in
+/// stock or out on memo) and, for a lot, its ledger cost; zero positions included.
+pub(crate) fn held_sql(d: chrono::NaiveDate) -> String {
+    let d = date(d);
+    format!(
+        "select item_id, store_id, sum(qty) as qty, sum(ledger_cost) as ledger_cost from (
+           select id as item_id, store_id, qty_on_hand + qty_on_memo as qty, pool_cost as ledger_cost from item
+           union all
+           select item_id, store_id, -(qty_delta + memo_delta), -cost from stock_movement where moved_on > {d}
+         ) p group by item_id, store_id"
+    )
+}
+
+/// Rows `(item_id, store_id, layer_id, qty, cost)`: each cost layer's units and cost remaining at each store
+/// on `d`; zero remainders included.
+pub(crate) fn layers_sql(d: chrono::NaiveDate) -> String {
+    let d = date(d);
+    format!(
+        "select item_id, store_id, layer_id, sum(qty) as qty, sum(cost) as cost from (
+           select item_id, store_id, id as layer_id, qty_remaining as qty, cost_remaining as cost from cost_layer
+           union all
+           select item_id, store_id, layer_id, -qty, -cost from layer_move where moved_on > {d}
+         ) p group by item_id, store_id, layer_id"
+    )
+}
