@@ -230,6 +230,9 @@ pub enum BenchCmd {
         /// Warm runs of each report.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
         rounds: u64,
+        /// Only this report (repeatable; default: all nine).
+        #[arg(long = "report", value_name = "ID")]
+        only: Vec<String>,
     },
 }
 
@@ -330,10 +333,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             crate::lake_bench::run(&cli.database_url(), &cli.data, plan).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { command: BenchCmd::Report { rounds } } => {
+        Cmd::Bench { command: BenchCmd::Report { rounds, only } } => {
             let lake = cli.lake()?;
             let db = cli.open().await?;
-            crate::report_bench::run(&db, &lake, *rounds as usize).await?;
+            crate::report_bench::run(&db, &lake, *rounds as usize, only).await?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -48,8 +48,13 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e3)
 }
 
-/// Runs the benchmark: `rounds` warm runs of each report after one to warm up.
-pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize) -> Result<()> {
+/// Runs the benchmark: `rounds` warm runs of each report (of `only`, when it names any) after one to warm up.
+pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize, only: &[String]) -> Result<()> {
+    let all = cases(0, "", "", "");
+    if let Some(unknown) = only.iter().find(|r| !all.iter().any(|c| c.report == r.as_str())) {
+        let known: Vec<&str> = all.iter().map(|c| c.report).collect();
+        bail!("--report: no report {unknown:?} in the benchmark (it has {})", known.join(", "));
+    }
     let snapshot = lake.snapshot().await?;
     let ctx = snapshot.session(&Scope::Operator).await?;
     let b = ctx.sql("select min(org_id) as org, max(invoice_date) as last from invoice").await?.collect().await?;
@@ -73,6 +78,9 @@ pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize) -> Result<()> {
     // RFM's default lookback, as the report takes it: three years back from the as-of date
     let rfm_from = end.checked_sub_months(chrono::Months::new(36)).unwrap_or(chrono::NaiveDate::MIN).to_string();
     for case in cases(org, &last, &year_ago, &rfm_from) {
+        if !only.is_empty() && !only.iter().any(|r| r == case.report) {
+            continue;
+        }
         let req = Request {
             report: case.report.into(),
             view: Some(case.view.into()),
@@ -170,8 +178,8 @@ fn cases(org: i64, d: &str, from: &str, rfm_from: &str) -> Vec<Case> {
             view: "summary",
             params: p(&[("as_of", d)]),
             total: "cost",
-            sqlite: Some(valuation_sql(org, Engine::Sqlite)),
-            duckdb: Some(valuation_sql(org, Engine::Duck)),
+            sqlite: Some(valuation_sql(org, d, Engine::Sqlite)),
+            duckdb: Some(valuation_sql(org, d, Engine::Duck)),
         },
         Case {
             report: "inventory_aging",
@@ -419,7 +427,7 @@ fn gp_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
          r as (
            select ln.family, ln.qty, ln.revenue, ln.cost, coalesce(p.nth, 1) = 1 as first_row, p.kind, p.ppm, p.basis
            from lines ln left join partner p
-             on p.item_id = ln.item_id and ln.serialized and ln.kind in ('sale', 'return')
+             on p.item_id = case when ln.serialized and ln.kind in ('sale', 'return') then ln.item_id end
          ),
          per as (
            select r.family, sum(case when r.first_row then {gp} else 0 end) as gp,
@@ -438,33 +446,70 @@ fn gp_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
     )
 }
 
-fn valuation_sql(org: i64, e: Engine) -> String {
+/// `(item_id, store_id, qty, ledger)` held on `d`, as the report takes it: the stock records' current figures
+/// rolled back by the moves dated after `d`.
+fn held_sql(org: i64, d: &str, e: Engine) -> String {
     let n = names(e);
     let c = n("cents");
-    let (held, cost) = if e == Engine::Sqlite {
+    format!(
+        "select item_id, store_id, sum(qty) as qty, sum(ledger) as ledger from (
+           select id as item_id, store_id, qty_on_hand + qty_on_memo as qty, pool_cost{c} as ledger
+           from {item} where org_id = {org}
+           union all
+           select item_id, store_id, -(qty_delta + memo_delta), -cost{c} from {stock_movement}
+           where org_id = {org} and moved_on > {dd}
+         ) p group by item_id, store_id",
+        item = n("item"),
+        stock_movement = n("stock_movement"),
+        dd = day(e, d),
+    )
+}
+
+/// `(item_id, store_id, layer_id, qty, cost)` left in each cost layer on `d`, rolled back the same way (a layer
+/// move carries its movement's item, store and date in the lake).
+fn layers_sql(org: i64, d: &str, e: Engine) -> String {
+    let (layers, moves) = if e == Engine::Sqlite {
         (
-            "select it.id as item_id, it.qty_on_hand + it.qty_on_memo as qty, it.pool_cost_cents as ledger
-             from items it"
-                .to_string(),
-            "it.serialized = 1",
+            "select cl.item_id, it.store_id, cl.id as layer_id, cl.qty_remaining as qty, cl.cost_remaining_cents as cost
+             from cost_layers cl join items it on it.id = cl.item_id where cl.org_id = {org}",
+            "select m.item_id, m.store_id, lm.layer_id, -lm.qty, -lm.cost_cents
+             from layer_moves lm join stock_movements m on m.id = lm.movement_id where lm.org_id = {org} and m.moved_on > {dd}",
         )
     } else {
-        ("select item_id, sum(qty_delta + memo_delta) as qty, sum(cost) as ledger from stock_movement group by item_id"
-            .to_string(), "it.serialized")
+        (
+            "select item_id, store_id, id as layer_id, qty_remaining as qty, cost_remaining as cost
+             from cost_layer where org_id = {org}",
+            "select item_id, store_id, layer_id, -qty, -cost from layer_move where org_id = {org} and moved_on > {dd}",
+        )
     };
+    let fill = |q: &str| q.replace("{org}", &org.to_string()).replace("{dd}", &day(e, d));
+    format!(
+        "select item_id, store_id, layer_id, sum(qty) as qty, sum(cost) as cost from ({} union all {}) p
+         group by item_id, store_id, layer_id",
+        fill(layers),
+        fill(moves)
+    )
+}
+
+fn valuation_sql(org: i64, d: &str, e: Engine) -> String {
+    let n = names(e);
+    let c = n("cents");
     format!(
         "with held as ({held}),
-         extra as (select item_id, sum(amount{c}) as v from {item_cost} group by item_id),
+         extra as (select item_id, sum(amount{c}) as v from {item_cost} where cost_date <= {dd} group by item_id),
          k as (select s.family, h.qty,
-                      case when {cost} then (it.base_cost{c} + coalesce(x.v, 0)) * h.qty else h.ledger end as cost
+                      case when {serialized} then (it.base_cost{c} + coalesce(x.v, 0)) * h.qty else h.ledger end as cost
                from held h join {item} it on it.id = h.item_id join {style} s on s.id = it.style_id
                     left join extra x on x.item_id = it.id
                where it.org_id = {org} and it.ownership = 'owned' and h.qty <> 0),
          per as (select family, sum(qty) as qty, sum(cost) as cost from k group by family)
          select count(*) as families, {total} as total from per",
+        held = held_sql(org, d, e),
+        dd = day(e, d),
         item_cost = n("item_cost"),
         item = n("item"),
         style = n("style"),
+        serialized = is(e, "it.serialized"),
         total = total_expr(e, "sum(cost)"),
     )
 }
@@ -517,25 +562,12 @@ fn aging_sql(org: i64, d: &str, e: Engine) -> String {
     let n = names(e);
     let c = n("cents");
     let dd = day(e, d);
-    // a layer move carries its movement's item, store and date in the lake
-    let layer_move = if e == Engine::Sqlite {
-        "(select lm.org_id, m.item_id, m.store_id, lm.layer_id, m.moved_on, lm.qty, lm.cost_cents as cost
-          from layer_moves lm join stock_movements m on m.id = lm.movement_id)"
-    } else {
-        "layer_move"
-    };
     let age = days_to(e, d, "p.acquired");
     format!(
-        "with held as (
-           select item_id, store_id, sum(qty_delta + memo_delta) as qty from {stock_movement}
-           where org_id = {org} and moved_on <= {dd} group by item_id, store_id having sum(qty_delta + memo_delta) <> 0
-         ),
+        "with held as (select * from ({held}) h where qty <> 0),
          extra as (select item_id, sum(amount{c}) as v from {item_cost} where org_id = {org} and cost_date <= {dd}
                    group by item_id),
-         layers as (
-           select item_id, store_id, layer_id, sum(qty) as qty, sum(cost) as cost from {layer_move} lm
-           where org_id = {org} and moved_on <= {dd} group by item_id, store_id, layer_id having sum(qty) <> 0
-         ),
+         layers as (select * from ({layers}) l where qty <> 0),
          parts as (
            select it.id, h.store_id, it.acquired_on as acquired, h.qty,
                   (it.base_cost{c} + coalesce(x.v, 0)) * h.qty as cost, h.qty * it.retail_price{c} as retail
@@ -556,7 +588,8 @@ fn aging_sql(org: i64, d: &str, e: Engine) -> String {
          select count(*) as buckets, (select count(distinct id) from aged) as items, sum(qty) as qty,
                 {retail} as retail, {total} as total
          from per",
-        stock_movement = n("stock_movement"),
+        held = held_sql(org, d, e),
+        layers = layers_sql(org, d, e),
         item_cost = n("item_cost"),
         item = n("item"),
         cost_layer = n("cost_layer"),
