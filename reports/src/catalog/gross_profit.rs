@@ -1,6 +1,6 @@
 //! Gross profit: revenue, cost and margin of the period's sales, partnership-aware.
 
-use super::sales::{self, AS_OF, CATEGORY, COST_BASIS, SALESPERSON};
+use super::sales;
 use crate::engine::{Bind, Drill, Report, View};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
@@ -69,18 +69,7 @@ const BY: Param = Param {
     help: "one row per salesperson (default), customer, family, category, store or month",
     label: "By",
 };
-const SUMMARY_PARAMS: &[Param] = &[
-    Param::FROM,
-    Param::TO,
-    AS_OF,
-    BY,
-    COST_BASIS,
-    Param::STORE,
-    Param::CUSTOMER,
-    SALESPERSON,
-    super::memo::FAMILY,
-    CATEGORY,
-];
+const SUMMARY_PARAMS: &[Param] = &sales::summary_params(BY);
 
 const GP_PCT: Column = Column::ratio("gp_pct", "GP %", &[(1, "gp")], &[(1, "revenue")]);
 

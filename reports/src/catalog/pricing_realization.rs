@@ -1,7 +1,7 @@
 //! Pricing realization and margin impact: how much of list price the sales actually got, and what the
 //! discounting cost in margin.
 
-use super::sales::{self, AS_OF, CATEGORY, COST_BASIS, SALESPERSON};
+use super::sales;
 use crate::engine::{Bind, Drill, Report, View};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
@@ -53,18 +53,7 @@ const BY: Param = Param {
     help: "one row per salesperson (default) or customer",
     label: "By",
 };
-const SUMMARY_PARAMS: &[Param] = &[
-    Param::FROM,
-    Param::TO,
-    AS_OF,
-    BY,
-    COST_BASIS,
-    Param::STORE,
-    Param::CUSTOMER,
-    SALESPERSON,
-    super::memo::FAMILY,
-    CATEGORY,
-];
+const SUMMARY_PARAMS: &[Param] = &sales::summary_params(BY);
 
 /// The measures every view shows.
 fn measures() -> [Column; 8] {

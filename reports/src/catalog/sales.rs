@@ -52,6 +52,22 @@ pub(crate) const LINE_PARAMS: &[Param] = &[
     CATEGORY,
 ];
 
+/// A summary's filters: the lines' own, with its grouping choice `by` after the dates.
+pub(crate) const fn summary_params(by: Param) -> [Param; 10] {
+    [
+        Param::FROM,
+        Param::TO,
+        AS_OF,
+        by,
+        COST_BASIS,
+        Param::STORE,
+        Param::CUSTOMER,
+        SALESPERSON,
+        super::memo::FAMILY,
+        CATEGORY,
+    ]
+}
+
 /// Money from whole cents, exactly (a decimal literal would be read as a float).
 pub(crate) fn money_of_cents(expr: &str) -> String {
     format!("(cast({expr} as decimal(20, 0)) * cast(0.01 as decimal(3, 2)))")
