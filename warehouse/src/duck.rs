@@ -6,7 +6,7 @@ use deltalake::arrow::array::RecordBatch;
 
 use crate::error::{Error, Result};
 use crate::snapshot::{Scope, Snapshot};
-use crate::table::{Kind, Table};
+use crate::table::{Kind, StoreScope, Table};
 
 fn duck_err(e: duckdb::Error) -> Error {
     Error::Duck(e.to_string())
@@ -27,8 +27,9 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The `select` that reads table `t` from `files` in its schema (the partition column comes from the paths).
-fn read(t: &Table, files: &[String], scope: &Scope) -> String {
+/// The `select` that reads table `t` from `files` in its schema (the partition column comes from the paths),
+/// seen through `scope`; `moved` reads the stock moves the scope sees (see [`StoreScope::Piece`]).
+fn read(t: &Table, files: &[String], scope: &Scope, moved: Option<&str>) -> String {
     let cols = t
         .columns
         .iter()
@@ -53,24 +54,37 @@ fn read(t: &Table, files: &[String], scope: &Scope) -> String {
         && t.is_tenant_data()
     {
         filter = format!(" where cast(org_id as bigint) = {org_id}");
-        let store = if t.name == "store" { "id" } else { "store_id" };
-        if let Some(stores) = stores
-            && t.has(store)
-        {
+        if let Some(stores) = stores {
             let list = stores.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            filter.push_str(&format!(" and {store} in ({})", if list.is_empty() { "null".into() } else { list }));
+            let list = if list.is_empty() { "null".to_string() } else { list };
+            match t.store_scope() {
+                StoreScope::Open => {}
+                StoreScope::Row(c) => filter.push_str(&format!(" and {c} in ({list})")),
+                StoreScope::Piece(piece) => filter.push_str(&format!(
+                    " and (store_id in ({list}) or {piece} in (select item_id from {moved}))",
+                    moved = moved.unwrap_or("(select null as item_id where false)")
+                )),
+            }
         }
     }
     format!("select {cols} from {from}{filter}")
 }
 
 impl Snapshot {
+    /// `(select …)`: the stock moves `scope` sees, for the tables about pieces.
+    async fn moved(&self, scope: &Scope) -> Result<Option<String>> {
+        let Some((t, table)) = self.tables().find(|(t, _)| t.name == "stock_movement") else { return Ok(None) };
+        let files = self.local_files(t, table).await?;
+        Ok(Some(format!("({})", read(t, &files, scope, None))))
+    }
+
     /// An in-memory DuckDB with every table of this snapshot as a view, seen through `scope`.
     pub async fn duckdb(&self, scope: &Scope) -> Result<duckdb::Connection> {
         let conn = duckdb::Connection::open_in_memory().map_err(duck_err)?;
+        let moved = self.moved(scope).await?;
         for (t, table) in self.tables() {
             let files = self.local_files(t, table).await?;
-            conn.execute_batch(&format!("create view \"{}\" as {}", t.name, read(t, &files, scope)))
+            conn.execute_batch(&format!("create view \"{}\" as {}", t.name, read(t, &files, scope, moved.as_deref())))
                 .map_err(duck_err)?;
         }
         Ok(conn)
@@ -84,9 +98,10 @@ impl Snapshot {
         }
         let conn = duckdb::Connection::open(path).map_err(duck_err)?;
         let mut counts = Vec::new();
+        let moved = self.moved(scope).await?;
         for (t, table) in self.tables() {
             let files = self.local_files(t, table).await?;
-            conn.execute_batch(&format!("create table \"{}\" as {}", t.name, read(t, &files, scope)))
+            conn.execute_batch(&format!("create table \"{}\" as {}", t.name, read(t, &files, scope, moved.as_deref())))
                 .map_err(duck_err)?;
             let n: i64 =
                 conn.query_row(&format!("select count(*) from \"{}\"", t.name), [], |r| r.get(0)).map_err(duck_err)?;

@@ -18,7 +18,7 @@ pub mod tables;
 pub use error::{Error, Result};
 pub use lake::{APP_ID, Compaction, Lake, Landing, State, WriterLock};
 pub use snapshot::{Scope, SharedSnapshot, Snapshot};
-pub use table::{Column, Kind, MONEY, PERCENT, Role, Table, opt, req};
+pub use table::{Column, Kind, MONEY, PERCENT, Role, StoreScope, Table, opt, req};
 
 use std::path::{Path, PathBuf};
 

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use deltalake::DeltaTable;
+use deltalake::datafusion::common::{Column, JoinType};
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
 use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
 use crate::error::{Error, Result, delta};
 use crate::lake::State;
-use crate::table::Table;
+use crate::table::{StoreScope, Table};
 
 /// Whose data a session may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,20 +97,45 @@ impl Snapshot {
         let mut config = SessionConfig::new();
         config.options_mut().optimizer.default_filter_selectivity = 100;
         let ctx = SessionContext::new_with_config(config);
+        let mut frames = Vec::with_capacity(self.tables.len());
         for (t, table) in &self.tables {
             table.update_datafusion_session(&ctx.state()).map_err(delta(t.name))?;
-            let provider = table.table_provider().await?;
-            let mut df = ctx.read_table(provider)?;
-            if let Scope::Org { org_id, stores } = scope
-                && t.is_tenant_data()
-            {
-                df = df.filter(col("org_id").eq(lit(*org_id)))?;
-                if let Some(stores) = stores {
-                    let store = if t.name == "store" { "id" } else { "store_id" };
-                    if t.has(store) {
-                        df = df.filter(col(store).in_list(stores.iter().map(|s| lit(*s)).collect(), false))?;
+            frames.push((*t, ctx.read_table(table.table_provider().await?)?));
+        }
+        let Scope::Org { org_id, stores } = scope else {
+            for (t, df) in frames {
+                ctx.register_table(t.name, df.into_view())?;
+            }
+            return Ok(ctx);
+        };
+        let org = col("org_id").eq(lit(*org_id));
+        let permitted =
+            |c: &str, negated: bool| col(c).in_list(stores.iter().flatten().map(|s| lit(*s)).collect(), negated);
+        // the pieces that have been at a permitted store: those with a stock movement there
+        let moved = match frames.iter().find(|(t, _)| t.name == "stock_movement") {
+            Some((_, df)) if stores.is_some() => Some(
+                df.clone().filter(org.clone())?.filter(permitted("store_id", false))?.select_columns(&["item_id"])?,
+            ),
+            _ => None,
+        };
+        for (t, mut df) in frames {
+            if t.is_tenant_data() {
+                df = df.filter(org.clone())?;
+                df = match (t.store_scope(), &moved) {
+                    _ if stores.is_none() => df,
+                    (StoreScope::Open, _) => df,
+                    (StoreScope::Row(c), _) => df.filter(permitted(c, false))?,
+                    (StoreScope::Piece(piece), Some(moved)) => {
+                        let here = df.clone().filter(permitted("store_id", false))?;
+                        let was = df.filter(permitted("store_id", true))?.alias("piece")?.join_on(
+                            moved.clone().alias("moved")?,
+                            JoinType::LeftSemi,
+                            [col(Column::new(Some("piece"), piece)).eq(col(Column::new(Some("moved"), "item_id")))],
+                        )?;
+                        here.union(was)?
                     }
-                }
+                    (StoreScope::Piece(_), None) => df.filter(permitted("store_id", false))?,
+                };
             }
             ctx.register_table(t.name, df.into_view())?;
         }

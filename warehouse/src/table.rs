@@ -78,6 +78,21 @@ pub enum Role {
     Dimension,
 }
 
+/// Which rows of a table a caller allowed only some stores sees (always within their org).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreScope {
+    /// All of them: the table has no store (contacts, styles, users …).
+    Open,
+    /// Those whose column (`store_id`; `id` for the stores themselves) is a permitted store: where the sale,
+    /// payment, memo or stock move happened.
+    Row(&'static str),
+    /// Those about a piece (the column holds the stock record's id) that is at a permitted store now, or was at
+    /// one at any time: its `store_id` is the piece's current store, and a store keeps seeing what it held and
+    /// sold — on a past date, or a sale returned and moved on — after the piece leaves. "Was at" is "has a stock
+    /// movement there": every receipt, transfer, memo and sale of a piece moves it at its store then.
+    Piece(&'static str),
+}
+
 /// A lake table.
 #[derive(Debug)]
 pub struct Table {
@@ -102,6 +117,18 @@ impl Table {
     /// Whether the table has a column called `name`.
     pub fn has(&self, name: &str) -> bool {
         self.columns.iter().any(|c| c.name == name)
+    }
+
+    /// How a caller allowed only some stores sees the table's rows.
+    pub fn store_scope(&self) -> StoreScope {
+        match self.name {
+            "store" => StoreScope::Row("id"),
+            // the store of a stock record, and of its costs, layers and partners, is where the piece is now
+            "item" => StoreScope::Piece("id"),
+            "item_cost" | "cost_layer" | "partnership" => StoreScope::Piece("item_id"),
+            _ if self.has("store_id") => StoreScope::Row("store_id"),
+            _ => StoreScope::Open,
+        }
     }
 
     /// Whether the table holds a tenant's rows (every table but the calendar).

@@ -224,8 +224,14 @@ async fn datafusion_and_duckdb_agree_over_one_snapshot_and_both_keep_tenants_apa
         "select invoice_date, count(*) as n, sum(tax + surtax) as tax from invoice where status = 'finalized' group by invoice_date order by invoice_date",
         "select d.year, d.quarter, d.day_name, count(*) as n, sum(l.amount) as a from sales_line l join date d on d.date = l.invoice_date group by d.year, d.quarter, d.day_name order by d.year, d.quarter, d.day_name",
         "select month, count(*) as n, sum(amount) as a from payment group by month order by month",
+        // a store sees the records of the pieces it holds or has held, and their costs, layers and partners
+        "select store_id, count(*) as n, sum(base_cost) as c from item group by store_id order by store_id",
+        "select count(*) as n, sum(amount) as a from item_cost",
+        "select count(*) as n, sum(cost_remaining) as c from cost_layer",
+        "select count(*) as n, sum(share) as s from partnership",
     ];
-    for scope in [Scope::Operator, Scope::Org { org_id: 1, stores: None }] {
+    let store = |s: i64| Scope::Org { org_id: 1, stores: Some(vec![s]) };
+    for scope in [Scope::Operator, Scope::Org { org_id: 1, stores: None }, store(1), store(2)] {
         let ctx = snapshot.session(&scope).await?;
         let duck = snapshot.duckdb(&scope).await?;
         for q in queries {

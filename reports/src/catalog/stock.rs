@@ -4,6 +4,10 @@
 //! to the sums of their ledgers (`loupe inventory reconcile` checks it, store by store), so the position on a
 //! date is the current one less the moves dated after it: a report as of today reads the items and the last
 //! moves, not the whole history, and one as of a past date reads the moves since.
+//!
+//! A caller allowed some stores sees a piece's record if it is at one of them or ever was (so its attributes
+//! and costs are there for the dates it was); its current figures count only where it is now, so they are
+//! taken only from records at a store the caller sees.
 
 use crate::engine::date;
 
@@ -14,6 +18,7 @@ pub(crate) fn held_sql(d: chrono::NaiveDate) -> String {
     format!(
         "select item_id, store_id, sum(qty) as qty, sum(ledger_cost) as ledger_cost from (
            select id as item_id, store_id, qty_on_hand + qty_on_memo as qty, pool_cost as ledger_cost from item
+           where store_id in (select id from store)
            union all
            select item_id, store_id, -(qty_delta + memo_delta), -cost from stock_movement where moved_on > {d}
          ) p group by item_id, store_id"
@@ -27,6 +32,7 @@ pub(crate) fn layers_sql(d: chrono::NaiveDate) -> String {
     format!(
         "select item_id, store_id, layer_id, sum(qty) as qty, sum(cost) as cost from (
            select item_id, store_id, id as layer_id, qty_remaining as qty, cost_remaining as cost from cost_layer
+           where store_id in (select id from store)
            union all
            select item_id, store_id, layer_id, -qty, -cost from layer_move where moved_on > {d}
          ) p group by item_id, store_id, layer_id"

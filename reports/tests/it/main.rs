@@ -6,5 +6,6 @@ mod ar_aging;
 mod demo;
 mod rfm;
 mod sales;
+mod scope;
 mod stock;
 mod support;
