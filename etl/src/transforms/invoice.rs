@@ -5,8 +5,18 @@ pub(crate) const T: Transform = Transform {
     select: "select i.org_id, i.id, i.store_id, i.invoice_no, i.customer_id, i.salesperson_id, i.invoice_date,
              i.due_date, i.status, i.finalized_on, i.voided_on, i.out_of_state, i.tax_exempt,
              i.subtotal_cents as subtotal, i.taxable_cents as taxable, i.tax_cents as tax, i.surtax_cents as surtax,
-             i.freight_cents as freight, i.fees_cents as fees, i.total_cents as total, i.work_order_id
+             i.freight_cents as freight, i.fees_cents as fees, i.total_cents as total,
+             cast(coalesce((select sum(a.amount_cents) from payment_applications a
+                       where a.invoice_id = i.id and a.voided_on is null), 0) as bigint) as paid,
+             cast(coalesce((select sum(w.amount_cents) from write_offs w
+                       where w.invoice_id = i.id and w.voided_on is null), 0) as bigint) as written_off,
+             i.work_order_id
              from invoices i where {filter}",
     key: "i.id",
-    sources: &[("invoices", Source::Same)],
+    // paid and written off change with the invoice's applications and write-offs
+    sources: &[
+        ("invoices", Source::Same),
+        ("payment_applications", Source::Via("select invoice_id as id from payment_applications where id in ({ids})")),
+        ("write_offs", Source::Via("select invoice_id as id from write_offs where id in ({ids})")),
+    ],
 };

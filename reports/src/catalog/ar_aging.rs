@@ -182,47 +182,74 @@ fn live(on: &str, voided: &str, d: &str) -> String {
     format!("{on} <= {d} and ({voided} is null or {voided} > {d})")
 }
 
+/// `(id, v)`: what an invoice's (payment's) applications and write-offs dated after `d`, or voided after it, change
+/// between `d` and now — so that paid (written off) on `d` = paid (written off) now − this. Applied after `d` and
+/// still standing counts in now and not on `d`; applied by `d` and voided after it counts on `d` and not now.
+/// Only these rows are read: an as-of today reads none, and the lake's file statistics skip the rest.
+fn since_sql(d: &str, id: &str, table: &str, on: &str) -> String {
+    format!(
+        "select {id} as id, amount as v from {table} where {on} > {d} and voided_on is null
+         union all
+         select {id}, -amount from {table} where voided_on > {d} and {on} <= {d}"
+    )
+}
+
 /// Every invoice counted as of the date whose balance is not zero, with its balance, age and bucket key (a
 /// settled invoice adds nothing to any figure of the report, and dropping it early keeps the joins small).
+///
+/// The lake keeps what each invoice has been paid and written off now; the figures on `d` are those less what
+/// changed after it ([`since_sql`]), so only invoices open now or touched since are looked at.
 fn open_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     let basis = if due_basis(v) { "i.due_date" } else { "i.invoice_date" };
     let by_age = Buckets::of(v).key_sql("i.age");
     let bucket =
         if due_basis(v) { format!("case when i.due_date > {d} then 'current' else {by_age} end") } else { by_age };
-    // the invoice itself is filtered by store and customer; applications and write-offs follow their invoice
-    format!(
-        "inv as (
-           select i.id, i.customer_id, i.store_id, i.invoice_no, i.invoice_date, i.due_date, i.total,
-                  cast({days} - cast({basis} as int) as bigint) as age
-           from invoice i
-           where i.status in ('finalized', 'voided') and i.finalized_on <= {d}
-             and (i.voided_on is null or i.voided_on > {d}){store}{customer}
-         ),
-         paid as (
-           select invoice_id, sum(amount) as paid from payment_application where {app_live} group by invoice_id
-         ),
-         wo as (
-           select invoice_id, sum(amount) as written from write_off where {wo_live} group by invoice_id
-         ),
-         open as (
-           select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.due_date, i.total,
-                  coalesce(p.paid, 0) as paid, coalesce(w.written, 0) as written_off,
-                  i.total - coalesce(p.paid, 0) - coalesce(w.written, 0) as balance, i.age,
-                  {bucket} as bucket
-           from inv i left join paid p on p.invoice_id = i.id left join wo w on w.invoice_id = i.id
-           where i.total - coalesce(p.paid, 0) - coalesce(w.written, 0) <> 0
-         )",
+    let zero = "cast(0 as decimal(18, 2))";
+    // open now, or settled now and touched since (two branches, so the first filters before its join); the
+    // invoice itself is filtered by store and customer, its applications and write-offs follow it
+    let inv = format!(
+        "select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.due_date, i.total,
+                i.paid - coalesce(s.paid, 0) as paid, i.written_off - coalesce(s.written, 0) as written_off,
+                cast({days} - cast({basis} as int) as bigint) as age
+         from invoice i",
         days = crate::engine::epoch_days(v.date("as_of")),
+    );
+    let live = format!(
+        "where i.status in ('finalized', 'voided') and i.finalized_on <= {d}
+           and (i.voided_on is null or i.voided_on > {d}){store}{customer}",
         store = and_id("i.store_id", v, "store"),
         customer = and_id("i.customer_id", v, "customer"),
-        app_live = live("applied_on", "voided_on", &d),
-        wo_live = live("written_on", "voided_on", &d),
+    );
+    format!(
+        "since as (
+           select id, sum(paid) as paid, sum(written) as written from (
+             select id, v as paid, {zero} as written from ({apps}) a
+             union all
+             select id, {zero}, v from ({wos}) w
+           ) x group by id
+         ),
+         inv as (
+           {inv} left join since s on s.id = i.id
+           {live} and i.total - i.paid - i.written_off <> 0
+           union all
+           {inv} join since s on s.id = i.id
+           {live} and i.total - i.paid - i.written_off = 0
+         ),
+         open as (
+           select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.due_date, i.total, i.paid, i.written_off,
+                  i.total - i.paid - i.written_off as balance, i.age, {bucket} as bucket
+           from inv i
+           where i.total - i.paid - i.written_off <> 0
+         )",
+        apps = since_sql(&d, "invoice_id", "payment_application", "applied_on"),
+        wos = since_sql(&d, "invoice_id", "write_off", "written_on"),
     )
 }
 
 /// Money the customer is owed back outside its invoices: unapplied payment remainders and store credit (negative
-/// invoice balances come from `open`).
+/// invoice balances come from `open`). A payment's remainder on `d` is the one now plus what was applied to
+/// invoices or refunded after `d`, less what was voided after it.
 fn credits_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     let store_credit = if v.int("store").is_some() {
@@ -238,27 +265,36 @@ fn credits_cte(v: &Values) -> String {
         )
     };
     format!(
-        "applied as (
-           select payment_id, sum(amount) as v from payment_application where {app_live} group by payment_id
-         ),
-         refunded as (
-           select refund_of_payment_id as payment_id, sum(amount) as v from payment
-           where direction = 'out' and refund_of_payment_id is not null and {pay_live} group by refund_of_payment_id
+        "paid_since as (
+           select id, sum(v) as v from ({apps} union all {refunds}) x group by id
          ),
          credit as (
-           select p.customer_id, 'Unapplied payment' as kind, concat(p.method, ' #', cast(p.id as varchar)) as reference,
-                  p.paid_on as dated, -(p.amount - coalesce(a.v, 0) - coalesce(r.v, 0)) as amount,
-                  cast(null as bigint) as invoice_id
-           from payment p left join applied a on a.payment_id = p.id left join refunded r on r.payment_id = p.id
-           where p.direction = 'in' and {p_live}{store}{customer}
-             and p.amount - coalesce(a.v, 0) - coalesce(r.v, 0) <> 0
+           {pay} left join paid_since s on s.id = p.id
+           {p_live} and p.amount - p.applied - p.refunded <> 0
+             and p.amount - p.applied - p.refunded + coalesce(s.v, 0) <> 0
+           union all
+           {pay} join paid_since s on s.id = p.id
+           {p_live} and p.amount - p.applied - p.refunded = 0 and s.v <> 0
            {store_credit}
          )",
-        app_live = live("applied_on", "voided_on", &d),
-        pay_live = live("paid_on", "voided_on", &d),
-        p_live = live("p.paid_on", "p.voided_on", &d),
-        store = and_id("p.store_id", v, "store"),
-        customer = and_id("p.customer_id", v, "customer"),
+        apps = since_sql(&d, "payment_id", "payment_application", "applied_on"),
+        refunds = since_sql(
+            &d,
+            "refund_of_payment_id",
+            "(select * from payment where direction = 'out' and refund_of_payment_id is not null) r",
+            "paid_on",
+        ),
+        pay = "select p.customer_id, 'Unapplied payment' as kind,
+                      concat(p.method, ' #', cast(p.id as varchar)) as reference, p.paid_on as dated,
+                      -(p.amount - p.applied - p.refunded + coalesce(s.v, 0)) as amount,
+                      cast(null as bigint) as invoice_id
+               from payment p",
+        p_live = format!(
+            "where p.direction = 'in' and {live}{store}{customer}",
+            live = live("p.paid_on", "p.voided_on", &d),
+            store = and_id("p.store_id", v, "store"),
+            customer = and_id("p.customer_id", v, "customer"),
+        ),
     )
 }
 

@@ -80,6 +80,20 @@ async fn aging_as_of_a_date_counts_what_was_known_then() -> Result<()> {
         ]
     );
     assert_eq!(o.total("open"), m("1408.00"));
+
+    // As of 2026-03-03 the check that bounced on 03-05 still pays inv 3, and inv 4 is already void: Bob owes
+    // inv 1 alone (92 days), Ann inv 2 (52 days)
+    let o = books.run("ar_aging", "summary", &[("as_of", "2026-03-03")]).await?;
+    assert_eq!(
+        table(&o),
+        [
+            row(&["Ann Lee", "0.00", "560.00", "0.00", "0.00", "560.00", "0.00", "560.00"]),
+            row(&["Bob Stone", "0.00", "0.00", "0.00", "318.00", "318.00", "0.00", "318.00"]),
+        ]
+    );
+    // and Cy's 50.00 on account is all unapplied on 03-25, before 20.00 of it is refunded
+    let o = books.run("ar_aging", "credits", &[("as_of", "2026-03-25")]).await?;
+    assert_eq!(o.total("amount"), m("-50.00"));
     Ok(())
 }
 

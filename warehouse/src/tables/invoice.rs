@@ -1,4 +1,4 @@
-//! `invoice`: one row per invoice, with its totals as the books hold them.
+//! `invoice`: one row per invoice, with its totals as the books hold them and what has been paid and written off.
 
 use crate::table::{Column, Kind::*, Role, Table, opt, req};
 
@@ -26,6 +26,10 @@ const COLUMNS: &[Column] = &[
     req("freight", Money),
     req("fees", Money),
     req("total", Money),
+    // applications and write-offs not voided, whatever their date: the balance now is total − paid − written_off,
+    // and on an earlier date it is that plus what was applied or written off after it, less what was voided after it
+    req("paid", Money),
+    req("written_off", Money),
     opt("work_order_id", Id),
     req("month", MonthOf("invoice_date")),
 ];

@@ -15,6 +15,10 @@ const COLUMNS: &[Column] = &[
     req("method", Text),
     req("amount", Money),
     req("status", Text),
+    // its applications and refunds not voided, whatever their date: what is left on account is amount − applied
+    // − refunded
+    req("applied", Money),
+    req("refunded", Money),
     opt("voided_on", Date),
     opt("refund_of_payment_id", Id),
     opt("work_order_id", Id),
