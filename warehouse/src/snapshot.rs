@@ -12,7 +12,7 @@ use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
 use crate::error::{Error, Result, delta};
 use crate::lake::State;
-use crate::table::{StoreScope, Table};
+use crate::table::{StoreScope, TRANSFER_OUT, Table};
 
 /// Whose data a session may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,10 +111,14 @@ impl Snapshot {
         let org = col("org_id").eq(lit(*org_id));
         let permitted =
             |c: &str, negated: bool| col(c).in_list(stores.iter().flatten().map(|s| lit(*s)).collect(), negated);
-        // the pieces that have been at a permitted store: those with a stock movement there
+        // the pieces that have left a permitted store: only a transfer moves a piece, out of the store it was at
         let moved = match frames.iter().find(|(t, _)| t.name == "stock_movement") {
             Some((_, df)) if stores.is_some() => Some(
-                df.clone().filter(org.clone())?.filter(permitted("store_id", false))?.select_columns(&["item_id"])?,
+                df.clone()
+                    .filter(org.clone())?
+                    .filter(col("kind").eq(lit(TRANSFER_OUT)))?
+                    .filter(permitted("store_id", false))?
+                    .select_columns(&["item_id"])?,
             ),
             _ => None,
         };
