@@ -28,7 +28,7 @@ fn quote(s: &str) -> String {
 }
 
 /// The `select` that reads table `t` from `files` in its schema (the partition column comes from the paths),
-/// seen through `scope`; `moved` reads the stock moves the scope sees (see [`StoreScope::Piece`]).
+/// seen through `scope`; `moved` reads the transfers out of the stores the scope sees (see [`StoreScope::Piece`]).
 fn read(t: &Table, files: &[String], scope: &Scope, moved: Option<&str>) -> String {
     let cols = t
         .columns

@@ -52,20 +52,16 @@ pub(crate) const LINE_PARAMS: &[Param] = &[
     CATEGORY,
 ];
 
-/// A summary's filters: the lines' own, with its grouping choice `by` after the dates.
-pub(crate) const fn summary_params(by: Param) -> [Param; 10] {
-    [
-        Param::FROM,
-        Param::TO,
-        AS_OF,
-        by,
-        COST_BASIS,
-        Param::STORE,
-        Param::CUSTOMER,
-        SALESPERSON,
-        super::memo::FAMILY,
-        CATEGORY,
-    ]
+/// A summary's filters: the lines' own, with its grouping choice `by` after the period and the as-of date.
+pub(crate) const fn summary_params(by: Param) -> [Param; LINE_PARAMS.len() + 1] {
+    const AT: usize = 3;
+    let mut out = [by; LINE_PARAMS.len() + 1];
+    let mut i = 0;
+    while i < LINE_PARAMS.len() {
+        out[if i < AT { i } else { i + 1 }] = LINE_PARAMS[i];
+        i += 1;
+    }
+    out
 }
 
 /// Money from whole cents, exactly (a decimal literal would be read as a float).
