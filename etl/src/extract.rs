@@ -48,7 +48,7 @@ fn source(k: Kind) -> Option<ColumnType> {
         Kind::Text => Some(ColumnType::Text),
         Kind::Date => Some(ColumnType::Date),
         Kind::Bool => Some(ColumnType::Bool),
-        Kind::MonthOf(_) => None,
+        Kind::MonthOf(_) | Kind::ZeroOf(_) => None,
     }
 }
 
@@ -62,6 +62,7 @@ async fn read(rt: &mut ReadTx, t: &Table, q: Q) -> Result<(RecordBatch, Option<i
     let want: Vec<(&str, ColumnType)> = t.columns.iter().filter_map(|c| source(c.kind).map(|s| (c.name, s))).collect();
     let cols = rt.fetch_columns(q, &want).await?;
     let by_name = |name: &str| want.iter().position(|(n, _)| *n == name).and_then(|i| cols.get(i));
+    let rows = cols.first().map_or(0, Column::len);
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(t.columns.len());
     for c in t.columns {
         let array: ArrayRef = match (c.kind, by_name(c.name)) {
@@ -80,6 +81,18 @@ async fn read(rt: &mut ReadTx, t: &Table, q: Q) -> Result<(RecordBatch, Option<i
                 }
                 _ => return Err(crate::Error::Shape(format!("{}.{}: no date column {of}", t.name, c.name))),
             },
+            (Kind::ZeroOf(sum), _) => {
+                let mut total = vec![0_i64; rows];
+                for (sign, of) in warehouse::zero_terms(sum) {
+                    let Some(Column::Int(v)) = by_name(of) else {
+                        return Err(crate::Error::Shape(format!("{}.{}: no whole-number column {of}", t.name, c.name)));
+                    };
+                    for (t, x) in total.iter_mut().zip(v) {
+                        *t += sign * x.unwrap_or_default();
+                    }
+                }
+                Arc::new(total.into_iter().map(|x| Some(x == 0)).collect::<BooleanArray>())
+            }
             _ => return Err(crate::Error::Shape(format!("{}.{}: read as the wrong type", t.name, c.name))),
         };
         arrays.push(array);

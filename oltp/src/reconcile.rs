@@ -14,7 +14,8 @@ pub struct Difference {
     /// Its stock number.
     pub stock_no: String,
     /// Which figure (`qty_on_hand`, `qty_on_memo`, `layer_qty`, `pool_cost_cents`, `ledger_cost_cents`,
-    /// `layer_remaining_qty`, `layer_remaining_cents`, `qty_elsewhere`, `piece_qty`).
+    /// `layer_remaining_qty`, `layer_remaining_cents`, `qty_elsewhere`, `empty_cost_cents`, `empty_layer_cents`,
+    /// `piece_qty`).
     pub figure: &'static str,
     /// What the stock record says.
     pub stored: i64,
@@ -84,6 +85,18 @@ const CHECKS: &[(&str, &str)] = &[
          where m.store_id <> i.store_id and m.q <> 0",
     ),
     (
+        "empty_cost_cents",
+        "select i.org_id, i.id as item_id, i.stock_no, i.pool_cost_cents as stored, 0 as ledger
+         from items i
+         where not i.serialized and i.qty_on_hand + i.qty_on_memo = 0 and i.pool_cost_cents <> 0",
+    ),
+    (
+        "empty_layer_cents",
+        "select i.org_id, i.id as item_id, i.stock_no, c.cost_remaining_cents as stored, 0 as ledger
+         from cost_layers c join items i on i.id = c.item_id
+         where c.qty_remaining = 0 and c.cost_remaining_cents <> 0",
+    ),
+    (
         "piece_qty",
         "select i.org_id, i.id as item_id, i.stock_no, i.qty_on_hand + i.qty_on_memo as stored,
                 case when i.status in ('in_stock', 'on_memo') then 1 else 0 end as ledger
@@ -95,8 +108,11 @@ const CHECKS: &[(&str, &str)] = &[
 /// Every stock record whose stored quantities or cost disagree with the movement ledger and cost layers:
 /// on hand = Σ qty moves, on memo = Σ memo moves, lot units = Σ layer units, FIFO pool = Σ layer cost, a lot's
 /// pool = Σ the cost of its moves, each layer's remainder = Σ its layer moves, no units at a store other than
-/// the record's own, a serialized piece is one unit exactly while in stock or on memo. The stock reports rely on
-/// it: they roll the current figures back by the moves after their date.
+/// the record's own, a lot or layer with no units left holds no cost (no quantity is negative: the schema
+/// refuses it), a serialized
+/// piece is one unit exactly while in stock or on memo. The stock reports rely on it: they roll the current
+/// figures back by the moves after their date, and read only the records and layers holding units now (the
+/// lake's `empty` flag) and those moved since.
 pub async fn inventory(db: &Db) -> Result<Vec<Difference>> {
     let mut out = Vec::new();
     for (figure, sql) in CHECKS {

@@ -19,7 +19,7 @@ fn sql_type(k: Kind) -> &'static str {
         Kind::Date | Kind::MonthOf(_) => "date",
         Kind::Money => "decimal(18, 2)",
         Kind::Percent => "decimal(10, 4)",
-        Kind::Bool => "boolean",
+        Kind::Bool | Kind::ZeroOf(_) => "boolean",
     }
 }
 

@@ -18,7 +18,7 @@ pub mod tables;
 pub use error::{Error, Result};
 pub use lake::{APP_ID, Compaction, Lake, Landing, State, WriterLock};
 pub use snapshot::{Scope, SharedSnapshot, Snapshot};
-pub use table::{Column, Kind, MONEY, PERCENT, Role, StoreScope, Table, opt, req};
+pub use table::{Column, Kind, MONEY, PERCENT, Role, StoreScope, Table, opt, req, zero_terms};
 
 use std::path::{Path, PathBuf};
 
@@ -44,12 +44,26 @@ mod tests {
             assert_eq!(t.columns[0].name, "org_id", "{}", t.name);
             assert_eq!(t.columns[1].name, "id", "{}", t.name);
             assert!(t.is_tenant_data() && t.partitions()[0] == "org_id", "{}", t.name);
-            // delta-rs keeps partition columns after the others when it writes a merge: a month column in the
+            // delta-rs keeps partition columns after the others when it writes a merge: a derived column in the
             // middle would be filled from the wrong column
+            let derived = t.columns.iter().filter(|c| c.kind.is_derived()).count();
             for (i, c) in t.columns.iter().enumerate() {
-                if let Kind::MonthOf(of) = c.kind {
-                    assert_eq!(i + 1, t.columns.len(), "{}: the month column must come last", t.name);
-                    assert!(t.columns.iter().any(|d| d.name == of && d.kind == Kind::Date), "{}", t.name);
+                if c.kind.is_derived() {
+                    assert!(i >= t.columns.len() - derived, "{}: derived columns must come last", t.name);
+                }
+                match c.kind {
+                    Kind::MonthOf(of) => {
+                        assert!(t.columns.iter().any(|d| d.name == of && d.kind == Kind::Date), "{}", t.name)
+                    }
+                    Kind::ZeroOf(sum) => {
+                        let terms: Vec<_> = table::zero_terms(sum).collect();
+                        assert!(!terms.is_empty(), "{}.{}", t.name, c.name);
+                        for (_, of) in terms {
+                            let whole = |k: Kind| matches!(k, Kind::Int | Kind::Money);
+                            assert!(t.columns.iter().any(|d| d.name == of && whole(d.kind)), "{}.{of}", t.name);
+                        }
+                    }
+                    _ => {}
                 }
             }
             assert_eq!(tables::by_name(t.name).map(|x| x.name), Some(t.name));

@@ -1,7 +1,10 @@
 //! What a lake table is: its name, its columns with their types, its key and its partitioning. Every table
 //! but the calendar has `org_id` (the tenant) and `id` (the key of its row in the books), and is partitioned by `org_id`; the
 //! large facts are partitioned by month as well, through a `month` column derived from one of their dates
-//! ([`Kind::MonthOf`]), so a report over a date range reads only the months it covers.
+//! ([`Kind::MonthOf`]), so a report over a date range reads only the months it covers. Tables whose rows are
+//! mostly done with — invoices paid, payments applied, pieces sold — are partitioned by a flag that says so
+//! ([`Kind::ZeroOf`]), so a report about what is open or held reads only those rows and the few others that
+//! changed after its date.
 
 use std::sync::Arc;
 
@@ -32,6 +35,10 @@ pub enum Kind {
     /// The first day of the month of the named date column (`Date32`): not read from the books but derived
     /// from that column, and a partition column of the table.
     MonthOf(&'static str),
+    /// Whether the named sum of whole-number or money columns of the same row is zero (`Boolean`), e.g.
+    /// `"total - paid - written_off"`: not read from the books but derived from those columns, and a partition
+    /// column of the table.
+    ZeroOf(&'static str),
 }
 
 impl Kind {
@@ -43,9 +50,31 @@ impl Kind {
             Kind::Date | Kind::MonthOf(_) => DataType::Date32,
             Kind::Money => MONEY,
             Kind::Percent => PERCENT,
-            Kind::Bool => DataType::Boolean,
+            Kind::Bool | Kind::ZeroOf(_) => DataType::Boolean,
         }
     }
+
+    /// Whether the column is derived from others of its row and partitions the table.
+    pub fn is_derived(self) -> bool {
+        matches!(self, Kind::MonthOf(_) | Kind::ZeroOf(_))
+    }
+}
+
+/// The terms of a [`Kind::ZeroOf`] sum: each column's name with its sign (`+1` or `-1`). The first term's sign
+/// is `+` unless written; terms are separated by spaced `+` or `-`.
+pub fn zero_terms(sum: &'static str) -> impl Iterator<Item = (i64, &'static str)> {
+    let mut sign = 1;
+    sum.split_whitespace().filter_map(move |w| match w {
+        "+" => {
+            sign = 1;
+            None
+        }
+        "-" => {
+            sign = -1;
+            None
+        }
+        name => Some((sign, name)),
+    })
 }
 
 /// One column: name, type, and whether it may be empty.
@@ -139,12 +168,12 @@ impl Table {
         self.has("org_id")
     }
 
-    /// Columns the table is partitioned by: `org_id`, then its month column if it has one.
+    /// Columns the table is partitioned by: `org_id`, then its derived columns (a flag, a month) in order.
     pub fn partitions(&self) -> Vec<&'static str> {
         self.is_tenant_data()
             .then_some("org_id")
             .into_iter()
-            .chain(self.columns.iter().filter(|c| matches!(c.kind, Kind::MonthOf(_))).map(|c| c.name))
+            .chain(self.columns.iter().filter(|c| c.kind.is_derived()).map(|c| c.name))
             .collect()
     }
 

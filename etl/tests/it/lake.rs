@@ -6,7 +6,7 @@ use etl::Lake;
 use oltp::demo::{DemoSpec, START, generate};
 use oltp::{Command, Ctx, Db};
 use warehouse::Scope;
-use warehouse::arrow::array::RecordBatch;
+use warehouse::arrow::array::{Int64Array, RecordBatch};
 
 struct Books {
     db: Db,
@@ -629,5 +629,24 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     }
     assert!(applied >= 20, "only {applied} commands were accepted: the walk tests too little");
     assert!(refunds > 0, "no refund was accepted: the payments' refunded figure went untested");
+    // the partition flags, read from where the rows sit, say what the rows' own figures say, and both sides
+    // of each are in use
+    let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
+    for (table, flag, zero) in [
+        ("invoice", "settled", "total - paid - written_off"),
+        ("payment", "settled", "amount - applied - refunded"),
+        ("item", "empty", "qty_on_hand + qty_on_memo"),
+        ("cost_layer", "empty", "qty_remaining"),
+    ] {
+        let sql = format!(
+            "select count(case when {flag} <> ({zero} = 0) then 1 end) as wrong,
+                    count(case when {flag} then 1 end) as yes, count(case when not {flag} then 1 end) as no
+             from {table}"
+        );
+        let b = ctx.sql(&sql).await?.collect().await?;
+        let n = |c: usize| b[0].column(c).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0));
+        assert_eq!(n(0), Some(0), "{table}.{flag} disagrees with {zero}");
+        assert!(n(1) > Some(0) && n(2) > Some(0), "{table}.{flag}: one side is empty");
+    }
     Ok(())
 }

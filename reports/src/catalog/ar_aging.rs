@@ -206,7 +206,8 @@ fn open_cte(v: &Values) -> String {
     let bucket =
         if due_basis(v) { format!("case when i.due_date > {d} then 'current' else {by_age} end") } else { by_age };
     let zero = "cast(0 as decimal(18, 2))";
-    // open now, or settled now and touched since (two branches, so the first filters before its join); the
+    // open now, or settled now and touched since (two branches, so the first filters before its join, and
+    // each reads one side of the lake's `settled` partition: as of today the second reads nothing); the
     // invoice itself is filtered by store and customer, its applications and write-offs follow it
     let inv = format!(
         "select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.due_date, i.total,
@@ -231,10 +232,10 @@ fn open_cte(v: &Values) -> String {
          ),
          inv as (
            {inv} left join since s on s.id = i.id
-           {live} and i.total - i.paid - i.written_off <> 0
+           {live} and i.settled = false
            union all
            {inv} join since s on s.id = i.id
-           {live} and i.total - i.paid - i.written_off = 0
+           {live} and i.settled = true
          ),
          open as (
            select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.due_date, i.total, i.paid, i.written_off,
@@ -270,11 +271,10 @@ fn credits_cte(v: &Values) -> String {
          ),
          credit as (
            {pay} left join paid_since s on s.id = p.id
-           {p_live} and p.amount - p.applied - p.refunded <> 0
-             and p.amount - p.applied - p.refunded + coalesce(s.v, 0) <> 0
+           {p_live} and p.settled = false and p.amount - p.applied - p.refunded + coalesce(s.v, 0) <> 0
            union all
            {pay} join paid_since s on s.id = p.id
-           {p_live} and p.amount - p.applied - p.refunded = 0 and s.v <> 0
+           {p_live} and p.settled = true and s.v <> 0
            {store_credit}
          )",
         apps = since_sql(&d, "payment_id", "payment_application", "applied_on"),

@@ -91,7 +91,7 @@ fn aged_stage(v: &Values) -> String {
 }
 
 /// `aged`: every piece and every lot layer held on the date, with store, acquisition date, age, bucket key,
-/// quantity, cost and retail.
+/// quantity, cost and retail, and the piece's stock number, description and family.
 fn aged_cte(v: &Values) -> String {
     let d = date(v.date("as_of"));
     let b = Buckets::of(v);
@@ -103,22 +103,26 @@ fn aged_cte(v: &Values) -> String {
          layers as (select * from ({layers}) l where qty <> 0),
          parts as (
            select it.id, h.store_id, it.acquired_on as acquired, h.qty,
-                  (it.base_cost + coalesce(x.v, 0)) * h.qty as cost, h.qty * it.retail_price as retail
-           from held h join item it on it.id = h.item_id left join extra x on x.item_id = it.id
+                  (it.base_cost + coalesce(x.v, 0)) * h.qty as cost, h.qty * it.retail_price as retail,
+                  it.stock_no, it.style_id
+           from held h join ({items}) it on it.id = h.item_id left join extra x on x.item_id = it.id
            where it.serialized and it.ownership = '{ownership}'
            union all
-           select it.id, l.store_id, cl.acquired_on as acquired, l.qty, l.cost, l.qty * it.retail_price as retail
-           from layers l join item it on it.id = l.item_id join cost_layer cl on cl.id = l.layer_id
+           select it.id, l.store_id, cl.acquired_on as acquired, l.qty, l.cost, l.qty * it.retail_price as retail,
+                  it.stock_no, it.style_id
+           from layers l join ({items}) it on it.id = l.item_id join ({cost_layers}) cl on cl.id = l.layer_id
            where not it.serialized and it.ownership = '{ownership}'
          ),
          aged as (
-           select p.*, {age} as age,
-                  case when acquired is null then 'none' else {key} end as bucket_key
-           from parts p join item it on it.id = p.id join style s on s.id = it.style_id
+           select p.id, p.store_id, p.acquired, p.qty, p.cost, p.retail, p.stock_no, s.description, s.family,
+                  {age} as age, case when acquired is null then 'none' else {key} end as bucket_key
+           from parts p join style s on s.id = p.style_id
            where true{store}{family}
          )",
         held = super::stock::held_sql(v.date("as_of")),
         layers = super::stock::layers_sql(v.date("as_of")),
+        items = super::stock::items_sql(v.date("as_of")),
+        cost_layers = super::stock::cost_layers_sql(v.date("as_of")),
         key = b.key_sql(&age),
         store = and_id("p.store_id", v, "store"),
         family = and_text("s.family", v, "family"),
@@ -157,11 +161,11 @@ fn only_bucket(v: &Values) -> String {
 fn items_sql(v: &Values) -> String {
     let b = Buckets::of(v);
     format!(
-        "select it.stock_no, s.description, st.name as store, s.family, a.acquired, a.age,
+        "select a.stock_no, a.description, st.name as store, a.family, a.acquired, a.age,
                 {label} as bucket, a.qty, a.cost, a.retail
-         from aged a join item it on it.id = a.id join style s on s.id = it.style_id join store st on st.id = a.store_id
+         from aged a join store st on st.id = a.store_id
          {only}
-         order by a.acquired nulls first, it.stock_no, a.id",
+         order by a.acquired nulls first, a.stock_no, a.id",
         label = bucket_label(&b, "a.bucket_key"),
         only = only_bucket(v),
     )

@@ -107,11 +107,12 @@ pub(crate) fn held_cte(v: &Values) -> String {
                   h.qty,
                   case when it.serialized then (it.base_cost + coalesce(x.v, 0)) * h.qty else h.ledger_cost end as cost,
                   h.qty * it.retail_price as retail
-           from held h join item it on it.id = h.item_id join style s on s.id = it.style_id
+           from held h join ({items}) it on it.id = h.item_id join style s on s.id = it.style_id
                 left join extra x on x.item_id = it.id
            where h.qty <> 0 and it.ownership = 'owned'{store}{family}{category}
          )",
         held = super::stock::held_sql(v.date("as_of")),
+        items = super::stock::items_sql(v.date("as_of")),
         store = and_id("h.store_id", v, "store"),
         family = and_text("s.family", v, "family"),
         category = and_text("s.category", v, "category"),

@@ -16,7 +16,8 @@ pub(crate) const FAMILY: Param = Param {
 /// `lines` (every memo line dated on or before `on` with its status then: out, invoiced or returned, and the
 /// date it last changed) and `unit_cost` (each piece's cost on `on`: a serialized piece's base cost plus the
 /// additional costs dated on or before it; a lot's cost on the date ÷ its units then, in stock or on memo), for
-/// the lines' pieces only. `more` narrows the lines (`and l.memo_date >= …`).
+/// the lines' pieces held on `on` only (a line out on memo is held). `more` narrows the lines (`and l.memo_date
+/// >= …`).
 pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
     let d = date(on);
     format!(
@@ -39,7 +40,7 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
            select it.id as item_id,
                   case when it.serialized then it.base_cost + coalesce(ac.v, 0)
                        when lot.units <> 0 then lot.cost / lot.units else 0 end as unit
-           from (select distinct item_id from lines) m join item it on it.id = m.item_id
+           from (select distinct item_id from lines) m join ({items}) it on it.id = m.item_id
            left join (select item_id, sum(amount) as v from item_cost
                       where cost_date <= {d} and item_id in (select item_id from lines) group by item_id) ac
              on ac.item_id = it.id
@@ -48,6 +49,7 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
              on lot.item_id = it.id
          )",
         held = super::stock::held_sql(on),
+        items = super::stock::items_sql(on),
         store = and_id("l.store_id", v, "store"),
         customer = and_id("l.customer_id", v, "customer"),
     )
@@ -87,11 +89,12 @@ pub(crate) fn open_lines_sql(v: &Values) -> String {
          select l.customer_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, s.family,
                 l.qty, {age} as age, {label} as bucket,
                 cast(l.qty * coalesce(u.unit, 0) as decimal(18, 2)) as cost, l.retail
-         from lines l join contact c on c.id = l.customer_id join item it on it.id = l.item_id
+         from lines l join contact c on c.id = l.customer_id join ({items}) it on it.id = l.item_id
               join style s on s.id = it.style_id left join unit_cost u on u.item_id = l.item_id
          where l.status = 'out'{family}{bucket}
          order by l.memo_date, l.memo_no, l.id",
         ctes = ctes(v, on, ""),
+        items = super::stock::items_sql(on),
         label = b.label_sql(&b.key_sql(&age)),
         family = crate::engine::and_text("s.family", v, "family"),
     )

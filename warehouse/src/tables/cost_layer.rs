@@ -15,4 +15,6 @@ const COLUMNS: &[Column] = &[
     req("cost_received", Money),
     req("qty_remaining", Int),
     req("cost_remaining", Money),
+    // no unit left in the layer now
+    req("empty", ZeroOf("qty_remaining")),
 ];

@@ -31,5 +31,8 @@ const COLUMNS: &[Column] = &[
     req("paid", Money),
     req("written_off", Money),
     opt("work_order_id", Id),
+    // nothing owed either way now (a voided invoice keeps its total, so it is not settled): receivables read
+    // the rest, and of these only the few paid or written off after their date
+    req("settled", ZeroOf("total - paid - written_off")),
     req("month", MonthOf("invoice_date")),
 ];

@@ -23,4 +23,7 @@ const COLUMNS: &[Column] = &[
     req("retail_price", Money),
     opt("description", Text),
     req("created_on", Date),
+    // no unit held now, in stock or on memo: the stock reports read the rest, and of these only the few
+    // moved after their date
+    req("empty", ZeroOf("qty_on_hand + qty_on_memo")),
 ];

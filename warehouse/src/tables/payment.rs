@@ -23,5 +23,7 @@ const COLUMNS: &[Column] = &[
     opt("refund_of_payment_id", Id),
     opt("work_order_id", Id),
     opt("gift_card_id", Id),
+    // nothing left on account now (a refund, or a voided payment, keeps its amount, so it is not settled)
+    req("settled", ZeroOf("amount - applied - refunded")),
     req("month", MonthOf("paid_on")),
 ];
