@@ -789,7 +789,7 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
     let cents = if e == Engine::Sqlite { "monetary" } else { "cast(monetary * 100 as bigint)" };
     let q = div(e);
     let ff = day(e, from);
-    // the books net each invoice from its lines; the lake's lines carry their invoice's customer, date and status
+    // the books net each invoice from its lines; the lake keeps that net on the invoice
     let counted = |a: &str| {
         format!(
             "{a}.org_id = {org} and {a}.status in ('finalized', 'voided') and {a}.finalized_on <= {dd}
@@ -805,12 +805,7 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
             counted("i")
         )
     } else {
-        format!(
-            "select l.invoice_id as id, max(l.customer_id) as customer_id, max(l.invoice_date) as invoice_date,
-                    sum(l.amount) as net
-             from sales_line l where l.kind in ('sale', 'return', 'service', 'misc') and {} group by l.invoice_id",
-            counted("l")
-        )
+        format!("select i.id, i.customer_id, i.invoice_date, i.net_sales as net from invoice i where {}", counted("i"))
     };
     format!(
         "with nets as ({nets}),

@@ -136,8 +136,8 @@ fn window_start(v: &Values) -> chrono::NaiveDate {
     d.checked_sub_months(Months::new(years.saturating_mul(12))).unwrap_or(chrono::NaiveDate::MIN)
 }
 
-/// The invoices of the window: finalized and not voided on the date, dated in the window, in the store when
-/// one is given — on the invoices (alias `i`) or on the lines, which carry those facts of their invoice (`l`).
+/// The invoices (alias `a`) of the window: finalized and not voided on the date, dated in the window, in the
+/// store when one is given.
 fn in_window(v: &Values, a: &str) -> String {
     let d = date(v.date("as_of"));
     format!(
@@ -152,10 +152,9 @@ fn in_window(v: &Values, a: &str) -> String {
 fn nets_cte(v: &Values) -> String {
     format!(
         "nets as (
-           select i.id, i.customer_id, i.invoice_no, i.invoice_date, coalesce(sum(l.amount), 0) as net
-           from invoice i left join sales_line l on l.invoice_id = i.id and l.kind in ('sale', 'return', 'service', 'misc')
+           select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.net_sales as net
+           from invoice i
            where {in_window}
-           group by i.id, i.customer_id, i.invoice_no, i.invoice_date
          )",
         in_window = in_window(v, "i"),
     )
@@ -166,57 +165,63 @@ fn nets_cte(v: &Values) -> String {
 const SCORING: &[Stage] =
     &[Stage { name: "rfm_customer", sql: customers_stage }, Stage { name: "rfm_cut", sql: cuts_stage }];
 
-/// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary. The nets come
-/// straight from the lines (which carry their invoice's customer, date and status), grouped by invoice alone:
+/// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary. Each invoice's
+/// net is the lake's `net_sales` (its revenue lines' amounts, kept on the invoice), so the lines are not read:
 /// an invoice without revenue lines nets nothing, so it neither counts nor adds.
 fn customers_stage(v: &Values) -> String {
     format!(
-        "with nets as (
-           select l.invoice_id, max(l.customer_id) as customer_id, max(l.invoice_date) as invoice_date,
-                  sum(l.amount) as net
-           from sales_line l
-           where l.kind in ('sale', 'return', 'service', 'misc') and {in_window}
-           group by l.invoice_id
-         ),
-         per as (
-           select customer_id, max(case when net > 0 then invoice_date end) as last_purchase,
-                  sum(case when net > 0 then 1 else 0 end) as frequency, sum(net) as monetary
-           from nets group by customer_id having sum(case when net > 0 then 1 else 0 end) > 0
+        "with per as (
+           select customer_id, max(case when net_sales > 0 then invoice_date end) as last_purchase,
+                  sum(case when net_sales > 0 then 1 else 0 end) as frequency, sum(net_sales) as monetary
+           from invoice i
+           where {in_window}
+           group by customer_id having sum(case when net_sales > 0 then 1 else 0 end) > 0
          )
          select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
                 frequency, monetary
          from per",
-        in_window = in_window(v, "l"),
+        in_window = in_window(v, "i"),
         days = epoch_days(v.date("as_of")),
     )
 }
 
 /// `rfm_cut`: one row, five times each 20/40/60/80 % cut of each measure (`r1` … `m4`), exact: with n values
 /// sorted, cut k sits at position k·(n − 1)/5, so 5 × cut = 5·x[lo] + rem·(x[lo+1] − x[lo]) where lo and rem
-/// are the quotient and remainder of k·(n − 1) by 5.
+/// are the quotient and remainder of k·(n − 1) by 5 (x[lo+1] is x[lo] when lo is the last position).
+///
+/// The values at those positions are found without sorting the customers: each measure's distinct values are
+/// counted, and a running total over them says which positions each value covers (recency and frequency have
+/// a few hundred distinct values however many customers there are).
 fn cuts_stage(_: &Values) -> String {
     let picks: Vec<String> = ["r", "f", "m"]
         .iter()
         .flat_map(|m| (1..=4).map(move |k| format!("max(case when metric = '{m}' and k = {k} then c5 end) as {m}{k}")))
         .collect();
+    let covers = |metric: &str, col: &str| {
+        format!(
+            "select '{metric}' as metric, cast(x as decimal(38, 2)) as x, upto - c as first, upto from (
+               select x, c, sum(c) over (order by x rows between unbounded preceding and current row) as upto
+               from (select {col} as x, count(*) as c from rfm_customer group by {col}) g
+             ) w"
+        )
+    };
     format!(
         "with n as (select count(*) as n from rfm_customer),
          pos as (
-           select k.column1 as k, (k.column1 * (n.n - 1)) / 5 as lo, (k.column1 * (n.n - 1)) % 5 as rem
+           select k.column1 as k, (k.column1 * (n.n - 1)) / 5 as lo,
+                  least((k.column1 * (n.n - 1)) / 5 + 1, n.n - 1) as hi, (k.column1 * (n.n - 1)) % 5 as rem
            from (values (1), (2), (3), (4)) k cross join n
          ),
-         vals as (
-           select 'r' as metric, cast(recency as decimal(38, 2)) as x from rfm_customer
-           union all select 'f', cast(frequency as decimal(38, 2)) from rfm_customer
-           union all select 'm', cast(monetary as decimal(38, 2)) from rfm_customer
-         ),
-         sorted as (select metric, x, row_number() over (partition by metric order by x) - 1 as i from vals),
-         near as (select metric, x, i from sorted where i in (select lo from pos) or i in (select lo + 1 from pos)),
+         covers as ({r} union all {f} union all {m}),
          cuts as (
-           select a.metric, p.k, 5 * a.x + p.rem * (coalesce(b.x, a.x) - a.x) as c5
-           from pos p join near a on a.i = p.lo left join near b on b.metric = a.metric and b.i = p.lo + 1
+           select a.metric, p.k, 5 * a.x + p.rem * (b.x - a.x) as c5
+           from pos p join covers a on a.first <= p.lo and p.lo < a.upto
+                join covers b on b.metric = a.metric and b.first <= p.hi and p.hi < b.upto
          )
          select {picks} from cuts",
+        r = covers("r", "recency"),
+        f = covers("f", "frequency"),
+        m = covers("m", "monetary"),
         picks = picks.join(", "),
     )
 }

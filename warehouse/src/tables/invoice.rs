@@ -26,6 +26,9 @@ const COLUMNS: &[Column] = &[
     req("freight", Money),
     req("fees", Money),
     req("total", Money),
+    // what its revenue lines (sale, return, service, misc) add up to: qty × price − adjustment, before tax,
+    // freight and fees, and without trade-ins and gift cards — what the customer bought, net of returns
+    req("net_sales", Money),
     // applications and write-offs not voided, whatever their date: the balance now is total − paid − written_off,
     // and on an earlier date it is that plus what was applied or written off after it, less what was voided after it
     req("paid", Money),
