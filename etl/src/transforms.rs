@@ -22,6 +22,7 @@ mod stock_movement;
 mod store;
 mod store_credit_entry;
 mod style;
+mod transfer_out;
 mod user;
 mod vendor_invoice;
 mod work_order;
@@ -67,6 +68,7 @@ pub(crate) fn all() -> &'static [&'static Transform] {
         &write_off::T,
         &store_credit_entry::T,
         &stock_movement::T,
+        &transfer_out::T,
         &cost_layer::T,
         &layer_move::T,
         &item_cost::T,

@@ -6,7 +6,7 @@ use deltalake::arrow::array::RecordBatch;
 
 use crate::error::{Error, Result};
 use crate::snapshot::{Scope, Snapshot};
-use crate::table::{Kind, StoreScope, TRANSFER_OUT, Table};
+use crate::table::{Kind, StoreScope, Table};
 
 fn duck_err(e: duckdb::Error) -> Error {
     Error::Duck(e.to_string())
@@ -73,9 +73,9 @@ fn read(t: &Table, files: &[String], scope: &Scope, moved: Option<&str>) -> Stri
 impl Snapshot {
     /// `(select …)`: the transfers out of a store that `scope` sees, for the tables about pieces.
     async fn moved(&self, scope: &Scope) -> Result<Option<String>> {
-        let Some((t, table)) = self.tables().find(|(t, _)| t.name == "stock_movement") else { return Ok(None) };
+        let Some((t, table)) = self.tables().find(|(t, _)| t.name == "transfer_out") else { return Ok(None) };
         let files = self.local_files(t, table).await?;
-        Ok(Some(format!("(select * from ({}) m where kind = '{TRANSFER_OUT}')", read(t, &files, scope, None))))
+        Ok(Some(format!("({})", read(t, &files, scope, None))))
     }
 
     /// An in-memory DuckDB with every table of this snapshot as a view, seen through `scope`.

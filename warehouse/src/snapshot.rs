@@ -12,7 +12,7 @@ use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
 use crate::error::{Error, Result, delta};
 use crate::lake::State;
-use crate::table::{StoreScope, TRANSFER_OUT, Table};
+use crate::table::{StoreScope, Table};
 
 /// Whose data a session may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,13 +112,9 @@ impl Snapshot {
         let permitted =
             |c: &str, negated: bool| col(c).in_list(stores.iter().flatten().map(|s| lit(*s)).collect(), negated);
         // the pieces that have left a permitted store: only a transfer moves a piece, out of the store it was at
-        let moved = match frames.iter().find(|(t, _)| t.name == "stock_movement") {
+        let moved = match frames.iter().find(|(t, _)| t.name == "transfer_out") {
             Some((_, df)) if stores.is_some() => Some(
-                df.clone()
-                    .filter(org.clone())?
-                    .filter(col("kind").eq(lit(TRANSFER_OUT)))?
-                    .filter(permitted("store_id", false))?
-                    .select_columns(&["item_id"])?,
+                df.clone().filter(org.clone())?.filter(permitted("store_id", false))?.select_columns(&["item_id"])?,
             ),
             _ => None,
         };

@@ -118,12 +118,9 @@ pub enum StoreScope {
     /// Those about a piece (the column holds the stock record's id) that is at a permitted store now, or was at
     /// one at any time: its `store_id` is the piece's current store, and a store keeps seeing what it held and
     /// sold — on a past date, or a sale returned and moved on — after the piece leaves. Only a transfer changes
-    /// a stock record's store, so "was at" is "has a `transfer_out` stock movement there".
+    /// a stock record's store, so "was at" is "has left it": a row of the `transfer_out` table there.
     Piece(&'static str),
 }
-
-/// The `stock_movement.kind` of a piece leaving its store for another.
-pub(crate) const TRANSFER_OUT: &str = "transfer_out";
 
 /// A lake table.
 #[derive(Debug)]

@@ -19,6 +19,7 @@ pub mod stock_movement;
 pub mod store;
 pub mod store_credit_entry;
 pub mod style;
+pub mod transfer_out;
 pub mod user;
 pub mod vendor_invoice;
 pub mod work_order;
@@ -43,6 +44,7 @@ pub fn all() -> &'static [&'static Table] {
         &write_off::TABLE,
         &store_credit_entry::TABLE,
         &stock_movement::TABLE,
+        &transfer_out::TABLE,
         &cost_layer::TABLE,
         &layer_move::TABLE,
         &item_cost::TABLE,
