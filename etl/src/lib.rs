@@ -3,6 +3,7 @@
 //! are, and lands each table's share of the batch in one Delta commit (see `warehouse::Lake` for why that is
 //! exactly once). A rebuild loads every table whole instead.
 
+mod derive;
 mod error;
 mod extract;
 pub mod reconcile;

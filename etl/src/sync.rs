@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 use oltp::db::Q;
 use oltp::{Db, ReadTx};
 use warehouse::tables::date::TABLE as CALENDAR;
+use warehouse::tables::sales_month::TABLE as SALES_MONTH;
 use warehouse::{Lake, Landing, State};
 
 use crate::error::Result;
-use crate::extract;
 use crate::transforms::{self, Source, Transform};
+use crate::{derive, extract};
 
 /// Changes read per chunk of a batch.
 pub const BATCH: i64 = 50_000;
@@ -162,14 +163,19 @@ async fn catch_up(
                 }
                 versions.insert(tr.table.name.to_string(), version);
             }
+            // the derived table, from the lines as just landed
+            let months = derive::sales_months(&mut rt, &touched).await?;
+            if !months.is_empty() {
+                versions.insert(SALES_MONTH.name.to_string(), lake.derive_sales_month(Some(&months), chunk).await?);
+            }
             report.changes += changes.len() as u64;
             progress(Progress { done: report.changes, total: total.max(report.changes) });
             from = chunk;
         }
         drop(rt);
-        for tr in transforms::all() {
-            if !versions.contains_key(tr.table.name) {
-                versions.insert(tr.table.name.to_string(), lake.table(tr.table).await?.version().unwrap_or_default());
+        for t in transforms::all().iter().map(|tr| tr.table).chain([&SALES_MONTH]) {
+            if !versions.contains_key(t.name) {
+                versions.insert(t.name.to_string(), lake.table(t).await?.version().unwrap_or_default());
             }
         }
         state = State { watermark: top, versions, landed_at: chrono::Utc::now().to_rfc3339() };
@@ -339,6 +345,8 @@ pub async fn rebuild(db: &Db, lake: &Lake, progress: &mut (dyn FnMut(Progress) +
         versions.extend(v);
         report.rows += rows;
     }
+    // the derived table, from the lines just loaded
+    versions.insert(SALES_MONTH.name.to_string(), lake.derive_sales_month(None, watermark).await?);
     lake.save_state(&State { watermark, versions, landed_at: chrono::Utc::now().to_rfc3339() }).await?;
     report.batches = 1;
     report.elapsed = started.elapsed();

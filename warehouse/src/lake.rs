@@ -376,6 +376,86 @@ impl Lake {
         Ok(self.keep(t, table))
     }
 
+    /// Replaces the rows of `t` that `which` selects with `rows` (each of which it must select), in one commit
+    /// that records `watermark`.
+    async fn replace_where(
+        &self,
+        t: &'static Table,
+        rows: Vec<RecordBatch>,
+        which: deltalake::datafusion::prelude::Expr,
+        watermark: i64,
+    ) -> Result<u64> {
+        let table = self.table(t).await?;
+        let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
+        let mut rows: Vec<RecordBatch> = rows.into_iter().filter(|b| b.num_rows() > 0).collect();
+        if rows.is_empty() {
+            rows.push(RecordBatch::new_empty(t.schema()));
+        }
+        let table = table
+            .write(rows)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_replace_where(which)
+            .with_writer_properties(writer_properties(t))
+            .with_commit_properties(props)
+            .await
+            .map_err(delta(t.name))?;
+        Ok(self.keep(t, table))
+    }
+
+    /// Derives `sales_month` from the lines as the lake holds them now — the months `months` names (their
+    /// first days), or every month — and writes it over those months' rows in one commit that records
+    /// `watermark`. Returns the table's new version.
+    pub async fn derive_sales_month(&self, months: Option<&[chrono::NaiveDate]>, watermark: i64) -> Result<u64> {
+        use deltalake::arrow::compute::cast;
+        use deltalake::datafusion::prelude::lit;
+        use deltalake::datafusion::scalar::ScalarValue;
+        let t = &crate::tables::sales_month::TABLE;
+        let mut config = deltalake::datafusion::prelude::SessionConfig::new();
+        config.options_mut().optimizer.default_filter_selectivity = 100;
+        let ctx = SessionContext::new_with_config(config);
+        for name in ["sales_line", "style", "item_cost", "work_order", "partnership"] {
+            let Some(source) = crate::tables::by_name(name) else { continue };
+            let table = self.table(source).await?;
+            table.update_datafusion_session(&ctx.state()).map_err(delta(name))?;
+            ctx.register_table(name, table.table_provider().await?)?;
+        }
+        let filter = match months {
+            None => "true".to_string(),
+            Some(ms) => ms
+                .iter()
+                .map(|m| {
+                    let next = m.checked_add_months(chrono::Months::new(1)).unwrap_or(*m);
+                    format!("(l.invoice_date >= date '{m}' and l.invoice_date < date '{next}')")
+                })
+                .collect::<Vec<_>>()
+                .join(" or "),
+        };
+        let out = ctx.sql(&crate::sales::month_rows_sql(&filter)).await?.collect().await?;
+        let schema = t.schema();
+        let mut rows = Vec::with_capacity(out.len());
+        for b in out {
+            let mut columns = Vec::with_capacity(schema.fields().len());
+            for f in schema.fields() {
+                let c = b
+                    .column_by_name(f.name())
+                    .ok_or_else(|| Error::Duck(format!("{}: the derivation gave no column {}", t.name, f.name())))?;
+                columns.push(cast(c, f.data_type())?);
+            }
+            rows.push(RecordBatch::try_new(schema.clone(), columns)?);
+        }
+        match months {
+            None => self.replace(t, rows, watermark).await,
+            Some(ms) => {
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+                let days = ms
+                    .iter()
+                    .map(|m| lit(ScalarValue::Date32(Some((*m - epoch).num_days() as i32))))
+                    .collect::<Vec<_>>();
+                self.replace_where(t, rows, col("first_day").in_list(days, false), watermark).await
+            }
+        }
+    }
+
     /// Merges each partition's small files into larger ones, in one commit (none when there is nothing to
     /// merge). Returns the table's version after it and how many files were merged into how many.
     pub async fn compact(&self, t: &'static Table) -> Result<Compaction> {

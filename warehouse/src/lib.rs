@@ -11,6 +11,7 @@ pub mod duck;
 mod error;
 mod lake;
 mod s3;
+pub mod sales;
 mod snapshot;
 mod table;
 pub mod tables;

@@ -15,6 +15,7 @@ pub mod payment;
 pub mod payment_application;
 pub mod purchase_line;
 pub mod sales_line;
+pub mod sales_month;
 pub mod stock_movement;
 pub mod store;
 pub mod store_credit_entry;
@@ -54,6 +55,7 @@ pub fn all() -> &'static [&'static Table] {
         &purchase_line::TABLE,
         &vendor_invoice::TABLE,
         &work_order::TABLE,
+        &sales_month::TABLE,
     ]
 }
 

@@ -648,5 +648,28 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
         assert_eq!(n(0), Some(0), "{table}.{flag} disagrees with {zero}");
         assert!(n(1) > Some(0) && n(2) > Some(0), "{table}.{flag}: one side is empty");
     }
+    // the derived monthly sales count the lines and revenue that the lines of finalized invoices add up to,
+    // month by month, and each month's change date is no earlier than its last finalization or void
+    let sql = "with m as (
+                 select first_day, sum(lines) as lines, sum(revenue) as revenue, max(changed_on) as changed_on
+                 from sales_month group by first_day
+               ),
+               l as (
+                 select cast(date_trunc('month', invoice_date) as date) as first_day,
+                        count(case when status = 'finalized' then 1 end) as lines,
+                        sum(case when status = 'finalized' then amount - trade_concession else 0 end) as revenue,
+                        max(greatest(finalized_on, coalesce(voided_on, finalized_on))) as last_on
+                 from sales_line
+                 where kind in ('sale', 'return', 'service', 'misc') and status in ('finalized', 'voided')
+                 group by 1
+               )
+               select count(*) as months,
+                      count(case when m.lines = l.lines and m.revenue = l.revenue and m.changed_on >= l.last_on
+                                 then 1 end) as agree
+               from l left join m on m.first_day = l.first_day";
+    let b = ctx.sql(sql).await?.collect().await?;
+    let n = |c: usize| b[0].column(c).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0));
+    assert!(n(0) >= Some(3), "the walk's lines span {:?} months", n(0));
+    assert_eq!(n(1), n(0), "sales_month disagrees with the lines");
     Ok(())
 }
