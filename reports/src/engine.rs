@@ -12,7 +12,8 @@ use warehouse::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array, RecordB
 use warehouse::arrow::compute::cast;
 use warehouse::arrow::datatypes::{Decimal128Type, Field, Int64Type, Schema, SchemaRef};
 use warehouse::datafusion::execution::SendableRecordBatchStream;
-use warehouse::datafusion::prelude::SessionContext;
+use warehouse::datafusion::logical_expr::{EmptyRelation, LogicalPlan};
+use warehouse::datafusion::prelude::{DataFrame, SessionContext};
 use warehouse::{Scope, Snapshot};
 
 use crate::error::{Error, Result};
@@ -327,6 +328,13 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
         let sql = (stage.sql)(values);
         tracing::debug!(stage = stage.name, %sql, "report stage");
         let held = local.sql(&sql).await?.cache().await?;
+        // an empty stage is planned as nothing at all, so whatever joins it is planned away and never read
+        let held = if held.clone().count().await? == 0 {
+            let empty = EmptyRelation { produce_one_row: false, schema: Arc::new(held.schema().clone()) };
+            DataFrame::new(local.state(), LogicalPlan::EmptyRelation(empty))
+        } else {
+            held
+        };
         local.register_table(stage.name, held.into_view())?;
     }
     Ok(local)

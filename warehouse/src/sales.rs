@@ -22,6 +22,10 @@ pub struct Lines<'a> {
     pub live: bool,
     /// The condition on the lines (`l`, the `sales_line` table) and their style (`s`).
     pub filter: &'a str,
+    /// More lines: `(from, condition)`, read apart, so each condition prunes the files it can; `from` names
+    /// `sales_line l` and what it is joined to first (a small table joined first, and found empty, spares
+    /// reading the lines at all).
+    pub also: Option<(&'a str, &'a str)>,
 }
 
 /// `extra` (each piece's additional costs, and the date of the last) and `lines`: the sales lines `filter`
@@ -39,10 +43,9 @@ pub fn lines_cte(l: &Lines) -> String {
         "case when l.kind = 'misc' then 0 else l.cost end"
     };
     let costs_on = l.costs_on.map(|d| format!(" where cost_date <= {d}")).unwrap_or_default();
-    format!(
-        "extra as (select item_id, sum(amount) as v, max(cost_date) as last_on from item_cost{costs_on} group by item_id),
-         lines as (
-           select l.org_id, l.id, l.invoice_id, l.invoice_no, l.line_no, l.invoice_date, l.store_id, l.customer_id,
+    let select = |from: &str, filter: &str| {
+        format!(
+            "select l.org_id, l.id, l.invoice_id, l.invoice_no, l.line_no, l.invoice_date, l.store_id, l.customer_id,
                   l.salesperson_id, l.kind, l.item_id, l.description, l.qty, l.list_price, l.amount,
                   coalesce(l.serialized, false) as serialized, coalesce(l.stock_no, '') as stock_no, s.family,
                   s.category,
@@ -50,13 +53,22 @@ pub fn lines_cte(l: &Lines) -> String {
                   {cost} as cost,
                   l.finalized_on, l.voided_on,
                   case when l.serialized and l.kind in ('sale', 'return') then x.last_on end as costed_on
-           from sales_line l
+           from {from}
                 left join style s on s.id = coalesce(l.style_id, l.item_style_id)
                 left join extra x on x.item_id = l.item_id
                 left join work_order wo on wo.id = l.work_order_id
-           where {filter}
-         )",
-        filter = l.filter,
+           where {filter}"
+        )
+    };
+    let mut lines = select("sales_line l", l.filter);
+    if let Some((from, filter)) = l.also {
+        lines = format!("{lines}\n           union all\n           {}", select(from, filter));
+    }
+    format!(
+        "extra as (select item_id, sum(amount) as v, max(cost_date) as last_on from item_cost{costs_on} group by item_id),
+         lines as (
+           {lines}
+         )"
     )
 }
 
@@ -103,6 +115,7 @@ pub fn month_rows_sql(filter: &str) -> String {
         costs_on: None,
         live: true,
         filter: &format!("l.kind in ({REVENUE_KINDS}) and l.status in ('finalized', 'voided') and ({filter})"),
+        also: None,
     });
     let never = "date '0001-01-01'";
     let listed = "counted and first_row and kind = 'sale' and list_price is not null and qty > 0";

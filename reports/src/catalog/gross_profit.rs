@@ -1,7 +1,7 @@
 //! Gross profit: revenue, cost and margin of the period's sales, partnership-aware.
 
 use super::sales;
-use crate::engine::{Bind, Drill, Report, View};
+use crate::engine::{Bind, Drill, Report, View, date};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 
@@ -47,7 +47,7 @@ Drill: a summary row → its lines.",
             }],
             sql: summary_sql,
             footer: None,
-            stages: &[],
+            stages: sales::STALE,
         },
         View {
             name: "detail",
@@ -180,8 +180,9 @@ fn summary_sql(v: &Values) -> String {
         ),
         "month" => (
             &[
-                ("month_from", "g.month_from"),
-                ("month_to", "cast(g.month_from + interval '1 month' - interval '1 day' as date)"),
+                // a month cut by the period drills to the part of it inside the period
+                ("month_from", "greatest(g.month_from, {from})"),
+                ("month_to", "least(cast(g.month_from + interval '1 month' - interval '1 day' as date), {to})"),
             ],
             "to_char(g.month_from, '%Y-%m')",
             "",
@@ -197,7 +198,9 @@ fn summary_sql(v: &Values) -> String {
     let keys: Vec<String> = KEYS
         .iter()
         .map(|k| match set.iter().find(|(n, _)| n == k) {
-            Some((_, e)) => format!("{e} as {k}"),
+            Some((_, e)) => {
+                format!("{} as {k}", e.replace("{from}", &date(v.date("from"))).replace("{to}", &date(v.date("to"))))
+            }
             None if k.ends_with("_key") && (k.starts_with("family") || k.starts_with("category")) => {
                 format!("cast(null as varchar) as {k}")
             }
@@ -205,23 +208,40 @@ fn summary_sql(v: &Values) -> String {
             None => format!("cast(null as bigint) as {k}"),
         })
         .collect();
-    // One pass over the lines: a row per line and partner, the line's own measures on its first row.
-    let first = |x: &str| format!("sum(case when g.first_row then {x} else 0 end)");
+    // One pass over the lines: a row per line and partner, the line's own measures on its first row; whole
+    // months whose figures stood on the as-of date come summed from `sales_month` instead.
+    let months = sales::whole_months(v, by == "customer");
+    let monthly = months
+        .map(|m| {
+            format!(
+                "union all
+                 select m.salesperson_id, cast(null as bigint), m.store_id, m.family, m.category, m.first_day,
+                        m.lines, m.revenue, m.cost, cast(m.payouts * 100 as bigint), cast(m.partner_gp * 100 as bigint)
+                 {}",
+                sales::monthly_rows(v, m)
+            )
+        })
+        .unwrap_or_default();
     format!(
         "with {lines}, {partners},
-         g as (select r.*, cast(date_trunc('month', r.invoice_date) as date) as month_from from partner_rows r)
-         select {keys}, {label} as \"group\", count(case when g.first_row then 1 end) as lines,
-                {revenue} as revenue, {cost} as cost, {gp} as gp, {payouts} as payouts,
-                {gp} - {partner_gp} as our_gp
+         g as (
+           select r.salesperson_id, r.customer_id, r.store_id, r.family, r.category,
+                  cast(date_trunc('month', r.invoice_date) as date) as month_from,
+                  case when r.first_row then 1 else 0 end as lines,
+                  case when r.first_row then r.revenue else 0 end as revenue,
+                  case when r.first_row then r.cost else 0 end as cost, r.payout_cents, r.partner_gp_cents
+           from partner_rows r
+           {monthly}
+         )
+         select {keys}, {label} as \"group\", sum(g.lines) as lines,
+                sum(g.revenue) as revenue, sum(g.cost) as cost, sum(g.revenue - g.cost) as gp, {payouts} as payouts,
+                sum(g.revenue - g.cost) - {partner_gp} as our_gp
          from g {join}
          group by {group}
          order by \"group\"",
-        lines = sales::lines_cte(v, ALL_KINDS),
+        lines = sales::split_lines_cte(v, ALL_KINDS, months),
         partners = sales::partner_rows_cte(),
         keys = keys.join(", "),
-        revenue = first("g.revenue"),
-        cost = first("g.cost"),
-        gp = first("(g.revenue - g.cost)"),
         payouts = sales::money_of_cents("sum(g.payout_cents)"),
         partner_gp = sales::money_of_cents("sum(g.partner_gp_cents)"),
     )

@@ -31,7 +31,7 @@ Drill: a row → each invoice's contribution.",
             }],
             sql: summary_sql,
             footer: None,
-            stages: &[],
+            stages: sales::STALE,
         },
         View {
             name: "invoices",
@@ -109,14 +109,33 @@ fn summary_sql(v: &Values) -> String {
             "l.salesperson_id, u.display_name",
         )
     };
+    // whole months whose figures stood on the as-of date come summed from `sales_month`
+    let months = sales::whole_months(v, v.text("by") == Some("customer"));
+    let monthly = months
+        .map(|m| {
+            format!(
+                "union all
+                 select m.salesperson_id, cast(null as bigint), m.list_lines, m.list, m.list_net, m.list_cost
+                 {}",
+                sales::monthly_rows(v, m)
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "with {lines}
-         select {keys}, {label} as \"group\", {SUMS}
-         from lines l {join}
-         where l.list_price is not null and l.qty > 0
+        "with {lines},
+         p as (
+           select l.salesperson_id, l.customer_id, 1 as lines, l.qty * l.list_price as list, l.revenue as net,
+                  l.cost
+           from lines l
+           where l.list_price is not null and l.qty > 0
+           {monthly}
+         )
+         select {keys}, {label} as \"group\", sum(l.lines) as lines, sum(l.list) as list, sum(l.net) as net,
+                sum(l.cost) as cost, sum(l.list) - sum(l.net) as impact
+         from p l {join}
          group by {group}
          order by \"group\"",
-        lines = sales::lines_cte(v, "'sale'"),
+        lines = sales::split_lines_cte(v, "'sale'", months),
     )
 }
 

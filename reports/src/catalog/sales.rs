@@ -2,7 +2,9 @@
 //! dated in the period, each with its revenue, its cost both ways (live, and as booked at the sale) and the
 //! dimensions reports group by.
 
-use crate::engine::{and_id, and_text, date};
+use chrono::{Datelike as _, Months, NaiveDate};
+
+use crate::engine::{Stage, and_id, and_text, date};
 use crate::param::{Default, Kind, Param, Values};
 
 /// The date voids, reopenings and costs are known by (default today), apart from the period.
@@ -74,22 +76,102 @@ pub(crate) use warehouse::sales::{PAYOUTS_CTE, money_of_cents, partner_rows_cte}
 /// the chosen basis ([`warehouse::sales::lines_cte`]). `kinds` narrows the line kinds (`'sale'` for
 /// realization).
 pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
+    split_lines_cte(v, kinds, None)
+}
+
+/// The whole months of the period that `sales_month` can answer for, as (first day of the first, first day
+/// after the last): none when the summary needs what it does not keep — a customer, or the cost booked at the
+/// sale — or the period holds no whole month.
+pub(crate) fn whole_months(v: &Values, by_customer: bool) -> Option<(NaiveDate, NaiveDate)> {
+    if by_customer || v.int("customer").is_some() || v.text("cost_basis") == Some("sale") {
+        return None;
+    }
+    full_months(v)
+}
+
+/// The whole months of the period, as (first day of the first, first day after the last).
+fn full_months(v: &Values) -> Option<(NaiveDate, NaiveDate)> {
+    let (from, to) = (v.date("from"), v.date("to"));
+    let month = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let first = if from.day() == 1 { from } else { month(from).checked_add_months(Months::new(1))? };
+    let after = to.succ_opt()?;
+    let end = if after.day() == 1 { after } else { month(to) };
+    (first < end).then_some((first, end))
+}
+
+/// Computed before a summary that may read whole months from `sales_month`: `sales_stale`, the days of the
+/// whole months of the period with a figure that changed after the as-of date, which the lines must answer
+/// for. The lines are joined to it on their date, so the scan of the lines is pruned to those days' files
+/// (the join passes the days it found down to the scan), and as of today, with no such month, reads none.
+pub(crate) const STALE: &[Stage] = &[Stage { name: "sales_stale", sql: stale_stage }];
+
+fn stale_stage(v: &Values) -> String {
+    match full_months(v) {
+        Some((first, end)) => format!(
+            "select d.date as day from date d
+             where d.month_start in (
+               select first_day from sales_month
+               where first_day >= {first} and first_day < {end} and changed_on > {asof}
+             )",
+            first = date(first),
+            end = date(end),
+            asof = date(v.date("as_of")),
+        ),
+        None => "select cast(null as date) as day where false".to_string(),
+    }
+}
+
+/// [`lines_cte`] for a summary that reads the whole months `months` from `sales_month` ([`monthly_rows`]):
+/// the lines of the period outside those months, and those of the months in `sales_stale` ([`STALE`]).
+pub(crate) fn split_lines_cte(v: &Values, kinds: &str, months: Option<(NaiveDate, NaiveDate)>) -> String {
     let asof = date(v.date("as_of"));
-    let filter = format!(
-        "l.kind in ({kinds}) and l.invoice_date >= {from} and l.invoice_date <= {to}
+    let (from, to) = (date(v.date("from")), date(v.date("to")));
+    let common = format!(
+        "l.kind in ({kinds})
            and l.status in ('finalized', 'voided') and l.finalized_on <= {asof}
            and (l.voided_on is null or l.voided_on > {asof}){store}{customer}{salesperson}{family}{category}",
-        from = date(v.date("from")),
-        to = date(v.date("to")),
         store = and_id("l.store_id", v, "store"),
         customer = and_id("l.customer_id", v, "customer"),
         salesperson = and_id("l.salesperson_id", v, "salesperson"),
         family = and_text("s.family", v, "family"),
         category = and_text("s.category", v, "category"),
     );
+    let live = v.text("cost_basis") != Some("sale");
+    let Some((first, end)) = months else {
+        let filter = format!("{common} and l.invoice_date >= {from} and l.invoice_date <= {to}");
+        return warehouse::sales::lines_cte(&warehouse::sales::Lines {
+            costs_on: Some(&asof),
+            live,
+            filter: &filter,
+            also: None,
+        });
+    };
+    let (first, end) = (date(first), date(end));
+    let edges = format!(
+        "{common} and ((l.invoice_date >= {from} and l.invoice_date < {first})
+                        or (l.invoice_date >= {end} and l.invoice_date <= {to}))"
+    );
+    let stale = format!("{common} and l.invoice_date >= {first} and l.invoice_date < {end}");
     warehouse::sales::lines_cte(&warehouse::sales::Lines {
         costs_on: Some(&asof),
-        live: v.text("cost_basis") != Some("sale"),
-        filter: &filter,
+        live,
+        filter: &edges,
+        also: Some(("sales_stale st join sales_line l on l.invoice_date = st.day", &stale)),
     })
+}
+
+/// The `sales_month` rows of the whole months `months` (see [`whole_months`]) whose figures stood on the
+/// as-of date, filtered as the lines are (`m`).
+pub(crate) fn monthly_rows(v: &Values, months: (NaiveDate, NaiveDate)) -> String {
+    format!(
+        "from sales_month m
+         where m.first_day >= {first} and m.first_day < {end} and m.changed_on <= {asof}{store}{salesperson}{family}{category}",
+        first = date(months.0),
+        end = date(months.1),
+        asof = date(v.date("as_of")),
+        store = and_id("m.store_id", v, "store"),
+        salesperson = and_id("m.salesperson_id", v, "salesperson"),
+        family = and_text("m.family", v, "family"),
+        category = and_text("m.category", v, "category"),
+    )
 }
