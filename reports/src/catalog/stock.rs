@@ -45,19 +45,24 @@ pub(crate) fn layers_sql(d: chrono::NaiveDate) -> String {
 /// The `item` rows that may hold units on `d`: those holding some now, and those emptied since by a move dated
 /// after `d` (as of today, none of the second kind, and the sold-out records are not read at all).
 pub(crate) fn items_sql(d: chrono::NaiveDate) -> String {
-    live_rows_sql("item", "select item_id from stock_movement", d)
+    live_rows_sql("item", "item_id", "stock_movement", d)
 }
 
 /// The `cost_layer` rows that may have units left on `d`, found the same way as [`items_sql`].
 pub(crate) fn cost_layers_sql(d: chrono::NaiveDate) -> String {
-    live_rows_sql("cost_layer", "select layer_id from layer_move", d)
+    live_rows_sql("cost_layer", "layer_id", "layer_move", d)
 }
 
-fn live_rows_sql(table: &str, moved: &str, d: chrono::NaiveDate) -> String {
+/// `table`'s rows holding units now, and those its `moves` (whose column `of` names the row) dated after `d`
+/// emptied. The moved rows are joined, not filtered with `in`: the join hands the ids it found down to the
+/// scan of the empty rows, which as of today reads none of them.
+fn live_rows_sql(table: &str, of: &str, moves: &str, d: chrono::NaiveDate) -> String {
     let d = date(d);
     format!(
         "select * from {table} where empty = false
          union all
-         select * from {table} where empty = true and id in ({moved} where moved_on > {d})"
+         select t.* from (select distinct {of} as id from {moves} where moved_on > {d}) mv
+              join {table} t on t.id = mv.id
+         where t.empty = true"
     )
 }
