@@ -20,13 +20,15 @@ pub(crate) const FAMILY: Param = Param {
 /// >= …`).
 pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
     let d = date(on);
+    // each line's last event on or before the date: the greatest (date, id), found by one aggregate over a key
+    // that orders the same way — days (shifted to stay positive) × 10^12 + id — rather than a window that
+    // sorts every line's events
     format!(
         "last_event as (
-           select memo_line_id, event, event_date from (
-             select memo_line_id, event, event_date,
-                    row_number() over (partition by memo_line_id order by event_date desc, id desc) as rn
-             from memo_line_event where event_date <= {d}
-           ) e where rn = 1
+           select e.memo_line_id, e.event, e.event_date
+           from (select max((cast(cast(event_date as int) as bigint) + 1000000) * 1000000000000 + id) as k
+                 from memo_line_event where event_date <= {d} group by memo_line_id) x
+                join memo_line_event e on e.id = x.k % 1000000000000
          ),
          lines as (
            select l.id, l.memo_id, l.memo_no, l.memo_date, l.store_id, l.customer_id, l.item_id, l.qty, l.memo_price,
