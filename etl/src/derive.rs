@@ -12,13 +12,15 @@ use crate::error::Result;
 use crate::extract;
 
 /// The dates of the invoice lines a change touches, by the entity changed: its lines, its invoice, an
-/// additional cost or a partnership of its piece, its work order, its style (`{ids}`: the changed ids).
+/// additional cost or a partnership of its piece, its work order or the order's bench costs, its style (`{ids}`:
+/// the changed ids).
 const SALES_MONTH_SOURCES: &[(&str, &str)] = &[
     ("invoice_lines", "l.id in ({ids})"),
     ("invoices", "l.invoice_id in ({ids})"),
     ("item_costs", "l.item_id in (select item_id from item_costs where id in ({ids}))"),
     ("partnerships", "l.item_id in (select item_id from partnerships where id in ({ids}))"),
     ("work_orders", "l.work_order_id in ({ids})"),
+    ("work_order_costs", "l.work_order_id in (select work_order_id from work_order_costs where id in ({ids}))"),
     ("styles", "l.style_id in ({ids}) or l.item_id in (select id from items where style_id in ({ids}))"),
 ];
 
