@@ -436,9 +436,13 @@ impl Lake {
         for b in out {
             let mut columns = Vec::with_capacity(schema.fields().len());
             for f in schema.fields() {
-                let c = b
-                    .column_by_name(f.name())
-                    .ok_or_else(|| Error::Duck(format!("{}: the derivation gave no column {}", t.name, f.name())))?;
+                let c = b.column_by_name(f.name()).ok_or_else(|| {
+                    deltalake::arrow::error::ArrowError::SchemaError(format!(
+                        "{}: the derivation gave no column {}",
+                        t.name,
+                        f.name()
+                    ))
+                })?;
                 columns.push(cast(c, f.data_type())?);
             }
             rows.push(RecordBatch::try_new(schema.clone(), columns)?);
