@@ -450,7 +450,7 @@ impl Lake {
         match months {
             None => self.replace(t, rows, watermark).await,
             Some(ms) => {
-                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+                let epoch = crate::tables::date::EPOCH;
                 let days = ms
                     .iter()
                     .map(|m| lit(ScalarValue::Date32(Some((*m - epoch).num_days() as i32))))

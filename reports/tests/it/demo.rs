@@ -269,28 +269,30 @@ async fn summaries_from_whole_months_equal_the_lines_behind_them() -> Result<()>
     for as_of in [early.as_str(), later.as_str(), &end.to_string()] {
         for by in ["month", "family", "store", "salesperson"] {
             let params = [("from", from.as_str()), ("to", to.as_str()), ("as_of", as_of), ("by", by)];
-            let o = books.run("gross_profit", "summary", &params).await?;
-            assert!(o.rows > 0, "gross profit by {by} as of {as_of} has rows");
-            for (i, row) in o.values().iter().enumerate() {
-                let d = books.drill("gross_profit", "summary", &params, &format!("{}:group", i + 1)).await?;
-                for key in ["revenue", "cost", "payouts", "our_gp"] {
-                    let at = o.header.columns.iter().position(|c| c.key == key).unwrap_or(0);
-                    assert_eq!(d.total(key), row[at], "gross profit by {by} as of {as_of}, row {}: {key}", i + 1);
-                }
-                checked += 1;
-            }
+            let rows =
+                rows_equal_their_drills(&books, "gross_profit", &params, &["revenue", "cost", "payouts", "our_gp"])
+                    .await?;
+            assert!(rows > 0, "gross profit by {by} as of {as_of} has rows");
+            checked += rows;
         }
         let params = [("from", from.as_str()), ("to", to.as_str()), ("as_of", as_of), ("by", "salesperson")];
-        let o = books.run("pricing_realization", "summary", &params).await?;
-        for (i, row) in o.values().iter().enumerate() {
-            let d = books.drill("pricing_realization", "summary", &params, &format!("{}:group", i + 1)).await?;
-            for key in ["lines", "list", "net", "cost"] {
-                let at = o.header.columns.iter().position(|c| c.key == key).unwrap_or(0);
-                assert_eq!(d.total(key), row[at], "realization as of {as_of}, row {}: {key}", i + 1);
-            }
-            checked += 1;
-        }
+        checked +=
+            rows_equal_their_drills(&books, "pricing_realization", &params, &["lines", "list", "net", "cost"]).await?;
     }
     assert!(checked > 20, "only {checked} rows checked");
     Ok(())
+}
+
+/// Runs `report`'s summary with `params` and checks that every row's `keys` equal the totals of the rows its
+/// drill opens; returns how many rows it checked.
+async fn rows_equal_their_drills(books: &Books, report: &str, params: &[(&str, &str)], keys: &[&str]) -> Result<usize> {
+    let o = books.run(report, "summary", params).await?;
+    for (i, row) in o.values().iter().enumerate() {
+        let d = books.drill(report, "summary", params, &format!("{}:group", i + 1)).await?;
+        for key in keys {
+            let at = o.header.columns.iter().position(|c| c.key == *key).unwrap_or(0);
+            assert_eq!(d.total(key), row[at], "{report} {params:?}, row {}: {key}", i + 1);
+        }
+    }
+    Ok(o.rows)
 }

@@ -36,7 +36,8 @@ pub const FIRST: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).expect("a date"
 /// See [`FIRST`].
 pub const LAST: NaiveDate = NaiveDate::from_ymd_opt(2060, 12, 31).expect("a date");
 
-const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+/// Day 0 of Arrow's `Date32`.
+pub(crate) const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
 
 const MONTHS: [&str; 12] = [
     "January",
