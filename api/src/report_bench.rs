@@ -226,8 +226,16 @@ fn cases(org: i64, d: &str, from: &str, rfm_from: &str) -> Vec<Case> {
             view: "customers",
             params: p(&[("as_of", d)]),
             total: "monetary",
-            sqlite: Some(rfm_sql(org, rfm_from, d, Engine::Sqlite)),
-            duckdb: Some(rfm_sql(org, rfm_from, d, Engine::Duck)),
+            sqlite: Some(rfm_sql(org, rfm_from, d, Engine::Sqlite, false)),
+            duckdb: Some(rfm_sql(org, rfm_from, d, Engine::Duck, false)),
+        },
+        Case {
+            report: "rfm",
+            view: "segments",
+            params: p(&[("as_of", d)]),
+            total: "monetary",
+            sqlite: Some(rfm_sql(org, rfm_from, d, Engine::Sqlite, true)),
+            duckdb: Some(rfm_sql(org, rfm_from, d, Engine::Duck, true)),
         },
     ]
 }
@@ -767,7 +775,8 @@ const RFM_GRID: [[&str; 5]; 5] = [
     ["Lost", "Hibernating", "About to sleep", "Promising", "New customers"],
 ];
 
-fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
+/// RFM's customers, scored; with `segments`, counted and summed by segment instead.
+fn rfm_sql(org: i64, from: &str, d: &str, e: Engine, segments: bool) -> String {
     let n = names(e);
     let dd = day(e, d);
     let mut segment = String::from("case");
@@ -839,20 +848,33 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine) -> String {
          ),
          fm as (select rfm.*, (f + m + 1) {q} 2 as fm from rfm),
          scored as (select fm.*, {segment} as segment from fm),
-         per_customer as (
-           select s.customer_id, c.name as customer, s.last_purchase, s.recency, s.frequency, s.monetary,
-                  s.r, s.f, s.m, s.fm, s.segment
-           from scored s join {contact} c on c.id = s.customer_id
-         )
-         select count(*) as customers, sum(frequency) as frequency, sum(r) as r, sum(f) as f, sum(m) as m,
-                sum(fm) as fm, count(distinct segment) as segments, {total} as total
-         from per_customer",
-        contact = n("contact"),
+         {last}",
+        last = if segments {
+            format!(
+                "per_segment as (
+                   select segment, count(*) as customers, sum(monetary) as monetary from scored group by segment
+                 )
+                 select count(*) as segments, sum(customers) as customers, {total} as total from per_segment",
+                total = total_expr(e, "sum(monetary)"),
+            )
+        } else {
+            format!(
+                "per_customer as (
+                   select s.customer_id, c.name as customer, s.last_purchase, s.recency, s.frequency, s.monetary,
+                          s.r, s.f, s.m, s.fm, s.segment
+                   from scored s join {contact} c on c.id = s.customer_id
+                 )
+                 select count(*) as customers, sum(frequency) as frequency, sum(r) as r, sum(f) as f, sum(m) as m,
+                        sum(fm) as fm, count(distinct segment) as segments, {total} as total
+                 from per_customer",
+                contact = n("contact"),
+                total = total_expr(e, "sum(monetary)"),
+            )
+        },
         recency = days_to(e, d, "last_purchase"),
         picks = picks.join(", "),
         r = above("r", "recency"),
         f = above("f", "frequency"),
         m = above("m", "m_cents"),
-        total = total_expr(e, "sum(monetary)"),
     )
 }

@@ -22,8 +22,19 @@ PERCENTILE_CONT) cut it into five; a score is 1 + the number of cuts strictly be
 always share a score and a value equal to a cut takes the lower one. 5 is best: most recent (R = 6 − the score \
 of the days), most frequent, highest spend. FM = ⌈(F + M) ÷ 2⌉, and the segment comes from the FM × R grid.\n\
 \n\
-Drill: a segment → its customers; a customer → their invoices in the window.",
+The segments view comes first: how many customers each segment holds and what they spent. Drill: a segment → \
+its customers; a customer → their invoices in the window.",
     views: &[
+        View {
+            name: "segments",
+            title: "by segment",
+            params: PARAMS,
+            columns: |_| SEGMENT_COLUMNS.to_vec(),
+            drills: &[Drill { columns: &["segment"], view: "customers", bind: &[("segment", Bind::Row("segment"))] }],
+            sql: segments_sql,
+            footer: None,
+            stages: SCORING,
+        },
         View {
             name: "customers",
             title: "by customer",
@@ -35,16 +46,6 @@ Drill: a segment → its customers; a customer → their invoices in the window.
                 bind: &[("customer", Bind::Row("customer_id"))],
             }],
             sql: customers_sql,
-            footer: None,
-            stages: SCORING,
-        },
-        View {
-            name: "segments",
-            title: "by segment",
-            params: PARAMS,
-            columns: |_| SEGMENT_COLUMNS.to_vec(),
-            drills: &[Drill { columns: &["segment"], view: "customers", bind: &[("segment", Bind::Row("segment"))] }],
-            sql: segments_sql,
             footer: None,
             stages: SCORING,
         },
