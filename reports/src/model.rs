@@ -304,14 +304,25 @@ pub struct Link {
 }
 
 impl Link {
-    /// The CLI arguments that open this link.
+    /// The shell command that opens this link; a value with a space or a quote (a segment such as `Can't
+    /// lose`) is quoted so the command can be pasted as it is.
     pub fn command(&self) -> String {
         let mut s = format!("loupe report run {} --view {}", self.report, self.view);
         for (k, v) in &self.params {
-            s.push_str(&format!(" --param {k}={v}"));
+            s.push_str(&format!(" --param {}", shell_word(&format!("{k}={v}"))));
         }
         s
     }
+}
+
+/// `w` as one POSIX shell word: as it is when every character is safe, otherwise in single quotes (a quote
+/// inside closes, escapes and reopens them).
+fn shell_word(w: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_=.,:/+@%".contains(c);
+    if !w.is_empty() && w.chars().all(safe) {
+        return w.to_string();
+    }
+    format!("'{}'", w.replace('\'', r"'\''"))
 }
 
 /// What a report's header says: enough to read any export on its own.
@@ -443,6 +454,20 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_is_a_command_the_shell_reads_back_as_it_was() {
+        let params = [("as_of", "2026-11-25"), ("segment", "Can't lose")];
+        let link = Link {
+            report: "rfm",
+            view: "customers",
+            params: params.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect(),
+        };
+        assert_eq!(
+            link.command(),
+            r"loupe report run rfm --view customers --param as_of=2026-11-25 --param 'segment=Can'\''t lose'"
+        );
+    }
 
     #[test]
     fn ratios_round_half_up_to_four_places() {
