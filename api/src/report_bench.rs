@@ -798,6 +798,7 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine, segments: bool) -> String {
     let cents = if e == Engine::Sqlite { "monetary" } else { "cast(monetary * 100 as bigint)" };
     let q = div(e);
     let ff = day(e, from);
+    let total = total_expr(e, "sum(monetary)");
     // the books net each invoice from its lines; the lake keeps that net on the invoice
     let counted = |a: &str| {
         format!(
@@ -855,7 +856,6 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine, segments: bool) -> String {
                    select segment, count(*) as customers, sum(monetary) as monetary from scored group by segment
                  )
                  select count(*) as segments, sum(customers) as customers, {total} as total from per_segment",
-                total = total_expr(e, "sum(monetary)"),
             )
         } else {
             format!(
@@ -868,7 +868,6 @@ fn rfm_sql(org: i64, from: &str, d: &str, e: Engine, segments: bool) -> String {
                         sum(fm) as fm, count(distinct segment) as segments, {total} as total
                  from per_customer",
                 contact = n("contact"),
-                total = total_expr(e, "sum(monetary)"),
             )
         },
         recency = days_to(e, d, "last_purchase"),

@@ -136,27 +136,24 @@ pub(crate) fn split_lines_cte(v: &Values, kinds: &str, months: Option<(NaiveDate
         family = and_text("s.family", v, "family"),
         category = and_text("s.category", v, "category"),
     );
-    let live = v.text("cost_basis") != Some("sale");
-    let Some((first, end)) = months else {
-        let filter = format!("{common} and l.invoice_date >= {from} and l.invoice_date <= {to}");
-        return warehouse::sales::lines_cte(&warehouse::sales::Lines {
-            costs_on: Some(&asof),
-            live,
-            filter: &filter,
-            also: None,
-        });
+    // without whole months, the period's lines; with them, the part-months at its ends, and apart (each
+    // condition prunes its own files) the lines of the stale months
+    let (filter, stale) = match months {
+        None => (format!("{common} and l.invoice_date >= {from} and l.invoice_date <= {to}"), None),
+        Some((first, end)) => {
+            let (first, end) = (date(first), date(end));
+            let edges = format!(
+                "{common} and ((l.invoice_date >= {from} and l.invoice_date < {first})
+                                or (l.invoice_date >= {end} and l.invoice_date <= {to}))"
+            );
+            (edges, Some(format!("{common} and l.invoice_date >= {first} and l.invoice_date < {end}")))
+        }
     };
-    let (first, end) = (date(first), date(end));
-    let edges = format!(
-        "{common} and ((l.invoice_date >= {from} and l.invoice_date < {first})
-                        or (l.invoice_date >= {end} and l.invoice_date <= {to}))"
-    );
-    let stale = format!("{common} and l.invoice_date >= {first} and l.invoice_date < {end}");
     warehouse::sales::lines_cte(&warehouse::sales::Lines {
         costs_on: Some(&asof),
-        live,
-        filter: &edges,
-        also: Some(("sales_stale st join sales_line l on l.invoice_date = st.day", &stale)),
+        live: v.text("cost_basis") != Some("sale"),
+        filter: &filter,
+        also: stale.as_deref().map(|s| ("sales_stale st join sales_line l on l.invoice_date = st.day", s)),
     })
 }
 
