@@ -233,6 +233,9 @@ pub enum BenchCmd {
         /// Only this report (repeatable; default: all nine).
         #[arg(long = "report", value_name = "ID")]
         only: Vec<String>,
+        /// Leave out the SQLite side (at the large scale a run of it takes up to minutes).
+        #[arg(long)]
+        no_sqlite: bool,
     },
 }
 
@@ -333,10 +336,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             crate::lake_bench::run(&cli.database_url(), &cli.data, plan).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { command: BenchCmd::Report { rounds, only } } => {
+        Cmd::Bench { command: BenchCmd::Report { rounds, only, no_sqlite } } => {
             let lake = cli.lake()?;
             let db = cli.open().await?;
-            crate::report_bench::run(&db, &lake, *rounds as usize, only).await?;
+            crate::report_bench::run(&db, &lake, *rounds as usize, only, !*no_sqlite).await?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -48,8 +48,9 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e3)
 }
 
-/// Runs the benchmark: `rounds` warm runs of each report (of `only`, when it names any) after one to warm up.
-pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize, only: &[String]) -> Result<()> {
+/// Runs the benchmark: `rounds` warm runs of each report (of `only`, when it names any) after one to warm up,
+/// beside DuckDB and (when `sqlite`) SQLite.
+pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize, only: &[String], sqlite: bool) -> Result<()> {
     let all = cases(0, "", "", "");
     if let Some(unknown) = only.iter().find(|r| !all.iter().any(|c| c.report == r.as_str())) {
         let known: Vec<&str> = all.iter().map(|c| c.report).collect();
@@ -103,7 +104,7 @@ pub(crate) async fn run(db: &Db, lake: &Lake, rounds: usize, only: &[String]) ->
         let (mut sqlite_ms, mut duck_ms, mut x_sqlite, mut x_duck) =
             ("—".to_string(), "—".to_string(), "—".to_string(), "—".to_string());
         let (mut sqlite_total, mut duck_total) = ("—".to_string(), "—".to_string());
-        if let Some(sql) = &case.sqlite {
+        if let Some(sql) = case.sqlite.as_ref().filter(|_| sqlite) {
             let mut t = Vec::new();
             for _ in 0..rounds.min(3) {
                 let s = Instant::now();

@@ -11,6 +11,7 @@ use futures::StreamExt as _;
 use warehouse::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array, RecordBatch};
 use warehouse::arrow::compute::cast;
 use warehouse::arrow::datatypes::{Decimal128Type, Field, Int64Type, Schema, SchemaRef};
+use warehouse::datafusion::datasource::MemTable;
 use warehouse::datafusion::execution::SendableRecordBatchStream;
 use warehouse::datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use warehouse::datafusion::prelude::{DataFrame, SessionContext};
@@ -65,6 +66,20 @@ pub struct Stage {
     pub name: &'static str,
     /// Its query, over the lake's tables and the stages before it.
     pub sql: fn(&Values) -> String,
+    /// What is held: the query's rows as they are (`None`), or what a fold makes of them, for work SQL plans
+    /// poorly (grouping millions of rows by a dense key, quantiles and scores over the groups).
+    pub fold: Option<MakeFold>,
+}
+
+/// Makes a stage's fold for the checked parameters.
+pub type MakeFold = fn(&Values) -> Box<dyn Fold>;
+
+/// A stage's own computation over its query's rows: fed every batch in turn, then asked for the rows to hold.
+pub trait Fold: Send {
+    /// Takes one batch of the stage query's rows.
+    fn add(&mut self, batch: &RecordBatch) -> Result<()>;
+    /// The rows the stage holds (none is an empty batch of the stage's schema).
+    fn finish(self: Box<Self>) -> Result<RecordBatch>;
 }
 
 /// Drillable cells: a cell of any of `columns` opens `view` with `bind` added to the current parameters.
@@ -327,7 +342,19 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
     for stage in view.stages {
         let sql = (stage.sql)(values);
         tracing::debug!(stage = stage.name, %sql, "report stage");
-        let held = local.sql(&sql).await?.cache().await?;
+        let query = local.sql(&sql).await?;
+        let held = match stage.fold {
+            None => query.cache().await?,
+            Some(make) => {
+                let mut fold = make(values);
+                let mut rows = query.execute_stream().await?;
+                while let Some(b) = rows.next().await {
+                    fold.add(&b?)?;
+                }
+                let held = fold.finish()?;
+                local.read_table(Arc::new(in_partitions(&held, local.copied_config().target_partitions())?))?
+            }
+        };
         // an empty stage is planned as nothing at all, so whatever joins it is planned away and never read
         let held = if held.clone().count().await? == 0 {
             let empty = EmptyRelation { produce_one_row: false, schema: Arc::new(held.schema().clone()) };
@@ -338,6 +365,18 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
         local.register_table(stage.name, held.into_view())?;
     }
     Ok(local)
+}
+
+/// A batch held as a table of `n` partitions of batch-size slices dealt in turn, so the queries over it run
+/// on every core.
+fn in_partitions(batch: &RecordBatch, n: usize) -> Result<MemTable> {
+    const SLICE: usize = 8192;
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); n.max(1)];
+    let len = parts.len();
+    for (i, at) in (0..batch.num_rows()).step_by(SLICE).enumerate() {
+        parts[i % len].push(batch.slice(at, SLICE.min(batch.num_rows() - at)));
+    }
+    Ok(MemTable::try_new(batch.schema(), parts)?)
 }
 
 /// Runs a request's query to the end and returns DataFusion's plan with each operator's output rows and time

@@ -84,7 +84,7 @@ const ITEM_COLUMNS: &[Column] = &[
 ];
 
 /// The stock held on the date, computed once per run: the view and its footer both read it.
-const AGED: &[Stage] = &[Stage { name: "aged", sql: aged_stage }];
+const AGED: &[Stage] = &[Stage { name: "aged", sql: aged_stage, fold: None }];
 
 fn aged_stage(v: &Values) -> String {
     format!("with {} select * from aged", aged_cte(v))

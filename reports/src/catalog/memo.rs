@@ -13,11 +13,8 @@ pub(crate) const FAMILY: Param = Param {
     label: "Family",
 };
 
-/// `lines` (every memo line dated on or before `on` with its status then: out, invoiced or returned, and the
-/// date it last changed) and `unit_cost` (each piece's cost on `on`: a serialized piece's base cost plus the
-/// additional costs dated on or before it; a lot's cost on the date ÷ its units then, in stock or on memo), for
-/// the lines' pieces held on `on` only (a line out on memo is held). `more` narrows the lines (`and l.memo_date
-/// >= …`).
+/// `last_event` and `lines`: every memo line dated on or before `on` with its status then (out, invoiced or
+/// returned) and the date it last changed. `more` narrows the lines (`and l.memo_date >= …`).
 pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
     let d = date(on);
     // each line's last event on or before the date: the greatest (date, id), found by one aggregate over a key
@@ -37,8 +34,20 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
                   coalesce(e.event_date, l.memo_date) as changed_on
            from memo_line l left join last_event e on e.memo_line_id = l.id
            where l.memo_date <= {d}{store}{customer}{more}
-         ),
-         unit_cost as (
+         )",
+        store = and_id("l.store_id", v, "store"),
+        customer = and_id("l.customer_id", v, "customer"),
+    )
+}
+
+/// `unit_cost`, after [`ctes`]: each piece's cost on `on` (a serialized piece's base cost plus the additional
+/// costs dated on or before it; a lot's cost on the date ÷ its units then, in stock or on memo), for the lines'
+/// pieces held on `on` only (a line out on memo is held). Only reports that show cost take it: the planner
+/// plans every CTE written, read or not.
+fn unit_cost_cte(on: chrono::NaiveDate) -> String {
+    let d = date(on);
+    format!(
+        "unit_cost as (
            select it.id as item_id,
                   case when it.serialized then it.base_cost + coalesce(ac.v, 0)
                        when lot.units <> 0 then lot.cost / lot.units else 0 end as unit
@@ -52,8 +61,6 @@ pub(crate) fn ctes(v: &Values, on: chrono::NaiveDate, more: &str) -> String {
          )",
         held = super::stock::held_sql(on),
         items = super::stock::items_sql(on),
-        store = and_id("l.store_id", v, "store"),
-        customer = and_id("l.customer_id", v, "customer"),
     )
 }
 
@@ -87,7 +94,7 @@ pub(crate) fn open_lines_sql(v: &Values) -> String {
         Some(k) => format!(" and {} = '{k}'", b.key_sql(&age)),
     };
     format!(
-        "with {ctes}
+        "with {ctes}, {unit_cost}
          select l.customer_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, s.family,
                 l.qty, {age} as age, {label} as bucket,
                 cast(l.qty * coalesce(u.unit, 0) as decimal(18, 2)) as cost, l.retail
@@ -96,6 +103,7 @@ pub(crate) fn open_lines_sql(v: &Values) -> String {
          where l.status = 'out'{family}{bucket}
          order by l.memo_date, l.memo_no, l.id",
         ctes = ctes(v, on, ""),
+        unit_cost = unit_cost_cte(on),
         items = super::stock::items_sql(on),
         label = b.label_sql(&b.key_sql(&age)),
         family = crate::engine::and_text("s.family", v, "family"),

@@ -2,7 +2,9 @@
 
 use chrono::Months;
 
-use crate::engine::{Bind, Drill, Report, Stage, View, and_id, date, epoch_days};
+mod score;
+
+use crate::engine::{Bind, Drill, Fold, Report, Stage, View, and_id, date, epoch_days};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 
@@ -161,108 +163,30 @@ fn nets_cte(v: &Values) -> String {
     )
 }
 
-/// What scoring reads more than once, computed once: each customer in scope with its measures, then the twelve
-/// quantile cuts.
-const SCORING: &[Stage] =
-    &[Stage { name: "rfm_customer", sql: customers_stage }, Stage { name: "rfm_cut", sql: cuts_stage }];
+/// `rfm`: each customer in scope with last purchase, recency, frequency, monetary, R, F, M, FM and segment,
+/// folded from the window's invoices ([`score::Scoring`]).
+/// Each invoice's net is the lake's `net_sales` (its revenue lines' amounts, kept on the invoice), so the lines
+/// are not read: an invoice without revenue lines nets nothing, so it neither counts nor adds.
+const SCORING: &[Stage] = &[Stage { name: "rfm", sql: window_stage, fold: Some(scoring) }];
 
-/// `rfm_customer`: each customer in scope with last purchase, recency, frequency and monetary. Each invoice's
-/// net is the lake's `net_sales` (its revenue lines' amounts, kept on the invoice), so the lines are not read:
-/// an invoice without revenue lines nets nothing, so it neither counts nor adds.
-fn customers_stage(v: &Values) -> String {
+fn window_stage(v: &Values) -> String {
     format!(
-        "with per as (
-           select customer_id, max(case when net_sales > 0 then invoice_date end) as last_purchase,
-                  sum(case when net_sales > 0 then 1 else 0 end) as frequency, sum(net_sales) as monetary
-           from invoice i
-           where {in_window}
-           group by customer_id having sum(case when net_sales > 0 then 1 else 0 end) > 0
-         )
-         select customer_id, last_purchase, cast({days} - cast(last_purchase as int) as bigint) as recency,
-                frequency, monetary
-         from per",
-        in_window = in_window(v, "i"),
-        days = epoch_days(v.date("as_of")),
+        "select customer_id, invoice_date, net_sales from invoice i where {in_window}",
+        in_window = in_window(v, "i")
     )
 }
 
-/// `rfm_cut`: one row, five times each 20/40/60/80 % cut of each measure (`r1` … `m4`), exact: with n values
-/// sorted, cut k sits at position k·(n − 1)/5, so 5 × cut = 5·x[lo] + rem·(x[lo+1] − x[lo]) where lo and rem
-/// are the quotient and remainder of k·(n − 1) by 5 (x[lo+1] is x[lo] when lo is the last position).
-///
-/// The values at those positions are found without sorting the customers: each measure's distinct values are
-/// counted, and a running total over them says which positions each value covers (recency and frequency have
-/// a few hundred distinct values however many customers there are).
-fn cuts_stage(_: &Values) -> String {
-    let picks: Vec<String> = ["r", "f", "m"]
-        .iter()
-        .flat_map(|m| (1..=4).map(move |k| format!("max(case when metric = '{m}' and k = {k} then c5 end) as {m}{k}")))
-        .collect();
-    let covers = |metric: &str, col: &str| {
-        format!(
-            "select '{metric}' as metric, cast(x as decimal(38, 2)) as x, upto - c as first, upto from (
-               select x, c, sum(c) over (order by x rows between unbounded preceding and current row) as upto
-               from (select {col} as x, count(*) as c from rfm_customer group by {col}) g
-             ) w"
-        )
-    };
-    format!(
-        "with n as (select count(*) as n from rfm_customer),
-         pos as (
-           select k.column1 as k, (k.column1 * (n.n - 1)) / 5 as lo,
-                  least((k.column1 * (n.n - 1)) / 5 + 1, n.n - 1) as hi, (k.column1 * (n.n - 1)) % 5 as rem
-           from (values (1), (2), (3), (4)) k cross join n
-         ),
-         covers as ({r} union all {f} union all {m}),
-         cuts as (
-           select a.metric, p.k, 5 * a.x + p.rem * (b.x - a.x) as c5
-           from pos p join covers a on a.first <= p.lo and p.lo < a.upto
-                join covers b on b.metric = a.metric and b.first <= p.hi and p.hi < b.upto
-         )
-         select {picks} from cuts",
-        r = covers("r", "recency"),
-        f = covers("f", "frequency"),
-        m = covers("m", "monetary"),
-        picks = picks.join(", "),
-    )
-}
-
-/// `scored`: each customer in scope with its measures, the three scores, FM and segment.
-fn scored_cte() -> String {
-    let mut segment = String::from("case");
-    for (row, fm) in GRID.iter().zip([5, 4, 3, 2, 1]) {
-        for (r, name) in row.iter().enumerate() {
-            segment.push_str(&format!(" when fm = {fm} and r = {} then '{}'", r + 1, name.replace('\'', "''")));
-        }
-    }
-    segment.push_str(" end");
-    // a score is 1 + the number of cuts strictly below the value
-    let above = |m: &str, x: &str| {
-        (1..=4).map(|k| format!("case when k.{m}{k} < 5 * c.{x} then 1 else 0 end")).collect::<Vec<_>>().join(" + ")
-    };
-    format!(
-        "rfm as (
-           select c.customer_id, c.last_purchase, c.recency, c.frequency, c.monetary,
-                  6 - (1 + {r}) as r, 1 + {f} as f, 1 + {m} as m
-           from rfm_customer c cross join rfm_cut k
-         ),
-         fm as (select rfm.*, (f + m + 1) / 2 as fm from rfm),
-         scored as (select fm.*, {segment} as segment from fm)",
-        r = above("r", "recency"),
-        f = above("f", "frequency"),
-        m = above("m", "monetary"),
-    )
+fn scoring(v: &Values) -> Box<dyn Fold> {
+    Box::new(score::Scoring::new(epoch_days(v.date("as_of"))))
 }
 
 fn customers_sql(v: &Values) -> String {
     let only = v.text("segment").map(|s| format!(" where s.segment = {}", crate::param::quote(s))).unwrap_or_default();
     format!(
-        "with {scored}
-         select s.customer_id, c.name as customer, s.last_purchase, s.recency, s.frequency, s.monetary,
+        "select s.customer_id, c.name as customer, s.last_purchase, s.recency, s.frequency, s.monetary,
                 s.r, s.f, s.m, s.fm, s.segment
-         from scored s join contact c on c.id = s.customer_id{only}
-         order by s.r + s.f + s.m desc, s.monetary desc, c.name, s.customer_id",
-        scored = scored_cte(),
+         from rfm s join contact c on c.id = s.customer_id{only}
+         order by s.r + s.f + s.m desc, s.monetary desc, c.name, s.customer_id"
     )
 }
 
@@ -270,11 +194,9 @@ fn segments_sql(_: &Values) -> String {
     let order: String =
         SEGMENTS.iter().enumerate().map(|(i, s)| format!(" when '{}' then {i}", s.replace('\'', "''"))).collect();
     format!(
-        "with {scored}
-         select segment, count(*) as customers, sum(frequency) as frequency, sum(monetary) as monetary
-         from scored group by segment
-         order by case segment{order} end",
-        scored = scored_cte(),
+        "select segment, count(*) as customers, sum(frequency) as frequency, sum(monetary) as monetary
+         from rfm group by segment
+         order by case segment{order} end"
     )
 }
 

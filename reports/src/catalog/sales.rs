@@ -103,7 +103,7 @@ fn full_months(v: &Values) -> Option<(NaiveDate, NaiveDate)> {
 /// whole months of the period with a figure that changed after the as-of date, which the lines must answer
 /// for. The lines are joined to it on their date, so the scan of the lines is pruned to those days' files
 /// (the join passes the days it found down to the scan), and as of today, with no such month, reads none.
-pub(crate) const STALE: &[Stage] = &[Stage { name: "sales_stale", sql: stale_stage }];
+pub(crate) const STALE: &[Stage] = &[Stage { name: "sales_stale", sql: stale_stage, fold: None }];
 
 fn stale_stage(v: &Values) -> String {
     match full_months(v) {
