@@ -231,6 +231,37 @@ async fn every_report_agrees_with_sql_over_the_books() -> Result<()> {
     for (customer, m) in pairs(&o, "customer_id", "m") {
         assert_eq!(m, m_scores(monetary[&customer]), "M of customer {customer}");
     }
+    // recency: days from the last invoice of positive net to the end; R = 6 − its score; the segment from the
+    // FM × R grid of DESIGN §4, written out here
+    let recency = books
+        .books_pairs(format!(
+            "select cast(customer_id as text) as k,
+                    cast(julianday('{end}') - julianday(max(invoice_date)) as bigint) as v
+             from ({nets}) n where net > 0 group by customer_id"
+        ))
+        .await?;
+    assert_eq!(pairs(&o, "customer_id", "recency"), recency);
+    let r_scores = scores(&recency.values().copied().collect::<Vec<_>>());
+    let grid = [
+        ["Lost", "Hibernating", "About to sleep", "Promising", "New customers"],
+        ["Hibernating", "Hibernating", "About to sleep", "Potential loyalist", "Promising"],
+        ["At risk", "At risk", "Need attention", "Potential loyalist", "Potential loyalist"],
+        ["At risk", "At risk", "Loyal", "Loyal", "Champions"],
+        ["Can't lose", "Can't lose", "Loyal", "Loyal", "Champions"],
+    ];
+    let mut per_segment: BTreeMap<String, i64> = BTreeMap::new();
+    let segments = o.column("segment");
+    for (i, customer) in o.column("customer_id").iter().enumerate() {
+        let c = customer.plain();
+        let r = 6 - r_scores(recency[&c]);
+        let fm = (f_scores(freq[&c]) + m_scores(monetary[&c]) + 1) / 2;
+        let segment = grid[usize::try_from(fm - 1)?][usize::try_from(r - 1)?];
+        assert_eq!(segments[i].plain(), segment, "segment of customer {c} (R {r}, FM {fm})");
+        *per_segment.entry(segment.to_string()).or_default() += 1;
+    }
+    // the segments view counts the same customers
+    let s = books.run("rfm", "segments", &[("as_of", &end.to_string())]).await?;
+    assert_eq!(pairs(&s, "segment", "customers"), per_segment);
     Ok(())
 }
 
