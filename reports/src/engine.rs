@@ -342,21 +342,30 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
     for stage in view.stages {
         let sql = (stage.sql)(values);
         tracing::debug!(stage = stage.name, %sql, "report stage");
+        let started = std::time::Instant::now();
         let query = local.sql(&sql).await?;
-        let held = match stage.fold {
-            None => query.cache().await?,
+        let (held, rows) = match stage.fold {
+            None => {
+                let held = query.cache().await?;
+                let rows = held.clone().count().await?;
+                (held, rows)
+            }
             Some(make) => {
                 let mut fold = make(values);
-                let mut rows = query.execute_stream().await?;
-                while let Some(b) = rows.next().await {
+                let mut stream = query.execute_stream().await?;
+                while let Some(b) = stream.next().await {
                     fold.add(&b?)?;
                 }
+                let folded = started.elapsed();
                 let held = fold.finish()?;
-                local.read_table(Arc::new(in_partitions(&held, local.copied_config().target_partitions())?))?
+                tracing::debug!(stage = stage.name, ?folded, finished = ?started.elapsed() - folded, "stage fold");
+                let table = in_partitions(&held, local.copied_config().target_partitions())?;
+                (local.read_table(Arc::new(table))?, held.num_rows())
             }
         };
+        tracing::debug!(stage = stage.name, rows, took = ?started.elapsed(), "stage held");
         // an empty stage is planned as nothing at all, so whatever joins it is planned away and never read
-        let held = if held.clone().count().await? == 0 {
+        let held = if rows == 0 {
             let empty = EmptyRelation { produce_one_row: false, schema: Arc::new(held.schema().clone()) };
             DataFrame::new(local.state(), LogicalPlan::EmptyRelation(empty))
         } else {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use warehouse::arrow::array::{
     Array, AsArray, Date32Array, Decimal128Array, DictionaryArray, Int8Array, Int64Array, RecordBatch, StringArray,
 };
+use warehouse::arrow::compute::{max, min};
 use warehouse::arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, Int8Type, Int64Type, Schema};
 
 use super::{GRID, SEGMENTS};
@@ -47,40 +48,48 @@ impl ByCustomer {
     const SPREAD: usize = 4;
     const FLOOR: usize = 1 << 20;
 
-    fn slot(&mut self, id: i64, seen: usize) -> &mut Measures {
-        if let ByCustomer::Dense { base, slots } = self {
-            if slots.is_empty() {
-                *base = id;
-            }
-            let low = (*base).min(id);
-            let high = base.saturating_add(slots.len() as i64).max(id.saturating_add(1));
-            let span = high.checked_sub(low).and_then(|s| usize::try_from(s).ok()).unwrap_or(usize::MAX);
-            if span > Self::FLOOR.max(seen.saturating_mul(Self::SPREAD)) {
-                let map = std::mem::take(slots)
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, m)| m.frequency > 0 || m.monetary != 0)
-                    .map(|(i, m)| (*base + i as i64, m))
-                    .collect();
-                *self = ByCustomer::Sparse(map);
-            }
+    /// Makes room for the ids `low..=high`, `seen` invoices in: the array grows to cover them, or becomes a
+    /// map when it would be too wide for the invoices it holds.
+    fn cover(&mut self, low: i64, high: i64, seen: usize) {
+        let ByCustomer::Dense { base, slots } = self else { return };
+        if slots.is_empty() {
+            *base = low;
         }
+        let from = (*base).min(low);
+        let to = base.saturating_add(slots.len() as i64).max(high.saturating_add(1));
+        let span = to.checked_sub(from).and_then(|s| usize::try_from(s).ok()).unwrap_or(usize::MAX);
+        if span > Self::FLOOR.max(seen.saturating_mul(Self::SPREAD)) {
+            let map = std::mem::take(slots)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, m)| m.frequency > 0 || m.monetary != 0)
+                .map(|(i, m)| (*base + i as i64, m))
+                .collect();
+            *self = ByCustomer::Sparse(map);
+            return;
+        }
+        if from < *base {
+            // room below, as much again as the array holds, so a falling run of ids is not copied often
+            let below = from.saturating_sub(slots.len() as i64);
+            let grow = usize::try_from(*base - below).unwrap_or(0);
+            slots.splice(0..0, std::iter::repeat_n(Measures::default(), grow));
+            *base = below;
+        }
+        let need = usize::try_from(to - *base).unwrap_or(0);
+        if need > slots.len() {
+            slots.resize(need.max(slots.len() * 2).min(need + Self::FLOOR), Measures::default());
+        }
+    }
+
+    /// Adds an invoice of customer `id`, whose id [`ByCustomer::cover`] has made room for.
+    fn add(&mut self, id: i64, day: i32, net: i128) {
         match self {
-            ByCustomer::Sparse(map) => map.entry(id).or_default(),
             ByCustomer::Dense { base, slots } => {
-                if id < *base {
-                    // room below, as much again as the array holds, so a falling run of ids is not copied often
-                    let below = id.saturating_sub(slots.len() as i64);
-                    let grow = usize::try_from(*base - below).unwrap_or(0);
-                    slots.splice(0..0, std::iter::repeat_n(Measures::default(), grow));
-                    *base = below;
+                if let Some(m) = usize::try_from(id - *base).ok().and_then(|i| slots.get_mut(i)) {
+                    m.add(day, net);
                 }
-                let at = usize::try_from(id - *base).unwrap_or(0);
-                if at >= slots.len() {
-                    slots.resize((at + 1).max(slots.len() * 2).min(at + 1 + Self::FLOOR), Measures::default());
-                }
-                &mut slots[at]
             }
+            ByCustomer::Sparse(map) => map.entry(id).or_default().add(day, net),
         }
     }
 
@@ -126,11 +135,22 @@ impl Fold for Scoring {
         let ids = column(batch, "customer_id")?.as_primitive_opt::<Int64Type>().ok_or(wrong("customer_id"))?;
         let days = column(batch, "invoice_date")?.as_primitive_opt::<Date32Type>().ok_or(wrong("invoice_date"))?;
         let nets = column(batch, "net_sales")?.as_primitive_opt::<Decimal128Type>().ok_or(wrong("net_sales"))?;
-        for ((id, day), net) in ids.iter().zip(days.iter()).zip(nets.iter()) {
-            // the columns are required in the lake; a row without one has nothing to add
-            let (Some(id), Some(day), Some(net)) = (id, day, net) else { continue };
-            self.seen += 1;
-            self.by.slot(id, self.seen).add(day, net);
+        let (Some(low), Some(high)) = (min(ids), max(ids)) else { return Ok(()) };
+        self.seen += batch.num_rows();
+        self.by.cover(low, high, self.seen);
+        if ids.null_count() + days.null_count() + nets.null_count() == 0 {
+            let rows = ids.values().iter().zip(days.values().iter()).zip(nets.values().iter());
+            for ((id, day), net) in rows {
+                self.by.add(*id, *day, *net);
+            }
+        } else {
+            // the lake's columns are required: a row without one is a defect of the lake, skipped, not counted
+            tracing::warn!(rows = batch.num_rows(), "rfm: invoices without customer, date or net skipped");
+            for ((id, day), net) in ids.iter().zip(days.iter()).zip(nets.iter()) {
+                if let (Some(id), Some(day), Some(net)) = (id, day, net) {
+                    self.by.add(id, day, net);
+                }
+            }
         }
         Ok(())
     }
@@ -289,13 +309,19 @@ mod tests {
     #[test]
     fn ids_too_spread_for_an_array_go_to_a_map_and_lose_nothing() {
         let mut by = ByCustomer::Dense { base: 0, slots: Vec::new() };
-        by.slot(5, 1).add(100, 1000);
-        by.slot(3, 2).add(90, -200);
-        by.slot(5, 3).add(110, 500);
-        by.slot(3, 4).add(95, 300);
+        let mut seen = 0;
+        let mut add = |by: &mut ByCustomer, id: i64, day: i32, net: i128| {
+            seen += 1;
+            by.cover(id, id, seen);
+            by.add(id, day, net);
+        };
+        add(&mut by, 5, 100, 1000);
+        add(&mut by, 3, 90, -200);
+        add(&mut by, 5, 110, 500);
+        add(&mut by, 3, 95, 300);
         assert!(matches!(by, ByCustomer::Dense { .. }));
-        by.slot(i64::MAX / 2, 5).add(120, 100);
-        by.slot(-7, 6).add(80, -100);
+        add(&mut by, i64::MAX / 2, 120, 100);
+        add(&mut by, -7, 80, -100);
         assert!(matches!(by, ByCustomer::Sparse(_)));
         let got: Vec<(i64, i32, u32, i128)> =
             by.in_scope().into_iter().map(|(id, m)| (id, m.last, m.frequency, m.monetary)).collect();
