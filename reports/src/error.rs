@@ -56,6 +56,14 @@ pub enum Error {
         /// The column.
         column: &'static str,
     },
+    /// A sum left the range the report keeps it in exactly (the lake holds absurd amounts).
+    #[error("report {report}: {what} is too large to add up exactly")]
+    Overflow {
+        /// The report.
+        report: &'static str,
+        /// What overflowed.
+        what: String,
+    },
     /// Writing an export failed.
     #[error("{format} export: {why}")]
     Export {

@@ -16,7 +16,7 @@ use super::{GRID, SEGMENTS};
 use crate::engine::Fold;
 use crate::error::{Error, Result};
 
-/// A customer's measures so far.
+/// A customer's measures so far (16 bytes, so a few million customers stay in cache-friendly arrays).
 #[derive(Clone, Copy, Default)]
 struct Measures {
     /// Date of the last invoice of positive net (days since the epoch); meaningless while `frequency` is 0.
@@ -24,16 +24,20 @@ struct Measures {
     /// Invoices of positive net.
     frequency: u32,
     /// Net of all the window's invoices, in cents.
-    monetary: i128,
+    monetary: i64,
 }
 
 impl Measures {
-    fn add(&mut self, day: i32, net: i128) {
+    /// Adds an invoice; false when the net no longer fits (then the sum is wrong and must not be used).
+    #[inline]
+    fn add(&mut self, day: i32, net: i64) -> bool {
         if net > 0 {
             self.last = if self.frequency == 0 { day } else { self.last.max(day) };
             self.frequency += 1;
         }
-        self.monetary += net;
+        let (sum, overflow) = self.monetary.overflowing_add(net);
+        self.monetary = sum;
+        !overflow
     }
 }
 
@@ -75,39 +79,65 @@ impl ByCustomer {
             slots.splice(0..0, std::iter::repeat_n(Measures::default(), grow));
             *base = below;
         }
+        // only up to the highest id: the Vec's own doubling keeps growth amortized, untouched memory unzeroed
         let need = usize::try_from(to - *base).unwrap_or(0);
         if need > slots.len() {
-            slots.resize(need.max(slots.len() * 2).min(need + Self::FLOOR), Measures::default());
+            slots.resize(need, Measures::default());
         }
     }
 
-    /// Adds an invoice of customer `id`, whose id [`ByCustomer::cover`] has made room for.
-    fn add(&mut self, id: i64, day: i32, net: i128) {
+    /// Adds an invoice of customer `id`, whose id [`ByCustomer::cover`] has made room for; false on overflow.
+    #[inline]
+    fn add(&mut self, id: i64, day: i32, net: i64) -> bool {
         match self {
             ByCustomer::Dense { base, slots } => {
-                if let Some(m) = usize::try_from(id - *base).ok().and_then(|i| slots.get_mut(i)) {
-                    m.add(day, net);
+                match usize::try_from(id - *base).ok().and_then(|i| slots.get_mut(i)) {
+                    Some(m) => m.add(day, net),
+                    None => true,
                 }
             }
             ByCustomer::Sparse(map) => map.entry(id).or_default().add(day, net),
         }
     }
 
-    /// Every customer with an invoice of positive net, in id order when dense.
-    fn in_scope(self) -> Vec<(i64, Measures)> {
+    /// Every customer with an invoice of positive net, in id order.
+    fn in_scope(self) -> Customers {
+        let mut out = Customers::default();
         match self {
-            ByCustomer::Dense { base, slots } => slots
-                .into_iter()
-                .enumerate()
-                .filter(|(_, m)| m.frequency > 0)
-                .map(|(i, m)| (base + i as i64, m))
-                .collect(),
+            ByCustomer::Dense { base, slots } => {
+                for (i, m) in slots.iter().enumerate() {
+                    if m.frequency > 0 {
+                        out.push(base + i as i64, m);
+                    }
+                }
+            }
             ByCustomer::Sparse(map) => {
                 let mut v: Vec<(i64, Measures)> = map.into_iter().filter(|(_, m)| m.frequency > 0).collect();
                 v.sort_unstable_by_key(|(id, _)| *id);
-                v
+                for (id, m) in &v {
+                    out.push(*id, m);
+                }
             }
         }
+        out
+    }
+}
+
+/// The customers in scope, a column per measure.
+#[derive(Default)]
+struct Customers {
+    ids: Vec<i64>,
+    last: Vec<i32>,
+    frequency: Vec<i64>,
+    monetary: Vec<i64>,
+}
+
+impl Customers {
+    fn push(&mut self, id: i64, m: &Measures) {
+        self.ids.push(id);
+        self.last.push(m.last);
+        self.frequency.push(i64::from(m.frequency));
+        self.monetary.push(m.monetary);
     }
 }
 
@@ -117,11 +147,13 @@ pub(super) struct Scoring {
     as_of: i64,
     seen: usize,
     by: ByCustomer,
+    /// A customer's net left 64-bit cents (±92 quadrillion dollars): the data, not the report, is wrong.
+    overflow: bool,
 }
 
 impl Scoring {
     pub(super) fn new(as_of: i64) -> Scoring {
-        Scoring { as_of, seen: 0, by: ByCustomer::Dense { base: 0, slots: Vec::new() } }
+        Scoring { as_of, seen: 0, by: ByCustomer::Dense { base: 0, slots: Vec::new() }, overflow: false }
     }
 }
 
@@ -138,30 +170,33 @@ impl Fold for Scoring {
         let (Some(low), Some(high)) = (min(ids), max(ids)) else { return Ok(()) };
         self.seen += batch.num_rows();
         self.by.cover(low, high, self.seen);
+        let mut fits = true;
         if ids.null_count() + days.null_count() + nets.null_count() == 0 {
             let rows = ids.values().iter().zip(days.values().iter()).zip(nets.values().iter());
             for ((id, day), net) in rows {
-                self.by.add(*id, *day, *net);
+                fits &= i64::try_from(*net).is_ok_and(|net| self.by.add(*id, *day, net));
             }
         } else {
             // the lake's columns are required: a row without one is a defect of the lake, skipped, not counted
             tracing::warn!(rows = batch.num_rows(), "rfm: invoices without customer, date or net skipped");
             for ((id, day), net) in ids.iter().zip(days.iter()).zip(nets.iter()) {
                 if let (Some(id), Some(day), Some(net)) = (id, day, net) {
-                    self.by.add(id, day, net);
+                    fits &= i64::try_from(net).is_ok_and(|net| self.by.add(id, day, net));
                 }
             }
         }
+        self.overflow |= !fits;
         Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<RecordBatch> {
-        let customers = self.by.in_scope();
-        let n = customers.len();
-        let recency: Vec<i64> = customers.iter().map(|(_, m)| self.as_of - i64::from(m.last)).collect();
-        let frequency: Vec<i64> = customers.iter().map(|(_, m)| i64::from(m.frequency)).collect();
-        let monetary: Vec<i128> = customers.iter().map(|(_, m)| m.monetary).collect();
-        let (r_cuts, f_cuts, m_cuts) = (cuts(&recency), cuts(&frequency), cuts(&monetary));
+        if self.overflow {
+            return Err(Error::Overflow { report: "rfm", what: "a customer's monetary value".into() });
+        }
+        let c = self.by.in_scope();
+        let n = c.ids.len();
+        let recency: Vec<i64> = c.last.iter().map(|d| self.as_of - i64::from(*d)).collect();
+        let (r_cuts, f_cuts, m_cuts) = (cuts(&recency), cuts(&c.frequency), cuts(&c.monetary));
         // the grid's names as their places in SEGMENTS, the segment column's dictionary
         let grid = GRID.map(|row| row.map(|name| SEGMENTS.iter().position(|s| *s == name).unwrap_or(0) as i8));
 
@@ -172,22 +207,20 @@ impl Fold for Scoring {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for i in 0..n {
-            let ri = 6 - score(&r_cuts, i128::from(recency[i]));
-            let fi = score(&f_cuts, i128::from(frequency[i]));
-            let mi = score(&m_cuts, monetary[i]);
+        for ((rec, freq), mon) in recency.iter().zip(&c.frequency).zip(&c.monetary) {
+            let ri = 6 - score(&r_cuts, *rec);
+            let fi = score(&f_cuts, *freq);
+            let mi = score(&m_cuts, *mon);
             let fmi = (fi + mi + 1) / 2;
-            let index = grid[usize::try_from(5 - fmi).unwrap_or(0)][usize::try_from(ri - 1).unwrap_or(0)];
             r.push(ri);
             f.push(fi);
             m.push(mi);
             fm.push(fmi);
-            segment.push(index);
+            segment.push(grid[usize::try_from(5 - fmi).unwrap_or(0)][usize::try_from(ri - 1).unwrap_or(0)]);
         }
 
-        let ids = Int64Array::from_iter_values(customers.iter().map(|(id, _)| *id));
-        let last = Date32Array::from_iter_values(customers.iter().map(|(_, m)| m.last));
-        let monetary = Decimal128Array::from(monetary).with_precision_and_scale(38, 2)?;
+        let monetary = Decimal128Array::from_iter_values(c.monetary.iter().map(|m| i128::from(*m)))
+            .with_precision_and_scale(38, 2)?;
         let names = Arc::new(StringArray::from_iter_values(SEGMENTS.iter()));
         let segment = DictionaryArray::<Int8Type>::try_new(Int8Array::from(segment), names)?;
         let count = |k: &str| Field::new(k, DataType::Int64, false);
@@ -206,10 +239,10 @@ impl Fold for Scoring {
         Ok(RecordBatch::try_new(
             Arc::new(schema),
             vec![
-                Arc::new(ids),
-                Arc::new(last),
+                Arc::new(Int64Array::from(c.ids)),
+                Arc::new(Date32Array::from(c.last)),
                 Arc::new(Int64Array::from(recency)),
-                Arc::new(Int64Array::from(frequency)),
+                Arc::new(Int64Array::from(c.frequency)),
                 Arc::new(monetary),
                 Arc::new(Int64Array::from(r)),
                 Arc::new(Int64Array::from(f)),
@@ -225,44 +258,71 @@ impl Fold for Scoring {
 /// with the n values sorted, cut k sits at position k·(n − 1)/5, so 5 × cut = 5·x[lo] + rem·(x[lo+1] − x[lo])
 /// where lo and rem are the quotient and remainder of k·(n − 1) by 5 (x[lo+1] is x[lo] at the last position).
 ///
-/// The values at those positions are selected, not sorted for: from the highest position down, each
-/// selection partitions what lies below the one before.
-fn cuts<T: Ord + Copy + Into<i128>>(values: &[T]) -> [i128; 4] {
+/// The values at those positions are found without sorting: counted when they span a small range (days,
+/// invoice counts), else selected from the highest position down, each selection partitioning what lies below
+/// the one before.
+fn cuts(values: &[i64]) -> [i128; 4] {
     let n = values.len();
-    if n == 0 {
-        return [0; 4];
+    let (Some(low), Some(high)) = (values.iter().min(), values.iter().max()) else { return [0; 4] };
+    let positions: [usize; 4] = [1, 2, 3, 4].map(|k| k * (n - 1) / 5);
+    let at = if high.abs_diff(*low) < 1 << 16 {
+        counted(values, *low, *high, positions)
+    } else {
+        selected(values, positions)
+    };
+    [1, 2, 3, 4].map(|k| {
+        let (x, next) = at[k - 1];
+        5 * i128::from(x) + i128::from((k * (n - 1) % 5) as u8) * i128::from(next - x)
+    })
+}
+
+/// For each position p, the values at sorted positions p and p + 1 (p itself at the end), from a count of
+/// each value.
+fn counted(values: &[i64], low: i64, high: i64, positions: [usize; 4]) -> [(i64, i64); 4] {
+    let width = usize::try_from(high - low).unwrap_or(0) + 1;
+    let mut upto = vec![0usize; width];
+    for v in values {
+        upto[usize::try_from(v - low).unwrap_or(0)] += 1;
     }
+    for i in 1..width {
+        upto[i] += upto[i - 1];
+    }
+    // the value at sorted position p: the first whose running count passes p
+    let value = |p: usize| low + upto.partition_point(|c| *c <= p) as i64;
+    let last = values.len() - 1;
+    positions.map(|p| (value(p), value((p + 1).min(last))))
+}
+
+/// As [`counted`], by selection.
+fn selected(values: &[i64], positions: [usize; 4]) -> [(i64, i64); 4] {
+    let n = values.len();
     let mut v = values.to_vec();
-    let mut out = [0i128; 4];
+    let mut out = [(0, 0); 4];
     // v[upper] holds the value at sorted position `upper` once it has been selected; below it, v is unordered
     let mut upper = n;
-    let mut known: Option<(usize, i128, i128)> = None;
-    for k in (1..=4).rev() {
-        let lo = k * (n - 1) / 5;
-        let rem = i128::try_from(k * (n - 1) % 5).unwrap_or(0);
-        let (x, next) = match known {
-            Some((at, x, next)) if at == lo => (x, next),
-            _ => {
-                let (_, x, above) = v[..upper].select_nth_unstable(lo);
-                let x: i128 = (*x).into();
-                let next = match above.iter().min() {
-                    Some(y) => (*y).into(),
-                    None if upper < n => v[upper].into(),
-                    None => x,
-                };
-                upper = lo;
-                (x, next)
-            }
+    for k in (0..4).rev() {
+        let p = positions[k];
+        if k < 3 && positions[k + 1] == p {
+            out[k] = out[k + 1];
+            continue;
+        }
+        let (_, x, above) = v[..upper].select_nth_unstable(p);
+        let x = *x;
+        let next = match above.iter().min() {
+            Some(y) => *y,
+            None if upper < n => v[upper],
+            None => x,
         };
-        known = Some((lo, x, next));
-        out[k - 1] = 5 * x + rem * (next - x);
+        upper = p;
+        out[k] = (x, next);
     }
     out
 }
 
 /// 1 + the number of cuts strictly below the value (cuts are five times their value).
-fn score(cuts: &[i128; 4], x: i128) -> i64 {
-    1 + cuts.iter().filter(|c| **c < 5 * x).count() as i64
+fn score(cuts: &[i128; 4], x: i64) -> i64 {
+    let x5 = 5 * i128::from(x);
+    1 + cuts.iter().filter(|c| **c < x5).count() as i64
 }
 
 #[cfg(test)]
@@ -273,58 +333,70 @@ mod tests {
     /// monetary 330, 520, 760, 1,200 (PERCENTILE_CONT of five values: positions 0.8, 1.6, 2.4, 3.2).
     #[test]
     fn cuts_interpolate_between_the_values_either_side() {
-        assert_eq!(cuts(&[10i64, 5, 181, 880, 107]), [45, 341, 683, 1604]);
-        assert_eq!(cuts(&[3i64, 1, 2, 2, 2]), [9, 10, 10, 11]);
-        assert_eq!(cuts(&[600i128, 50, 2000, 400, 1000]), [1650, 2600, 3800, 6000]);
+        assert_eq!(cuts(&[10, 5, 181, 880, 107]), [45, 341, 683, 1604]);
+        assert_eq!(cuts(&[3, 1, 2, 2, 2]), [9, 10, 10, 11]);
+        assert_eq!(cuts(&[60_000, 5_000, 200_000, 40_000, 100_000]), [165_000, 260_000, 380_000, 600_000]);
         // one value: every cut is that value; ties share a score
-        assert_eq!(cuts(&[7i64]), [35; 4]);
-        assert_eq!(score(&cuts(&[2i64, 2, 2, 2]), 2), 1);
+        assert_eq!(cuts(&[7]), [35; 4]);
+        assert_eq!(score(&cuts(&[2, 2, 2, 2]), 2), 1);
     }
 
     /// A second method: sort, then interpolate as PERCENTILE_CONT does, on many sizes of pseudo-random values
-    /// with many ties.
+    /// with many ties, narrow (counted) and wide (selected).
     #[test]
     fn cuts_equal_sorting_and_interpolating() {
         let mut seed = 12345u64;
-        for n in 1..200usize {
-            let values: Vec<i64> = (0..n)
-                .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    i64::try_from((seed >> 33) % (n as u64 / 3 + 2)).unwrap_or(0)
-                })
-                .collect();
-            let mut sorted = values.clone();
-            sorted.sort_unstable();
-            let expect: Vec<i128> = (1..=4)
-                .map(|k| {
-                    let (lo, rem) = (k * (n - 1) / 5, (k * (n - 1) % 5) as i128);
-                    let hi = (lo + 1).min(n - 1);
-                    5 * i128::from(sorted[lo]) + rem * i128::from(sorted[hi] - sorted[lo])
-                })
-                .collect();
-            assert_eq!(cuts(&values).to_vec(), expect, "n = {n}");
+        for scale in [1i64, 1 << 20, -(1 << 40)] {
+            for n in 1..200usize {
+                let values: Vec<i64> = (0..n)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        i64::try_from((seed >> 33) % (n as u64 / 3 + 2)).unwrap_or(0) * scale
+                    })
+                    .collect();
+                let mut sorted = values.clone();
+                sorted.sort_unstable();
+                let expect: Vec<i128> = (1..=4)
+                    .map(|k| {
+                        let (lo, rem) = (k * (n - 1) / 5, (k * (n - 1) % 5) as i128);
+                        let hi = (lo + 1).min(n - 1);
+                        5 * i128::from(sorted[lo]) + rem * i128::from(sorted[hi] - sorted[lo])
+                    })
+                    .collect();
+                assert_eq!(cuts(&values).to_vec(), expect, "n = {n}, scale {scale}");
+            }
         }
+    }
+
+    fn fold(by: &mut ByCustomer, invoices: &[(i64, i32, i64)]) -> bool {
+        let mut fits = true;
+        for (seen, (id, day, net)) in invoices.iter().enumerate() {
+            by.cover(*id, *id, seen + 1);
+            fits &= by.add(*id, *day, *net);
+        }
+        fits
     }
 
     #[test]
     fn ids_too_spread_for_an_array_go_to_a_map_and_lose_nothing() {
         let mut by = ByCustomer::Dense { base: 0, slots: Vec::new() };
-        let mut seen = 0;
-        let mut add = |by: &mut ByCustomer, id: i64, day: i32, net: i128| {
-            seen += 1;
-            by.cover(id, id, seen);
-            by.add(id, day, net);
-        };
-        add(&mut by, 5, 100, 1000);
-        add(&mut by, 3, 90, -200);
-        add(&mut by, 5, 110, 500);
-        add(&mut by, 3, 95, 300);
+        assert!(fold(&mut by, &[(5, 100, 1000), (3, 90, -200), (5, 110, 500), (3, 95, 300)]));
         assert!(matches!(by, ByCustomer::Dense { .. }));
-        add(&mut by, i64::MAX / 2, 120, 100);
-        add(&mut by, -7, 80, -100);
+        assert!(fold(&mut by, &[(i64::MAX / 2, 120, 100), (-7, 80, -100)]));
         assert!(matches!(by, ByCustomer::Sparse(_)));
-        let got: Vec<(i64, i32, u32, i128)> =
-            by.in_scope().into_iter().map(|(id, m)| (id, m.last, m.frequency, m.monetary)).collect();
-        assert_eq!(got, [(3, 95, 1, 100), (5, 110, 2, 1500), (i64::MAX / 2, 120, 1, 100)]);
+        let c = by.in_scope();
+        assert_eq!(c.ids, [3, 5, i64::MAX / 2]);
+        assert_eq!(c.last, [95, 110, 120]);
+        assert_eq!(c.frequency, [1, 2, 1]);
+        assert_eq!(c.monetary, [100, 1500, 100]);
+    }
+
+    #[test]
+    fn a_net_beyond_64_bit_cents_is_an_error_not_a_wrong_total() {
+        let mut by = ByCustomer::Dense { base: 0, slots: Vec::new() };
+        assert!(!fold(&mut by, &[(1, 10, i64::MAX), (1, 11, 1)]));
+        let mut scoring = Box::new(Scoring::new(100));
+        scoring.overflow = true;
+        assert!(matches!(scoring.finish(), Err(Error::Overflow { .. })));
     }
 }
