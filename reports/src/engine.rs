@@ -335,7 +335,8 @@ async fn staged(base: &SessionContext, view: &View, values: &Values) -> Result<S
     if view.stages.is_empty() {
         return Ok(base.clone());
     }
-    let local = SessionContext::new_with_config(base.copied_config());
+    // the same runtime, so the Parquet footers it has cached are not read and decoded again
+    let local = SessionContext::new_with_config_rt(base.copied_config(), base.runtime_env());
     for t in warehouse::tables::all() {
         local.register_table(t.name, base.table_provider(t.name).await?)?;
     }
