@@ -169,11 +169,9 @@ fn nets_cte(v: &Values) -> String {
 /// are not read: an invoice without revenue lines nets nothing, so it neither counts nor adds.
 const SCORING: &[Stage] = &[Stage { name: "rfm", sql: window_stage, fold: Some(scoring) }];
 
+/// The fold's rows: the window's invoices, as the invoices view lists them.
 fn window_stage(v: &Values) -> String {
-    format!(
-        "select customer_id, invoice_date, net_sales from invoice i where {in_window}",
-        in_window = in_window(v, "i")
-    )
+    format!("with {nets} select customer_id, invoice_date, net from nets", nets = nets_cte(v))
 }
 
 fn scoring(v: &Values) -> Box<dyn Fold> {

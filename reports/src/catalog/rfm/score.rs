@@ -1,6 +1,6 @@
 //! RFM's scoring, folded over the window's invoices in one pass: each customer's measures gathered in arrays
 //! indexed by customer id (ids are dense: the books number contacts in turn), then the quantile cuts found by
-//! selection instead of a sort, then each customer scored and named. Grouping a few million invoices into as
+//! counting or selection instead of a sort, then each customer scored and named. Grouping a few million invoices into as
 //! many customers is what a hash aggregate does slowly; an array indexed by the key does it at memory speed.
 
 use std::collections::HashMap;
@@ -141,7 +141,7 @@ impl Customers {
     }
 }
 
-/// The fold: fed `customer_id`, `invoice_date`, `net_sales` of each invoice in the window.
+/// The fold: fed `customer_id`, `invoice_date` and `net` of each invoice in the window.
 pub(super) struct Scoring {
     /// The as-of date, days since the epoch.
     as_of: i64,
@@ -166,7 +166,7 @@ impl Fold for Scoring {
         let wrong = |column| Error::Shape { report: "rfm", view: "scoring", column };
         let ids = column(batch, "customer_id")?.as_primitive_opt::<Int64Type>().ok_or(wrong("customer_id"))?;
         let days = column(batch, "invoice_date")?.as_primitive_opt::<Date32Type>().ok_or(wrong("invoice_date"))?;
-        let nets = column(batch, "net_sales")?.as_primitive_opt::<Decimal128Type>().ok_or(wrong("net_sales"))?;
+        let nets = column(batch, "net")?.as_primitive_opt::<Decimal128Type>().ok_or(wrong("net"))?;
         let (Some(low), Some(high)) = (min(ids), max(ids)) else { return Ok(()) };
         self.seen += batch.num_rows();
         self.by.cover(low, high, self.seen);
