@@ -12,6 +12,7 @@ mod error;
 mod lake;
 mod s3;
 pub mod sales;
+mod scan;
 mod snapshot;
 mod table;
 pub mod tables;

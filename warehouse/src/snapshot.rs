@@ -12,6 +12,7 @@ use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
 use crate::error::{Error, Result, delta};
 use crate::lake::State;
+use crate::scan::LakeTable;
 use crate::table::{StoreScope, Table};
 
 /// Whose data a session may see.
@@ -32,6 +33,8 @@ pub enum Scope {
 pub struct Snapshot {
     state: State,
     tables: Vec<(&'static Table, DeltaTable)>,
+    /// The tables as DataFusion reads them; each lists its files once, for every session on the snapshot.
+    providers: Vec<Arc<LakeTable>>,
     mirror: Option<Mirror>,
 }
 
@@ -51,7 +54,8 @@ impl std::fmt::Debug for Snapshot {
 
 impl Snapshot {
     pub(crate) fn new(state: State, tables: Vec<(&'static Table, DeltaTable)>, mirror: Option<Mirror>) -> Snapshot {
-        Snapshot { state, tables, mirror }
+        let providers = tables.iter().map(|(t, d)| Arc::new(LakeTable::new(t, d.clone()))).collect();
+        Snapshot { state, tables, providers, mirror }
     }
 
     /// The local paths of the Parquet files `table` reads at this snapshot's version: the files themselves in
@@ -98,9 +102,9 @@ impl Snapshot {
         config.options_mut().optimizer.default_filter_selectivity = 100;
         let ctx = SessionContext::new_with_config(config);
         let mut frames = Vec::with_capacity(self.tables.len());
-        for (t, table) in &self.tables {
+        for ((t, table), provider) in self.tables.iter().zip(&self.providers) {
             table.update_datafusion_session(&ctx.state()).map_err(delta(t.name))?;
-            frames.push((*t, ctx.read_table(table.table_provider().await?)?));
+            frames.push((*t, ctx.read_table(provider.clone())?));
         }
         let Scope::Org { org_id, stores } = scope else {
             for (t, df) in frames {
