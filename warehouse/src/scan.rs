@@ -10,9 +10,8 @@
 //! rows as usual. The files are then read by DataFusion's own Parquet scan, whose footer cache is shared
 //! by every session on the runtime.
 //!
-//! The tables are the lake's own, written by this crate: no deletion vectors, no column mapping, partition
-//! values in the log. A table written with features this reader does not know is refused (its protocol is
-//! checked when it is opened).
+//! The tables are the lake's own, written by this crate: Delta reader version 1 (no deletion vectors, no
+//! column mapping), partition values in the log. A table that needs a later reader is refused by name.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -124,11 +123,16 @@ impl LakeTable {
 
     /// Reads the version's file list with its partition values and statistics, as typed columns.
     fn list(&self) -> Result<Files> {
-        let adds = self
-            .delta
-            .snapshot()
-            .and_then(|s| s.add_actions_table(true))
-            .map_err(|e| DataFusionError::External(e.into()))?;
+        let snapshot = self.delta.snapshot().map_err(|e| DataFusionError::External(e.into()))?;
+        // reader version 1: no column mapping, no deletion vectors — every row of every listed file is live
+        let protocol = serde_json::to_value(snapshot.protocol()).map_err(|e| DataFusionError::External(e.into()))?;
+        let reader = protocol.get("minReaderVersion").and_then(serde_json::Value::as_i64);
+        if reader != Some(1) {
+            return Err(DataFusionError::NotImplemented(format!(
+                "the table needs Delta reader version {reader:?}; this lake reads version 1 tables, as it writes them"
+            )));
+        }
+        let adds = snapshot.add_actions_table(true).map_err(|e| DataFusionError::External(e.into()))?;
         let root = self.delta.table_url();
         let store = ObjectStoreUrl::parse(format!("{}://{}", root.scheme(), root.host_str().unwrap_or_default()))?;
         let prefix = root.path().trim_end_matches('/');
