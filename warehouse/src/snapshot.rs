@@ -97,8 +97,9 @@ impl Snapshot {
         // distributions); its default guess of 20 % makes a filtered million-row side look smaller than a
         // dimension of a few hundred thousand rows, and the hash join then builds its table on the million rows
         // (a 1 M-line report detail took 6.6 s instead of 1.0 s). Assuming filters keep every row makes the
-        // build side the smaller table.
-        let mut config = SessionConfig::new();
+        // build side the smaller table. DataFusion's own settings may be tuned by the operator through its
+        // `DATAFUSION_*` environment variables (e.g. `DATAFUSION_EXECUTION_TARGET_PARTITIONS`).
+        let mut config = SessionConfig::from_env()?;
         config.options_mut().optimizer.default_filter_selectivity = 100;
         let ctx = SessionContext::new_with_config(config);
         let mut frames = Vec::with_capacity(self.tables.len());
