@@ -142,18 +142,74 @@ impl Customers {
 }
 
 /// The fold: fed `customer_id`, `invoice_date` and `net` of each invoice in the window.
+///
+/// Whether the ids are dense enough for an array is judged on the invoices seen so far, so the first batches
+/// are held until that is clear: a first batch of a few thousand invoices of a business with two million
+/// customers spans nearly every id, which would look sparse for want of invoices, not because of the ids.
 pub(super) struct Scoring {
     /// The as-of date, days since the epoch.
     as_of: i64,
     seen: usize,
-    by: ByCustomer,
+    /// The lowest and highest customer id seen.
+    range: Option<(i64, i64)>,
+    /// Batches held until the array or the map is chosen.
+    held: Vec<RecordBatch>,
+    /// The measures, once chosen.
+    by: Option<ByCustomer>,
     /// A customer's net left 64-bit cents (±92 quadrillion dollars): the data, not the report, is wrong.
     overflow: bool,
 }
 
 impl Scoring {
+    /// Invoices held at most before the ids are taken for sparse.
+    const HOLD: usize = 1 << 20;
+
     pub(super) fn new(as_of: i64) -> Scoring {
-        Scoring { as_of, seen: 0, by: ByCustomer::Dense { base: 0, slots: Vec::new() }, overflow: false }
+        Scoring { as_of, seen: 0, range: None, held: Vec::new(), by: None, overflow: false }
+    }
+
+    /// Chooses the array when the ids seen span few enough slots for the invoices seen, the map when they do
+    /// not and `must` (or enough invoices have been seen to tell), then folds the batches held.
+    fn choose(&mut self, must: bool) -> Result<()> {
+        let (low, high) = self.range.unwrap_or((0, -1));
+        let span =
+            high.checked_sub(low).and_then(|s| usize::try_from(s).ok()).map_or(usize::MAX, |s| s.saturating_add(1));
+        self.by = if span <= ByCustomer::FLOOR.max(self.seen.saturating_mul(ByCustomer::SPREAD)) {
+            Some(ByCustomer::Dense { base: low, slots: vec![Measures::default(); span] })
+        } else if must || self.seen >= Self::HOLD {
+            Some(ByCustomer::Sparse(HashMap::new()))
+        } else {
+            return Ok(());
+        };
+        for b in std::mem::take(&mut self.held) {
+            self.feed(&b)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a batch's invoices to the chosen measures.
+    fn feed(&mut self, batch: &RecordBatch) -> Result<()> {
+        let (ids, days, nets) = columns(batch)?;
+        let Some(by) = self.by.as_mut() else { return Ok(()) };
+        let (Some(low), Some(high)) = (min(ids), max(ids)) else { return Ok(()) };
+        by.cover(low, high, self.seen);
+        let mut fits = true;
+        if ids.null_count() + days.null_count() + nets.null_count() == 0 {
+            let rows = ids.values().iter().zip(days.values().iter()).zip(nets.values().iter());
+            for ((id, day), net) in rows {
+                fits &= i64::try_from(*net).is_ok_and(|net| by.add(*id, *day, net));
+            }
+        } else {
+            // the lake's columns are required: a row without one is a defect of the lake, skipped, not counted
+            tracing::warn!(rows = batch.num_rows(), "rfm: invoices without customer, date or net skipped");
+            for ((id, day), net) in ids.iter().zip(days.iter()).zip(nets.iter()) {
+                if let (Some(id), Some(day), Some(net)) = (id, day, net) {
+                    fits &= i64::try_from(net).is_ok_and(|net| by.add(id, day, net));
+                }
+            }
+        }
+        self.overflow |= !fits;
+        Ok(())
     }
 }
 
@@ -161,39 +217,37 @@ fn column<'a>(batch: &'a RecordBatch, name: &'static str) -> Result<&'a dyn Arra
     batch.column_by_name(name).map(|c| c.as_ref()).ok_or(Error::Shape { report: "rfm", view: "scoring", column: name })
 }
 
+/// A batch's customer ids, dates and nets.
+fn columns(batch: &RecordBatch) -> Result<(&Int64Array, &Date32Array, &Decimal128Array)> {
+    let wrong = |column| Error::Shape { report: "rfm", view: "scoring", column };
+    Ok((
+        column(batch, "customer_id")?.as_primitive_opt::<Int64Type>().ok_or(wrong("customer_id"))?,
+        column(batch, "invoice_date")?.as_primitive_opt::<Date32Type>().ok_or(wrong("invoice_date"))?,
+        column(batch, "net")?.as_primitive_opt::<Decimal128Type>().ok_or(wrong("net"))?,
+    ))
+}
+
 impl Fold for Scoring {
     fn add(&mut self, batch: &RecordBatch) -> Result<()> {
-        let wrong = |column| Error::Shape { report: "rfm", view: "scoring", column };
-        let ids = column(batch, "customer_id")?.as_primitive_opt::<Int64Type>().ok_or(wrong("customer_id"))?;
-        let days = column(batch, "invoice_date")?.as_primitive_opt::<Date32Type>().ok_or(wrong("invoice_date"))?;
-        let nets = column(batch, "net")?.as_primitive_opt::<Decimal128Type>().ok_or(wrong("net"))?;
+        let (ids, _, _) = columns(batch)?;
         let (Some(low), Some(high)) = (min(ids), max(ids)) else { return Ok(()) };
         self.seen += batch.num_rows();
-        self.by.cover(low, high, self.seen);
-        let mut fits = true;
-        if ids.null_count() + days.null_count() + nets.null_count() == 0 {
-            let rows = ids.values().iter().zip(days.values().iter()).zip(nets.values().iter());
-            for ((id, day), net) in rows {
-                fits &= i64::try_from(*net).is_ok_and(|net| self.by.add(*id, *day, net));
-            }
-        } else {
-            // the lake's columns are required: a row without one is a defect of the lake, skipped, not counted
-            tracing::warn!(rows = batch.num_rows(), "rfm: invoices without customer, date or net skipped");
-            for ((id, day), net) in ids.iter().zip(days.iter()).zip(nets.iter()) {
-                if let (Some(id), Some(day), Some(net)) = (id, day, net) {
-                    fits &= i64::try_from(net).is_ok_and(|net| self.by.add(id, day, net));
-                }
-            }
+        self.range = Some(self.range.map_or((low, high), |(l, h)| (l.min(low), h.max(high))));
+        if self.by.is_some() {
+            return self.feed(batch);
         }
-        self.overflow |= !fits;
-        Ok(())
+        self.held.push(batch.clone());
+        self.choose(false)
     }
 
-    fn finish(self: Box<Self>) -> Result<RecordBatch> {
+    fn finish(mut self: Box<Self>) -> Result<RecordBatch> {
+        if self.by.is_none() {
+            self.choose(true)?;
+        }
         if self.overflow {
             return Err(Error::Overflow { report: "rfm", what: "a customer's monetary value".into() });
         }
-        let c = self.by.in_scope();
+        let c = self.by.take().map(ByCustomer::in_scope).unwrap_or_default();
         let n = c.ids.len();
         let recency: Vec<i64> = c.last.iter().map(|d| self.as_of - i64::from(*d)).collect();
         let (r_cuts, f_cuts, m_cuts) = (cuts(&recency), cuts(&c.frequency), cuts(&c.monetary));
@@ -389,6 +443,72 @@ mod tests {
         assert_eq!(c.last, [95, 110, 120]);
         assert_eq!(c.frequency, [1, 2, 1]);
         assert_eq!(c.monetary, [100, 1500, 100]);
+    }
+
+    fn invoices(rows: &[(i64, i32, i64)]) -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new("customer_id", DataType::Int64, false),
+            Field::new("invoice_date", DataType::Date32, false),
+            Field::new("net", DataType::Decimal128(18, 2), false),
+        ]);
+        let nets = Decimal128Array::from_iter_values(rows.iter().map(|r| i128::from(r.2)));
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+                Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.1))),
+                Arc::new(nets.with_precision_and_scale(18, 2).expect("a money type")),
+            ],
+        )
+        .expect("a batch of invoices")
+    }
+
+    /// Two million customers, each batch of invoices spread over all of them: the first batches span far more
+    /// ids than they hold invoices, yet the ids are dense, and the fold must settle on the array (the map was
+    /// three times slower at the large scale). Every customer's measures equal a map's built alongside.
+    #[test]
+    fn dense_ids_spread_across_every_batch_still_fold_into_an_array() -> Result<()> {
+        let n = 2_000_000i64;
+        let mut scoring = Scoring::new(20_000);
+        let mut expect: HashMap<i64, Measures> = HashMap::new();
+        let (mut seed, mut rows) = (7u64, Vec::new());
+        for k in 0..n {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let id = 10 + i64::try_from(seed >> 33).unwrap_or(0) % n;
+            let (day, net) = (19_000 + (k % 900) as i32, i64::try_from((seed >> 20) % 10_000).unwrap_or(0) - 1_000);
+            expect.entry(id).or_default().add(day, net);
+            rows.push((id, day, net));
+            if rows.len() == 8192 || k == n - 1 {
+                scoring.add(&invoices(&rows))?;
+                rows.clear();
+            }
+        }
+        assert!(matches!(scoring.by, Some(ByCustomer::Dense { .. })), "dense ids went to a map");
+        let out = Box::new(scoring).finish()?;
+        let mut want: Vec<(i64, Measures)> = expect.into_iter().filter(|(_, m)| m.frequency > 0).collect();
+        want.sort_unstable_by_key(|(id, _)| *id);
+        let ids = out.column(0).as_primitive::<Int64Type>();
+        let frequency = out.column(3).as_primitive::<Int64Type>();
+        let monetary = out.column(4).as_primitive::<Decimal128Type>();
+        assert_eq!(out.num_rows(), want.len());
+        for (i, (id, m)) in want.iter().enumerate() {
+            assert_eq!(
+                (ids.value(i), frequency.value(i), monetary.value(i)),
+                (*id, i64::from(m.frequency), i128::from(m.monetary))
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_handful_of_invoices_with_far_apart_ids_fold_into_a_map() -> Result<()> {
+        let mut scoring = Box::new(Scoring::new(200));
+        scoring.add(&invoices(&[(1_000_000_000_000, 150, 500), (1, 100, 200), (1, 120, -50)]))?;
+        assert!(scoring.by.is_none(), "chosen before the stream ended");
+        let out = scoring.finish()?;
+        assert_eq!(out.column(0).as_primitive::<Int64Type>().values(), &[1, 1_000_000_000_000]);
+        assert_eq!(out.column(4).as_primitive::<Decimal128Type>().values(), &[150, 500]);
+        Ok(())
     }
 
     #[test]
