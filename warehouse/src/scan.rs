@@ -114,6 +114,16 @@ impl LakeTable {
         }
     }
 
+    /// What the table is.
+    pub(crate) fn table(&self) -> &'static Table {
+        self.table
+    }
+
+    /// The Delta table at its version.
+    pub(crate) fn delta(&self) -> &DeltaTable {
+        &self.delta
+    }
+
     fn files(&self) -> Result<Arc<Files>> {
         self.files
             .get_or_init(|| self.list().map(Arc::new).map_err(|e| format!("lake table {}: {e}", self.table.name)))
@@ -182,16 +192,12 @@ impl LakeTable {
         let rows = cast(&column("num_records")?, &DataType::UInt64)?;
         let (mut min, mut max, mut nulls) = (HashMap::new(), HashMap::new(), HashMap::new());
         for f in self.file_schema.fields() {
-            // money and rates are compared exactly as decimals; text stays as the log wrote it
-            let t = match f.data_type() {
-                DataType::Utf8View => DataType::Utf8,
-                t => t.clone(),
-            };
-            let name = f.name();
-            if let Some(a) = typed(format!("min.{name}"), &t) {
+            // typed as the column is read: money and rates compare exactly as decimals
+            let (name, t) = (f.name(), f.data_type());
+            if let Some(a) = typed(format!("min.{name}"), t) {
                 min.insert(name.clone(), a);
             }
-            if let Some(a) = typed(format!("max.{name}"), &t) {
+            if let Some(a) = typed(format!("max.{name}"), t) {
                 max.insert(name.clone(), a);
             }
             if let Some(a) = typed(format!("null_count.{name}"), &DataType::UInt64) {

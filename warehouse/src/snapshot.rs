@@ -32,9 +32,9 @@ pub enum Scope {
 /// Every lake table at the versions of one landed batch.
 pub struct Snapshot {
     state: State,
-    tables: Vec<(&'static Table, DeltaTable)>,
-    /// The tables as DataFusion reads them; each lists its files once, for every session on the snapshot.
-    providers: Vec<Arc<LakeTable>>,
+    /// Each table at its version, as DataFusion reads it: it lists its files once, for every session on the
+    /// snapshot.
+    tables: Vec<Arc<LakeTable>>,
     mirror: Option<Mirror>,
 }
 
@@ -54,8 +54,8 @@ impl std::fmt::Debug for Snapshot {
 
 impl Snapshot {
     pub(crate) fn new(state: State, tables: Vec<(&'static Table, DeltaTable)>, mirror: Option<Mirror>) -> Snapshot {
-        let providers = tables.iter().map(|(t, d)| Arc::new(LakeTable::new(t, d.clone()))).collect();
-        Snapshot { state, tables, providers, mirror }
+        let tables = tables.into_iter().map(|(t, d)| Arc::new(LakeTable::new(t, d))).collect();
+        Snapshot { state, tables, mirror }
     }
 
     /// The local paths of the Parquet files `table` reads at this snapshot's version: the files themselves in
@@ -103,9 +103,10 @@ impl Snapshot {
         config.options_mut().optimizer.default_filter_selectivity = 100;
         let ctx = SessionContext::new_with_config(config);
         let mut frames = Vec::with_capacity(self.tables.len());
-        for ((t, table), provider) in self.tables.iter().zip(&self.providers) {
-            table.update_datafusion_session(&ctx.state()).map_err(delta(t.name))?;
-            frames.push((*t, ctx.read_table(provider.clone())?));
+        for table in &self.tables {
+            let t = table.table();
+            table.delta().update_datafusion_session(&ctx.state()).map_err(delta(t.name))?;
+            frames.push((t, ctx.read_table(table.clone())?));
         }
         let Scope::Org { org_id, stores } = scope else {
             for (t, df) in frames {
@@ -149,7 +150,7 @@ impl Snapshot {
 
     /// The tables, for readers that bring their own engine (DuckDB reads the same files).
     pub fn tables(&self) -> impl Iterator<Item = (&'static Table, &DeltaTable)> {
-        self.tables.iter().map(|(t, d)| (*t, d))
+        self.tables.iter().map(|t| (t.table(), t.delta()))
     }
 }
 
