@@ -63,6 +63,14 @@ pub enum Error {
         /// The table.
         table: String,
     },
+    /// A `DATAFUSION_*` environment variable does not parse.
+    #[error("DataFusion settings from the environment ({vars}): {why}")]
+    Settings {
+        /// The `DATAFUSION_*` variables set, with their values.
+        vars: String,
+        /// DataFusion's message.
+        why: String,
+    },
     /// A name that is not a lake table.
     #[error("{0} is not a lake table")]
     UnknownTable(String),

@@ -99,7 +99,14 @@ impl Snapshot {
         // (a 1 M-line report detail took 6.6 s instead of 1.0 s). Assuming filters keep every row makes the
         // build side the smaller table. DataFusion's own settings may be tuned by the operator through its
         // `DATAFUSION_*` environment variables (e.g. `DATAFUSION_EXECUTION_TARGET_PARTITIONS`).
-        let mut config = SessionConfig::from_env()?;
+        let mut config = SessionConfig::from_env().map_err(|e| Error::Settings {
+            vars: std::env::vars()
+                .filter(|(k, _)| k.starts_with("DATAFUSION_"))
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            why: e.to_string(),
+        })?;
         config.options_mut().optimizer.default_filter_selectivity = 100;
         let ctx = SessionContext::new_with_config(config);
         let mut frames = Vec::with_capacity(self.tables.len());

@@ -270,6 +270,15 @@ fn reports_run_export_and_drill_from_the_command_line() {
     let plan = run(&["ar_aging", "--param", "as_of=2026-01-31", "--explain"]);
     assert!(plan.contains("AggregateExec") && plan.contains("output_rows=2"), "{plan}");
     assert!(plan.contains("/invoice/") && !plan.contains("Ann"), "{plan}");
+    // a DataFusion setting from the environment that does not parse is named, and nothing runs
+    let out = loupe(dir.path())
+        .args(["report", "run", "ar_aging", "--param", "as_of=2026-01-31", "--format", "csv"])
+        .env("DATAFUSION_EXECUTION_TARGET_PARTITIONS", "two")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && out.stdout.is_empty(), "{err}");
+    assert!(err.contains("DATAFUSION_EXECUTION_TARGET_PARTITIONS=\"two\""), "{err}");
     let table = run(&["ar_aging", "--param", "as_of=2026-01-31", "--drill", "1:customer"]);
     assert!(table.contains("AR aging — open invoices"), "{table}");
     let inv = table.lines().find(|l| l.contains("INV-000001")).unwrap_or_default();
