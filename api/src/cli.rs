@@ -95,6 +95,9 @@ pub enum Cmd {
         /// Aim for this many invoice lines instead of the scale's (same stores and years).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
         lines: Option<u64>,
+        /// How the demo org costs its lots.
+        #[arg(long, value_enum, default_value_t = DemoCosting::Fifo)]
+        costing: DemoCosting,
     },
 }
 
@@ -173,6 +176,24 @@ pub enum DemoScale {
     Medium,
     /// Twenty stores, five years, about 10,000,000 invoice lines.
     Large,
+}
+
+/// `loupe demo --costing …`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoCosting {
+    /// First in, first out.
+    Fifo,
+    /// Perpetual weighted average per style and store.
+    Average,
+}
+
+impl From<DemoCosting> for oltp::types::CostingMethod {
+    fn from(c: DemoCosting) -> oltp::types::CostingMethod {
+        match c {
+            DemoCosting::Fifo => oltp::types::CostingMethod::Fifo,
+            DemoCosting::Average => oltp::types::CostingMethod::Average,
+        }
+    }
 }
 
 impl From<DemoScale> for oltp::demo::Scale {
@@ -450,9 +471,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             db.close().await;
             code
         }
-        Cmd::Demo { scale, seed, lines } => {
+        Cmd::Demo { scale, seed, lines, costing } => {
             let db = cli.open_with(true).await?;
             let mut spec = oltp::demo::DemoSpec::new((*scale).into(), *seed);
+            spec.costing = (*costing).into();
             if let Some(lines) = lines {
                 spec.lines = *lines;
             }

@@ -35,34 +35,60 @@ pub(crate) async fn apply(db: &Db, ctx: &Ctx, file: &Path, stop_on_error: bool, 
     let mut open = Batch::new(ctx.clone());
     let mut waiting: Waiting = Vec::new();
     let mut summary = Summary::default();
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
-        let line = line.with_context(|| format!("cannot read line {n}"))?;
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
-            continue;
+    let mut reader = reader;
+    let mut bytes = Vec::new();
+    let mut n = 0;
+    loop {
+        bytes.clear();
+        let read = reader.read_until(b'\n', &mut bytes).with_context(|| format!("cannot read line {}", n + 1))?;
+        if read == 0 {
+            break;
         }
-        let result = match oltp::ops::parse(trimmed) {
-            Ok(cmd) => open.run(db, &cmd).await,
-            Err(e) => Err(BatchError::Refused(e)),
+        n += 1;
+        // a line that is not UTF-8 is one refused line, like any other bad line
+        let result = match std::str::from_utf8(&bytes) {
+            Ok(line) => {
+                let trimmed = line.trim();
+                if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
+                    continue;
+                }
+                match oltp::ops::parse(trimmed) {
+                    Ok(cmd) => open.run(db, &cmd).await,
+                    Err(e) => Err(BatchError::Refused(e)),
+                }
+            }
+            Err(e) => Err(BatchError::Refused(oltp::Error::invalid(
+                "line",
+                format!("byte {}", e.valid_up_to() + 1),
+                "not UTF-8 text",
+            ))),
         };
         let failed = result.is_err();
+        let mut lost = None;
         match result {
             Ok(out) => waiting.push((n, Ok(out))),
             Err(BatchError::Refused(e)) => waiting.push((n, Err(e.to_string()))),
             Err(BatchError::Lost(e)) => {
                 lose(&mut waiting, &e.to_string());
                 waiting.push((n, Err(e.to_string())));
+                lost = Some(e.to_string());
             }
         }
-        if open.pending() >= size || (failed && stop_on_error) || size == 1 {
-            flush(&mut open, &mut waiting, &mut summary).await;
+        if open.pending() >= size || (failed && stop_on_error) || size == 1 || lost.is_some() {
+            lost = flush(&mut open, &mut waiting, &mut summary).await.or(lost);
+        }
+        // the database itself failed (a full disk, a lost connection): every later line would fail the same
+        // way, so the run stops here with one message; what was committed before stands
+        if let Some(why) = lost {
+            anyhow::bail!("stopped at line {n}: the database failed ({why}); nothing after line {n} was applied");
         }
         if failed && stop_on_error {
             break;
         }
     }
-    flush(&mut open, &mut waiting, &mut summary).await;
+    if let Some(why) = flush(&mut open, &mut waiting, &mut summary).await {
+        anyhow::bail!("stopped at the end: the database failed ({why}); the last lines were not applied");
+    }
     Ok(summary)
 }
 
@@ -75,10 +101,11 @@ fn lose(waiting: &mut Waiting, why: &str) {
     }
 }
 
-/// Commits the batch and reports its lines in order.
-async fn flush(open: &mut Batch, waiting: &mut Waiting, summary: &mut Summary) {
-    if let Err(e) = open.commit().await {
-        lose(waiting, &format!("the commit failed: {e}"));
+/// Commits the batch and reports its lines in order; returns why the commit failed, if it did.
+async fn flush(open: &mut Batch, waiting: &mut Waiting, summary: &mut Summary) -> Option<String> {
+    let failed = open.commit().await.err().map(|e| format!("the commit failed: {e}"));
+    if let Some(why) = &failed {
+        lose(waiting, why);
     }
     for (n, r) in waiting.drain(..) {
         match r {
@@ -92,4 +119,5 @@ async fn flush(open: &mut Batch, waiting: &mut Waiting, summary: &mut Summary) {
             }
         }
     }
+    failed
 }

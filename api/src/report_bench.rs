@@ -209,7 +209,7 @@ fn cases(org: i64, d: &str, from: &str, rfm_from: &str) -> Vec<Case> {
         Case {
             report: "memo_conversion",
             view: "summary",
-            params: p(&[("from", from), ("to", d)]),
+            params: p(&[("from", from), ("to", d), ("as_of", d)]),
             total: "issued",
             sqlite: Some(memo_conversion_sql(org, from, d, Engine::Sqlite)),
             duckdb: Some(memo_conversion_sql(org, from, d, Engine::Duck)),

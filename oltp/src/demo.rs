@@ -78,6 +78,8 @@ pub struct DemoSpec {
     pub days: u32,
     /// Invoice lines to aim for; the run lands within a few percent.
     pub lines: u64,
+    /// How the org costs its lots (FIFO by default).
+    pub costing: CostingMethod,
 }
 
 /// The business starts on this day whatever the clock says, so a seed always gives the same books.
@@ -95,7 +97,7 @@ impl DemoSpec {
             Scale::Medium => (5, 1_096, 1_000_000),
             Scale::Large => (20, 1_827, 10_000_000),
         };
-        DemoSpec { seed, stores, start: START, days, lines }
+        DemoSpec { seed, stores, start: START, days, lines, costing: CostingMethod::Fifo }
     }
 
     /// The last business day.
@@ -501,7 +503,7 @@ impl<'a> Gen<'a> {
         self.org = self
             .exec(CreateOrg {
                 name: format!("Demo Jewelers (seed {seed})"),
-                costing_method: CostingMethod::Fifo,
+                costing_method: self.spec.costing,
                 aging_basis: AgingBasis::InvoiceDate,
             })
             .await?

@@ -428,10 +428,13 @@ impl TransferStock {
         }
         let qty = self.qty.ok_or_else(|| Error::invalid("qty", "(missing)", "required to transfer units of a lot"))?;
         check::positive_qty("qty", qty)?;
-        let (_, _, layers) = flow::take_from_lot(w, &it, qty, base).await?;
+        // the source is relieved of the cost its method books (the layers' own under FIFO, the average under
+        // weighted average) and the destination gains exactly that, so a transfer neither creates nor loses cost
+        let (_, booked, layers) = flow::take_from_lot(w, &it, qty, base).await?;
         let consignor = if it.owned { None } else { it.consignor_id };
         let dest = flow::lot(w, self.org_id, self.to_store_id, it.style_id, consignor, it.retail_price, on).await?;
-        let total: i64 = layers.iter().map(|l| l.2.0).sum();
+        let total = booked.0;
+        let layers = flow::spread(booked, layers);
         let movement = flow::record(
             w,
             Movement {

@@ -273,6 +273,28 @@ pub(crate) async fn take_from_lot(
     Ok((movement, cost, out))
 }
 
+/// The layers `taken` (as [`take_from_lot`] returns them) carrying `cost` in all: their own costs when those add
+/// up to it (FIFO), else `cost` shared by units, each layer its part rounded to the cent and the last what is
+/// left (weighted average, where the pool's cost out is not the layers').
+pub(crate) fn spread(
+    cost: Money,
+    taken: Vec<(Option<NaiveDate>, i64, Money)>,
+) -> Vec<(Option<NaiveDate>, i64, Money)> {
+    if taken.iter().map(|l| l.2.0).sum::<i64>() == cost.0 {
+        return taken;
+    }
+    let (mut left_cost, mut left_qty) = (cost, taken.iter().map(|l| l.1).sum::<i64>());
+    taken
+        .into_iter()
+        .map(|(acquired, n, _)| {
+            let part = prorate(left_cost, n, left_qty);
+            left_cost.0 -= part.0;
+            left_qty -= n;
+            (acquired, n, part)
+        })
+        .collect()
+}
+
 /// Puts `qty` units back into the layers movement `source` took them from (newest layer first), net of what
 /// earlier reversals of `source` already put back, and reverses exactly the cost `source` booked for them.
 /// Returns the new movement's id and the cost put back.

@@ -210,10 +210,45 @@ impl RemoveInvoiceLine {
             .await?
             .ok_or_else(|| Error::invalid("line_id", self.line_id, "no such invoice line in this org"))?;
         let inv = open_invoice(w, self.org_id, r.i64("invoice_id")?).await?;
+        forget_reversed(w, self.org_id, self.line_id).await?;
         w.delete("invoice_lines", self.org_id, self.line_id).await?;
         recompute(w, self.org_id, inv.id).await?;
         Ok(Outcome::numbered(inv.id, inv.number))
     }
+}
+
+/// Before a line of a reopened invoice goes: what its finalization created and the reopen reversed (a
+/// consigned piece's settlement, a gift card) no longer belongs to any line — the settlement is deleted (the
+/// audit log keeps it) and the emptied gift card stays with its ledger but without the line. A sale line that a
+/// return on a voided invoice still names stays, as that invoice's history does.
+async fn forget_reversed(w: &mut Writer, org_id: i64, line_id: i64) -> Result<()> {
+    let returned = w
+        .fetch_optional(q!(
+            "select i.number from invoice_lines r join invoices i on i.id = r.invoice_id
+             where r.returned_line_id = $1 order by i.id limit 1",
+            line_id
+        ))
+        .await?;
+    if let Some(r) = returned {
+        return Err(Error::Conflict(format!(
+            "line {line_id} was returned on invoice {}; a returned sale line stays on its invoice",
+            r.text("number")?
+        )));
+    }
+    for s in w.fetch_all(q!("select id from consignment_settlements where invoice_line_id = $1", line_id)).await? {
+        w.delete("consignment_settlements", org_id, s.i64("id")?).await?;
+    }
+    for c in w.fetch_all(q!("select id from gift_cards where invoice_line_id = $1", line_id)).await? {
+        let id = c.i64("id")?;
+        w.update(
+            "gift_cards",
+            org_id,
+            id,
+            q!("update gift_cards set invoice_line_id = null where id = $1 returning *", id),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Finalizes an open invoice: commits inventory and books costs.

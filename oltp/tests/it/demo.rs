@@ -12,7 +12,7 @@ use crate::support::TestDb;
 /// (a bounced check, a write-off, a returned memo line) are a matter of the draw, so the story test uses a seed
 /// whose months hold every kind; a change to the generator's draws may need another.
 fn tiny(seed: u64) -> DemoSpec {
-    DemoSpec { seed, stores: 2, start: START, days: 210, lines: 800 }
+    DemoSpec { seed, stores: 2, start: START, days: 210, lines: 800, costing: oltp::types::CostingMethod::Fifo }
 }
 
 /// Generates `spec` into a fresh database (PostgreSQL: `None` unless `TEST_PG_URL` is set), on a task of its

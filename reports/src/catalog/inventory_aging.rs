@@ -15,7 +15,8 @@ ownership=consigned.\n\
 \n\
 A serialized piece ages from its acquisition date at its cost on the date (base plus additional costs dated \
 on or before it). A lot's remaining cost layers each age on their own, with the units and cost each held on \
-the date. Items counts distinct stock records (a piece, or a style's lot at a store): a lot whose layers fall \
+the date; where the org costs by weighted average, each layer holds its units at the lot's average cost on the \
+date (the newest layer takes the rounding remainder), so the total always equals inventory valuation's. Items counts distinct stock records (a piece, or a style's lot at a store): a lot whose layers fall \
 in several buckets counts once in the total. Retail is quantity × the current retail price.\n\
 \n\
 Drill: a bucket (or the total) → the pieces and layers in it.",
@@ -101,6 +102,18 @@ fn aged_cte(v: &Values) -> String {
         "held as (select * from ({held}) h where qty <> 0),
          extra as (select item_id, sum(amount) as v from item_cost where cost_date <= {d} group by item_id),
          layers as (select * from ({layers}) l where qty <> 0),
+         lot_layers as (
+           select it.id, l.store_id, cl.acquired_on as acquired, l.qty, l.cost, l.qty * it.retail_price as retail,
+                  it.stock_no, it.style_id, o.costing_method = 'average' as averaged,
+                  {share} as share_c,
+                  row_number() over (partition by l.item_id, l.store_id
+                                     order by cl.acquired_on desc nulls last, l.layer_id desc) = 1 as newest,
+                  cast(h.ledger_cost * 100 as bigint) as pool_c
+           from layers l join ({items}) it on it.id = l.item_id join ({cost_layers}) cl on cl.id = l.layer_id
+                join held h on h.item_id = l.item_id and h.store_id = l.store_id
+                join org o on o.id = it.org_id
+           where not it.serialized and it.ownership = '{ownership}'
+         ),
          parts as (
            select it.id, h.store_id, it.acquired_on as acquired, h.qty,
                   (it.base_cost + coalesce(x.v, 0)) * h.qty as cost, h.qty * it.retail_price as retail,
@@ -108,10 +121,12 @@ fn aged_cte(v: &Values) -> String {
            from held h join ({items}) it on it.id = h.item_id left join extra x on x.item_id = it.id
            where it.serialized and it.ownership = '{ownership}'
            union all
-           select it.id, l.store_id, cl.acquired_on as acquired, l.qty, l.cost, l.qty * it.retail_price as retail,
-                  it.stock_no, it.style_id
-           from layers l join ({items}) it on it.id = l.item_id join ({cost_layers}) cl on cl.id = l.layer_id
-           where not it.serialized and it.ownership = '{ownership}'
+           select id, store_id, acquired, qty,
+                  case when averaged
+                       then {share_money}
+                       else cost end as cost,
+                  retail, stock_no, style_id
+           from lot_layers
          ),
          aged as (
            select p.id, p.store_id, p.acquired, p.qty, p.cost, p.retail, p.stock_no, s.description, s.family,
@@ -124,8 +139,24 @@ fn aged_cte(v: &Values) -> String {
         items = super::stock::items_sql(v.date("as_of")),
         cost_layers = super::stock::cost_layers_sql(v.date("as_of")),
         key = b.key_sql(&age),
+        share = average_share("cast(h.ledger_cost * 100 as bigint)", "l.qty", "h.qty"),
+        share_money = warehouse::sales::money_of_cents(
+            "case when newest
+                  then pool_c - sum(case when newest then 0 else share_c end) over (partition by id, store_id)
+                  else share_c end"
+        ),
         store = and_id("p.store_id", v, "store"),
         family = and_text("s.family", v, "family"),
+    )
+}
+
+/// A layer's part of its lot's pool under weighted average, in cents: pool × qty ÷ lot quantity, rounded half
+/// away from zero (the newest layer then takes what is left, so the layers add up to the pool exactly).
+fn average_share(pool_cents: &str, qty: &str, lot_qty: &str) -> String {
+    let x = format!("2 * {pool_cents} * {qty}");
+    format!(
+        "(case when {pool_cents} >= 0 then ({x} + {lot_qty}) / (2 * {lot_qty})
+               else -((-({x}) + {lot_qty}) / (2 * {lot_qty})) end)"
     )
 }
 

@@ -9,12 +9,12 @@ pub(crate) const REPORT: Report = Report {
     id: "memo_conversion",
     title: "Memo conversion",
     help: "Of the memo lines issued in a period (default month to date), how many were invoiced (converted), \
-returned or are still out on the period's last day, by value (quantity × memo price) and by count, per \
-customer and overall.\n\
+returned or are still out, by value (quantity × memo price) and by count, per customer and overall.\n\
 \n\
 Conversion % = invoiced ÷ everything issued (lines still out stay in the denominator); resolved % = invoiced ÷ \
-(invoiced + returned). Every outcome is valued at the memo price and taken as known on the period's last day: \
-a return reversed counts the line out again, an invoice voided or reopened puts its line back out.\n\
+(invoiced + returned). Every outcome is valued at the memo price and taken as known on the as-of date (default \
+today; `as_of` reproduces what the report said on an earlier day): a return reversed counts the line out again, an \
+invoice voided or reopened puts its line back out.\n\
 \n\
 Drill: a customer → their lines issued in the period with each one's outcome.",
     views: &[
@@ -48,8 +48,16 @@ const OUTCOME: Param = Param {
     help: "only lines with this outcome",
     label: "Outcome",
 };
-const PARAMS: &[Param] = &[Param::FROM, Param::TO, Param::STORE, Param::CUSTOMER];
-const LINE_PARAMS: &[Param] = &[Param::FROM, Param::TO, Param::STORE, Param::CUSTOMER, OUTCOME];
+/// The date outcomes are known by, apart from the period.
+const KNOWN_ON: Param = Param {
+    name: "as_of",
+    kind: Kind::Date,
+    default: Default::Today,
+    help: "count invoices, returns and their reversals or voids known on this date (default today)",
+    label: "As known on",
+};
+const PARAMS: &[Param] = &[Param::FROM, Param::TO, KNOWN_ON, Param::STORE, Param::CUSTOMER];
+const LINE_PARAMS: &[Param] = &[Param::FROM, Param::TO, KNOWN_ON, Param::STORE, Param::CUSTOMER, OUTCOME];
 
 const SUMMARY_COLUMNS: &[Column] = &[
     Column::id("customer_id"),
@@ -79,8 +87,9 @@ const LINE_COLUMNS: &[Column] = &[
     Column::date("changed_on", "Since"),
 ];
 
+/// The lines issued in the period; `memo::ctes` (as of the as-of date) keeps none issued after that date.
 fn period(v: &Values) -> String {
-    format!(" and l.memo_date >= {}", date(v.date("from")))
+    format!(" and l.memo_date >= {} and l.memo_date <= {}", date(v.date("from")), date(v.date("to")))
 }
 
 fn summary_sql(v: &Values) -> String {
@@ -94,7 +103,7 @@ fn summary_sql(v: &Values) -> String {
          from lines l join contact c on c.id = l.customer_id
          group by l.customer_id, c.name
          order by c.name, l.customer_id",
-        ctes = memo::ctes(v, v.date("to"), &period(v)),
+        ctes = memo::ctes(v, v.date("as_of"), &period(v)),
         inv = sum("invoiced"),
         ret = sum("returned"),
         out = sum("out"),
@@ -114,6 +123,6 @@ fn lines_sql(v: &Values) -> String {
               join style s on s.id = it.style_id
          where true{outcome}
          order by l.memo_date, l.memo_no, l.id",
-        ctes = memo::ctes(v, v.date("to"), &period(v)),
+        ctes = memo::ctes(v, v.date("as_of"), &period(v)),
     )
 }

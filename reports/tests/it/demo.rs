@@ -7,6 +7,8 @@ use anyhow::Result;
 use chrono::Days;
 use reports::{Output, Value};
 
+use oltp::types::CostingMethod;
+
 use crate::support::Books;
 
 /// Column `key` of every row as integers (cents for money), keyed by column `by` (ids and text as text).
@@ -25,6 +27,18 @@ fn number(v: &Value) -> i64 {
 #[tokio::test]
 async fn every_report_agrees_with_sql_over_the_books() -> Result<()> {
     let (books, spec) = Books::demo(11).await?;
+    agrees_with_the_books(&books, &spec).await
+}
+
+/// The same on a business that costs its lots by weighted average.
+#[tokio::test]
+async fn every_report_agrees_with_sql_over_the_books_under_weighted_average() -> Result<()> {
+    let (books, spec) = Books::demo_costed(12, CostingMethod::Average).await?;
+    assert_eq!(books.books_i64("select count(*) as v from orgs where costing_method = 'average'").await?, 1);
+    agrees_with_the_books(&books, &spec).await
+}
+
+async fn agrees_with_the_books(books: &Books, spec: &oltp::demo::DemoSpec) -> Result<()> {
     let end = spec.end();
     let mid = spec.start.checked_add_days(Days::new(60)).unwrap_or(end);
 

@@ -99,7 +99,7 @@ async fn memo_aging_and_liability_show_the_lines_out_on_the_date() -> Result<()>
 }
 
 #[tokio::test]
-async fn memo_conversion_counts_outcomes_known_at_the_end_of_the_period() -> Result<()> {
+async fn memo_conversion_counts_outcomes_known_on_the_as_of_date() -> Result<()> {
     let books = Books::from_journal(JOURNAL).await?;
     let o = books.run("memo_conversion", "summary", &[("from", "2026-03-01"), ("to", "2026-03-31")]).await?;
     // Ann: 1,500.00 issued and returned. Bob: 850.00 invoiced + 190.00 still out = 1,040.00;
@@ -130,7 +130,9 @@ async fn memo_conversion_counts_outcomes_known_at_the_end_of_the_period() -> Res
         row(&["Total", "3", "2,540.00", "850.00", "1,500.00", "190.00", "1", "1", "1", "33.46%", "33.33%", "36.17%"])
     );
     // as known on 2026-03-26 the returned line was still out
-    let o = books.run("memo_conversion", "summary", &[("from", "2026-03-01"), ("to", "2026-03-26")]).await?;
+    let o = books
+        .run("memo_conversion", "summary", &[("from", "2026-03-01"), ("to", "2026-03-31"), ("as_of", "2026-03-26")])
+        .await?;
     assert_eq!(
         table(&o)[0],
         row(&["Ann Lee", "1", "1,500.00", "0.00", "0.00", "1,500.00", "0", "0", "1", "0.00%", "0.00%", ""])

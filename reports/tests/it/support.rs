@@ -42,10 +42,25 @@ impl Books {
 
     /// A small demo business (two stores, four months), landed in a lake.
     pub(crate) async fn demo(seed: u64) -> Result<(Books, oltp::demo::DemoSpec)> {
+        Books::demo_costed(seed, oltp::types::CostingMethod::Fifo).await
+    }
+
+    /// The same with the org costing its lots by `costing`.
+    pub(crate) async fn demo_costed(
+        seed: u64,
+        costing: oltp::types::CostingMethod,
+    ) -> Result<(Books, oltp::demo::DemoSpec)> {
         let dir = tempfile::tempdir()?;
         let db = Db::connect(dir.path().join("loupe.db").to_str().unwrap_or_default()).await?;
         db.migrate().await?;
-        let spec = oltp::demo::DemoSpec { seed, stores: 2, start: oltp::demo::START, days: 120, lines: 1_500 };
+        let spec = oltp::demo::DemoSpec {
+            seed,
+            stores: 2,
+            start: oltp::demo::START,
+            days: 120,
+            lines: 1_500,
+            costing,
+        };
         oltp::demo::generate(&db, &spec, &AtomicBool::new(false), &mut |_| {})
             .await
             .map_err(|f| anyhow!("demo: {}", f.error))?;
