@@ -127,5 +127,23 @@ async fn removing_a_reopened_consigned_sale_line_takes_its_reversed_settlement()
             .await?,
         1
     );
-    no_stock_differences(&books).await
+    no_stock_differences(&books).await?;
+
+    // a sale line that a return (on an invoice since voided) still names stays on its invoice
+    for line in [
+        r#"{"op": "receive_item", "org_id": 1, "store_id": 1, "style_id": 2, "stock_no": "R1", "cost": "100.00", "received_on": "2024-01-02"}"#,
+        r#"{"op": "create_invoice", "org_id": 1, "store_id": 1, "customer_id": 2, "invoice_date": "2024-03-01", "lines": [{"kind": "sale", "item_id": 2, "unit_price": "300.00"}], "finalize": true}"#,
+        r#"{"op": "create_invoice", "org_id": 1, "store_id": 1, "customer_id": 2, "invoice_date": "2024-03-05", "lines": [{"kind": "return", "returned_line_id": 3, "qty": -1}], "finalize": true}"#,
+        r#"{"op": "void_invoice", "org_id": 1, "invoice_id": 3, "voided_on": "2024-03-06"}"#,
+        r#"{"op": "reopen_invoice", "org_id": 1, "invoice_id": 2, "reopened_on": "2024-03-07"}"#,
+    ] {
+        books.apply(line).await?;
+    }
+    let refused = books.apply(r#"{"op": "remove_invoice_line", "org_id": 1, "line_id": 3}"#).await;
+    assert_eq!(
+        refused.map_err(|e| e.to_string()).err().as_deref(),
+        Some("line 3 was returned on invoice INV-000003; a returned sale line stays on its invoice")
+    );
+    assert_eq!(books.books_i64("select count(*) as v from invoice_lines where id = 3").await?, 1);
+    Ok(())
 }

@@ -69,6 +69,12 @@ impl Books {
         Ok((Books { db, lake, _dir: dir }, spec))
     }
 
+    /// Applies one more command to the books (not landed in the lake).
+    pub(crate) async fn apply(&self, line: &str) -> Result<oltp::Outcome> {
+        let ctx = Ctx { actor: None, today: day("2026-06-30") };
+        Ok(oltp::execute(&self.db, &ctx, &oltp::ops::parse(line)?).await?)
+    }
+
     /// Rows of SQL over the books as (key, value) pairs: the query returns `k` (text) and `v` (integer).
     pub(crate) async fn books_pairs(&self, sql: String) -> Result<std::collections::BTreeMap<String, i64>> {
         let mut out = std::collections::BTreeMap::new();
