@@ -19,6 +19,30 @@ fn opening_day() -> tempfile::TempDir {
     dir
 }
 
+/// A line that is not UTF-8 is one refused line: the lines around it stand.
+#[test]
+fn a_journal_line_of_bad_bytes_is_refused_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("day.jsonl");
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(br#"{"op":"create_org","name":"Carat & Co"}"#);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(br#"{"op":"create_store","org_id":1,"code":"A","name":"A"#);
+    bytes.extend_from_slice(&[0xff, 0xfe]);
+    bytes.extend_from_slice(b"\"}\n");
+    bytes.extend_from_slice(br#"{"op":"create_store","org_id":1,"code":"B","name":"B"}"#);
+    bytes.push(b'\n');
+    std::fs::write(&journal, bytes).unwrap();
+    let out = loupe(dir.path()).args(["ops", "apply"]).arg(&journal).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("line 2: line: byte 53 — not UTF-8 text"), "{stderr}");
+    assert!(stderr.contains("2 applied, 1 failed"), "{stderr}");
+    let out = loupe(dir.path()).args(["status"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["stores", "1"]), "{stdout}");
+}
+
 #[test]
 fn journal_applies_good_lines_reports_bad_ones_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
