@@ -25,6 +25,8 @@ pub(super) struct SqliteDb {
     readers: Mutex<Vec<Connection>>,
     /// Tells the checkpointer thread to finish.
     stop: Arc<AtomicBool>,
+    /// The checkpointer thread, joined before the closing checkpoint.
+    checkpointer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 const READERS_KEPT: usize = 8;
@@ -36,12 +38,13 @@ impl SqliteDb {
     pub(super) fn open(path: &str) -> Result<SqliteDb> {
         let writer = connect(path, true)?;
         let stop = Arc::new(AtomicBool::new(false));
-        checkpointer(path, stop.clone())?;
+        let checkpointer = checkpointer(path, stop.clone())?;
         Ok(SqliteDb {
             path: path.to_string(),
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Mutex::new(Vec::new()),
             stop,
+            checkpointer: Mutex::new(checkpointer),
         })
     }
 
@@ -86,8 +89,17 @@ impl SqliteDb {
         self.writer.lock().await.execute_batch(sql).map_err(err)
     }
 
-    /// Folds the write-ahead log back into the database file.
+    /// Folds the write-ahead log back into the database file. The checkpointer thread is stopped first: a
+    /// truncating checkpoint waits for every other connection's read mark, and the checkpointer's connection
+    /// keeps one on a new database (the first `loupe init` waited out the whole busy timeout on it).
     pub(super) async fn checkpoint(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.checkpointer.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread
+            && tokio::task::spawn_blocking(move || thread.join()).await.is_err()
+        {
+            tracing::warn!("the wal checkpoint thread did not finish");
+        }
         let conn = self.writer.lock().await;
         if let Err(e) = conn.query_row("pragma wal_checkpoint(truncate)", [], |_| Ok(())) {
             tracing::warn!("wal checkpoint failed: {e}");
@@ -104,23 +116,31 @@ impl Drop for SqliteDb {
 /// Checkpoints the write-ahead log from a thread of its own, beside the writer (WAL lets them run at once), so
 /// a commit never pays for copying pages into the database file; the writer checkpoints itself only if this
 /// thread falls far behind (`wal_autocheckpoint`).
-fn checkpointer(path: &str, stop: Arc<AtomicBool>) -> Result<()> {
+fn checkpointer(path: &str, stop: Arc<AtomicBool>) -> Result<Option<std::thread::JoinHandle<()>>> {
     if path.contains(":memory:") {
-        return Ok(());
+        return Ok(None);
     }
     let conn = connect(path, false)?;
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
+            let tick = CHECKPOINT_EVERY / 10;
+            let mut waited = Duration::ZERO;
             while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(CHECKPOINT_EVERY);
+                // short sleeps, so a closing database is not kept waiting for the next checkpoint
+                std::thread::sleep(tick);
+                waited += tick;
+                if waited < CHECKPOINT_EVERY {
+                    continue;
+                }
+                waited = Duration::ZERO;
                 if let Err(e) = conn.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(())) {
                     tracing::warn!("wal checkpoint failed: {e}");
                 }
             }
         })
         .map_err(|e| Error::Database(format!("cannot start the checkpoint thread: {e}")))?;
-    Ok(())
+    Ok(Some(thread))
 }
 
 fn poisoned() -> Error {
