@@ -258,6 +258,8 @@ pub(crate) struct MemoLineInfo {
     pub(crate) qty: i64,
     /// Price per unit agreed on the memo.
     pub(crate) memo_price: Money,
+    /// For a lot: the layers its units came back to, as (layer, units), which the sale takes.
+    pub(crate) layers: Vec<(i64, i64)>,
 }
 
 /// An invoice converts memo line `memo_line_id` of customer `customer_id`: checks the line is out on a memo
@@ -289,8 +291,8 @@ pub(crate) async fn bring_back_for_sale(
         ));
     }
     let it = flow::item(w, org_id, line.item_id, "memo_line_id").await?;
-    bring_back(w, &it, line.qty, on, line.id).await?;
-    Ok(MemoLineInfo { memo_line_id: line.id, item_id: line.item_id, qty: line.qty, memo_price: line.memo_price })
+    let layers = bring_back(w, &it, line.qty, on, line.id).await?;
+    Ok(MemoLineInfo { memo_line_id: line.id, item_id: line.item_id, qty: line.qty, memo_price: line.memo_price, layers })
 }
 
 /// Checks, without moving anything, that a memo line can be invoiced to `customer_id` (it is out, on a memo
@@ -309,7 +311,13 @@ pub(crate) async fn peek_for_invoice(
     if line.status != "out" {
         return Err(Error::invalid(field, memo_line_id, format!("memo line is already {}", line.status)));
     }
-    Ok(MemoLineInfo { memo_line_id: line.id, item_id: line.item_id, qty: line.qty, memo_price: line.memo_price })
+    Ok(MemoLineInfo {
+        memo_line_id: line.id,
+        item_id: line.item_id,
+        qty: line.qty,
+        memo_price: line.memo_price,
+        layers: Vec::new(),
+    })
 }
 
 /// Marks a memo line converted by invoice line `invoice_line_id` (after [`bring_back_for_sale`] and the sale).
@@ -416,7 +424,8 @@ async fn store_of_org(w: &mut Writer, org_id: i64, store_id: i64, field: &str) -
 }
 
 /// Moves `qty` units of `it` from on hand to out on memo, or refuses if they are not in stock. The cost stays
-/// in the pool: memo stock is still owned.
+/// in the pool: memo stock is still owned. A lot's units go out from its oldest layers holding units on hand
+/// (`flow::memo_out_layers`).
 async fn send_out(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i64) -> Result<()> {
     let moved = if it.serialized {
         w.update(
@@ -452,11 +461,15 @@ async fn send_out(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i
             format!("stock {} has {} on hand; cannot put {qty} on memo", now.stock_no, now.qty_on_hand)
         }));
     }
-    movement(w, it, "memo_out", -qty, on, line_id).await
+    let movement = movement(w, it, "memo_out", -qty, on, line_id).await?;
+    if !it.serialized {
+        flow::memo_out_layers(w, it, qty, movement).await?;
+    }
+    Ok(())
 }
 
-/// Moves `qty` units of `it` from out on memo back to on hand.
-async fn bring_back(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i64) -> Result<()> {
+/// Moves `qty` units of `it` from out on memo back to on hand; for a lot, returns the layers they came back to.
+async fn bring_back(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i64) -> Result<Vec<(i64, i64)>> {
     let moved = if it.serialized {
         w.update(
             "items",
@@ -487,7 +500,11 @@ async fn bring_back(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id:
         // a line that is out always has its units on memo; anything else is a broken ledger
         return Err(Error::Conflict(format!("stock {} does not have {qty} unit(s) out on memo", it.stock_no)));
     }
-    movement(w, it, "memo_back", qty, on, line_id).await
+    let movement = movement(w, it, "memo_back", qty, on, line_id).await?;
+    if it.serialized {
+        return Ok(Vec::new());
+    }
+    flow::memo_back_layers(w, it, qty, line_id, movement).await
 }
 
 /// A memo movement: `qty_delta` units on hand, the opposite out on memo, no cost (it stays in the pool).
@@ -498,7 +515,7 @@ async fn movement(
     qty_delta: i64,
     on: NaiveDate,
     line_id: i64,
-) -> Result<()> {
+) -> Result<i64> {
     flow::record(
         w,
         Movement {
@@ -513,8 +530,7 @@ async fn movement(
             ref_id: Some(line_id),
         },
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 async fn event(

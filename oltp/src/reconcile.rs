@@ -13,7 +13,7 @@ pub struct Difference {
     pub item_id: i64,
     /// Its stock number.
     pub stock_no: String,
-    /// Which figure (`qty_on_hand`, `qty_on_memo`, `layer_qty`, `pool_cost_cents`, `ledger_cost_cents`,
+    /// Which figure (`qty_on_hand`, `qty_on_memo`, `layer_qty`, `layer_memo_qty`, `pool_cost_cents`, `ledger_cost_cents`,
     /// `layer_remaining_qty`, `layer_remaining_cents`, `qty_elsewhere`, `empty_cost_cents`, `empty_layer_cents`,
     /// `piece_qty`).
     pub figure: &'static str,
@@ -46,6 +46,14 @@ const CHECKS: &[(&str, &str)] = &[
          from items i left join (select item_id, sum(qty_remaining) as q from cost_layers group by item_id) l
            on l.item_id = i.id
          where not i.serialized and i.qty_on_hand + i.qty_on_memo <> coalesce(l.q, 0)",
+    ),
+    (
+        "layer_memo_qty",
+        "select i.org_id, i.id as item_id, i.stock_no, i.qty_on_memo as stored,
+                cast(coalesce(l.q, 0) as bigint) as ledger
+         from items i left join (select item_id, sum(qty_on_memo) as q from cost_layers group by item_id) l
+           on l.item_id = i.id
+         where not i.serialized and i.qty_on_memo <> coalesce(l.q, 0)",
     ),
     (
         "pool_cost_cents",
@@ -106,7 +114,8 @@ const CHECKS: &[(&str, &str)] = &[
 ];
 
 /// Every stock record whose stored quantities or cost disagree with the movement ledger and cost layers:
-/// on hand = Σ qty moves, on memo = Σ memo moves, lot units = Σ layer units, FIFO pool = Σ layer cost, a lot's
+/// on hand = Σ qty moves, on memo = Σ memo moves, lot units = Σ layer units, lot units on memo = Σ layers' units
+/// on memo, FIFO pool = Σ layer cost, a lot's
 /// pool = Σ the cost of its moves, each layer's remainder = Σ its layer moves, no units at a store other than
 /// the record's own, a lot or layer with no units left holds no cost (no quantity is negative: the schema
 /// refuses it), a serialized

@@ -193,6 +193,122 @@ async fn layer_move(w: &mut Writer, org_id: i64, movement_id: i64, layer_id: i64
     Ok(())
 }
 
+/// Sends `qty` units of lot `item` out on memo (movement `movement_id`, for memo line `line_id`) from its oldest
+/// layers holding units on hand: they stay in their layers (owned, aging, in the pool) but nothing else takes
+/// them until they come back or are invoiced. Returns the layers and units taken.
+pub(crate) async fn memo_out_layers(
+    w: &mut Writer,
+    item: &Item,
+    qty: i64,
+    movement_id: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let layers = w
+        .fetch_all(q!(
+            "select id, qty_remaining - qty_on_memo as open from cost_layers where item_id = $1 and qty_remaining > qty_on_memo
+             order by case when acquired_on is null then 0 else 1 end, acquired_on, id",
+            item.id
+        ))
+        .await?;
+    let mut left = qty;
+    let mut out = Vec::new();
+    for l in layers {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(l.i64("open")?);
+        out.push((l.i64("id")?, take));
+        left -= take;
+    }
+    if left > 0 {
+        return Err(Error::Database(format!("stock {}: layers hold fewer units on hand than the lot", item.stock_no)));
+    }
+    memo_layer_moves(w, item.org_id, movement_id, &out, 1).await?;
+    Ok(out)
+}
+
+/// Brings memo line `line_id`'s units of lot `item` back from memo into their layers (movement
+/// `movement_id`); returns the layers and units. The layers are the ones its memo movements left it holding;
+/// a line sent out before layers kept memo units (older books) gives back the oldest units on memo.
+pub(crate) async fn memo_back_layers(
+    w: &mut Writer,
+    item: &Item,
+    qty: i64,
+    line_id: i64,
+    movement_id: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let held = w
+        .fetch_all(q!(
+            "select lm.layer_id, cast(sum(lm.memo_qty) as bigint) as n
+             from layer_moves lm join stock_movements m on m.id = lm.movement_id
+             where m.ref_kind = 'memo_line' and m.ref_id = $1 and m.item_id = $2 and lm.memo_qty <> 0
+             group by lm.layer_id having sum(lm.memo_qty) > 0 order by lm.layer_id",
+            line_id,
+            item.id
+        ))
+        .await?;
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for h in held {
+        out.push((h.i64("layer_id")?, h.i64("n")?));
+    }
+    let mut left = qty - out.iter().map(|o| o.1).sum::<i64>();
+    if left > 0 {
+        let older = w
+            .fetch_all(q!(
+                "select id, qty_on_memo from cost_layers where item_id = $1 and qty_on_memo > 0
+                 order by case when acquired_on is null then 0 else 1 end, acquired_on, id",
+                item.id
+            ))
+            .await?;
+        for l in older {
+            let id = l.i64("id")?;
+            let free = l.i64("qty_on_memo")? - out.iter().filter(|o| o.0 == id).map(|o| o.1).sum::<i64>();
+            let take = left.min(free);
+            if take > 0 {
+                out.push((id, take));
+                left -= take;
+            }
+        }
+    }
+    memo_layer_moves(w, item.org_id, movement_id, &out, -1).await?;
+    Ok(out)
+}
+
+/// Records units of `layers` going out on memo (`sign` 1) or coming back (`sign` −1) with `movement_id`.
+async fn memo_layer_moves(w: &mut Writer, org_id: i64, movement_id: i64, layers: &[(i64, i64)], sign: i64) -> Result<()> {
+    for &(layer, n) in layers {
+        let changed = w
+            .update(
+                "cost_layers",
+                org_id,
+                layer,
+                q!(
+                    "update cost_layers set qty_on_memo = qty_on_memo + $2
+                     where id = $1 and qty_on_memo + $2 >= 0 and qty_on_memo + $2 <= qty_remaining returning *",
+                    layer,
+                    sign * n
+                ),
+            )
+            .await?;
+        if !changed {
+            return Err(Error::Database(format!("cost layer {layer}: cannot move {n} unit(s) on or off memo")));
+        }
+        w.insert(
+            "layer_moves",
+            org_id,
+            q!(
+                "insert into layer_moves (org_id, movement_id, layer_id, qty, cost_cents, memo_qty)
+                 values ($1, $2, $3, 0, 0, $4) returning *",
+                org_id,
+                movement_id,
+                layer,
+                sign * n
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Units of a lot taken out of stock on hand (sale, scrap, return to vendor, count loss, transfer out).
 /// Returns the cost booked and the layers taken from, oldest first, as (acquired_on, qty, cost).
 pub(crate) async fn take_from_lot(
@@ -200,6 +316,19 @@ pub(crate) async fn take_from_lot(
     item: &Item,
     qty: i64,
     m: Movement<'_>,
+) -> Result<(i64, Money, Vec<(Option<NaiveDate>, i64, Money)>)> {
+    take_from_layers(w, item, qty, m, &[]).await
+}
+
+/// [`take_from_lot`], taking first the units `first` names as (layer, qty) — a memo line's units, just back
+/// from the customer, which its sale costs — and the rest FIFO from the units on hand. Units out on memo in a
+/// layer are never taken by anything else.
+pub(crate) async fn take_from_layers(
+    w: &mut Writer,
+    item: &Item,
+    qty: i64,
+    m: Movement<'_>,
+    first: &[(i64, i64)],
 ) -> Result<(i64, Money, Vec<(Option<NaiveDate>, i64, Money)>)> {
     if qty > item.qty_on_hand {
         return Err(Error::Conflict(format!(
@@ -210,25 +339,40 @@ pub(crate) async fn take_from_lot(
     let method = costing(w, item.org_id).await?;
     let layers = w
         .fetch_all(q!(
-            "select * from cost_layers where item_id = $1 and qty_remaining > 0
+            "select * from cost_layers where item_id = $1 and qty_remaining > qty_on_memo
              order by case when acquired_on is null then 0 else 1 end, acquired_on, id",
             item.id
         ))
         .await?;
+    let preferred = |id: i64| first.iter().filter(|f| f.0 == id).map(|f| f.1).sum::<i64>();
     let mut left = qty;
+    let mut plan: Vec<(i64, i64)> = Vec::new();
+    // the named units first, then the oldest on hand
+    for pass in [true, false] {
+        for l in &layers {
+            let id = l.i64("id")?;
+            let open = l.i64("qty_remaining")? - l.i64("qty_on_memo")? - plan.iter().find(|p| p.0 == id).map_or(0, |p| p.1);
+            let want = if pass { preferred(id).min(open) } else { open };
+            let take = left.min(want);
+            if take > 0 {
+                match plan.iter_mut().find(|p| p.0 == id) {
+                    Some(p) => p.1 += take,
+                    None => plan.push((id, take)),
+                }
+                left -= take;
+            }
+        }
+    }
     let mut taken = Vec::new();
     let mut fifo_cost = Money::ZERO;
     for l in layers {
-        if left == 0 {
-            break;
-        }
-        let (id, rem, rem_cost) = (l.i64("id")?, l.i64("qty_remaining")?, Money(l.i64("cost_remaining_cents")?));
-        let take = left.min(rem);
+        let id = l.i64("id")?;
+        let Some(&(_, take)) = plan.iter().find(|p| p.0 == id) else { continue };
+        let (rem, rem_cost) = (l.i64("qty_remaining")?, Money(l.i64("cost_remaining_cents")?));
         let cost = prorate(rem_cost, take, rem);
         taken.push((id, l.opt_date("acquired_on")?, take, cost));
         w.remember("cost_layers", id, l);
         fifo_cost.0 += cost.0;
-        left -= take;
     }
     if left > 0 {
         return Err(Error::Database(format!("stock {}: layers hold fewer units than qty_on_hand", item.stock_no)));
@@ -397,8 +541,9 @@ pub(crate) async fn reverse_exactly(w: &mut Writer, item: &Item, source: i64, m:
             item.stock_no, item.qty_on_hand
         )));
     }
-    let moves =
-        w.fetch_all(q!("select layer_id, qty, cost_cents from layer_moves where movement_id = $1", source)).await?;
+    let moves = w
+        .fetch_all(q!("select layer_id, qty, cost_cents from layer_moves where movement_id = $1 and qty <> 0", source))
+        .await?;
     let movement =
         record(w, Movement { qty_delta: -qty, cost: Money(-cost.0), ref_kind: "reversal", ref_id: Some(source), ..m })
             .await?;
@@ -411,7 +556,7 @@ pub(crate) async fn reverse_exactly(w: &mut Writer, item: &Item, source: i64, m:
                 layer,
                 q!(
                     "update cost_layers set qty_remaining = qty_remaining - $2, cost_remaining_cents = cost_remaining_cents - $3
-                     where id = $1 and qty_remaining >= $2 returning *",
+                     where id = $1 and qty_remaining - qty_on_memo >= $2 returning *",
                     layer,
                     n,
                     c

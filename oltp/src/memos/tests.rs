@@ -132,7 +132,16 @@ async fn conversion_helpers_bring_back_mark_and_unmark() -> TestResult {
         // the ring is sold on an invoice: back on hand, sold, line invoiced
         let mut w = Writer::begin(&db, &ctx()?).await?;
         let info = bring_back_for_sale(&mut w, 1, ring_line, 2, on).await?;
-        assert_eq!(info, MemoLineInfo { memo_line_id: ring_line, item_id: 1, qty: 1, memo_price: Money(600_000) });
+        assert_eq!(
+            info,
+            MemoLineInfo {
+                memo_line_id: ring_line,
+                item_id: 1,
+                qty: 1,
+                memo_price: Money(600_000),
+                layers: Vec::new()
+            }
+        );
         sell(&mut w, 1, -1, "sale", on).await?;
         let invoice = w
             .insert(

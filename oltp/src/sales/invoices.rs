@@ -887,10 +887,13 @@ pub(crate) async fn bench_cost(w: &mut Writer, work_order_id: i64) -> Result<Mon
 
 async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
     let item_id = l.item_id.ok_or_else(|| Error::Database(format!("sale line {} has no item", l.id)))?;
-    if let Some(memo_line) = l.memo_line_id {
-        // the units come back from the customer's approval and are sold in the same breath
-        crate::memos::bring_back_for_sale(w, inv.org_id, memo_line, inv.customer_id, inv.date).await?;
-    }
+    let from_memo = if let Some(memo_line) = l.memo_line_id {
+        // the units come back from the customer's approval and are sold in the same breath, from the layers
+        // they went out from
+        crate::memos::bring_back_for_sale(w, inv.org_id, memo_line, inv.customer_id, inv.date).await?.layers
+    } else {
+        Vec::new()
+    };
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
     let m = Movement::at(&it, inv.date, "sale", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
@@ -910,7 +913,7 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
         let cost = flow::piece_cost(w, &it, None).await?;
         (flow::record(w, Movement { qty_delta: -1, cost: Money(-cost.0), ..m }).await?, cost)
     } else {
-        let (movement, cost, _) = flow::take_from_lot(w, &it, l.qty, m).await?;
+        let (movement, cost, _) = flow::take_from_layers(w, &it, l.qty, m, &from_memo).await?;
         (movement, cost)
     };
     set_line_result(w, inv.org_id, l.id, cost, Some(movement), None).await?;

@@ -64,6 +64,28 @@ fn unit_cost_cte(on: chrono::NaiveDate) -> String {
     )
 }
 
+/// `line_cost`, after [`ctes`]: what each lot line out on memo on `on` holds, at cost — the units of each layer
+/// its memo movements left it holding on the date, at that layer's cost per unit then. Under FIFO that is the
+/// line's cost (its sale will cost those layers); under weighted average the line's units stay in the pool and
+/// cost the lot's average (`unit_cost`).
+fn line_cost_cte(on: chrono::NaiveDate) -> String {
+    let d = date(on);
+    format!(
+        "line_cost as (
+           select h.line_id, sum(cast(h.n * ly.cost / ly.qty as decimal(18, 2))) as cost
+           from (select m.ref_id as line_id, lm.layer_id, sum(lm.memo_qty) as n
+                 from layer_move lm join stock_movement m on m.id = lm.movement_id
+                 where m.ref_kind = 'memo_line' and lm.memo_qty <> 0 and lm.moved_on <= {d}
+                   and m.ref_id in (select id from lines where status = 'out')
+                 group by m.ref_id, lm.layer_id) h
+                join ({layers}) ly on ly.layer_id = h.layer_id
+           where h.n > 0 and ly.qty <> 0
+           group by h.line_id
+         )",
+        layers = super::stock::layers_sql(on),
+    )
+}
+
 /// Columns of one open memo line with its cost and retail exposure.
 pub(crate) const OPEN_LINE_COLUMNS: &[crate::model::Column] = {
     use crate::model::{Column, Total, Type};
@@ -94,16 +116,20 @@ pub(crate) fn open_lines_sql(v: &Values) -> String {
         Some(k) => format!(" and {} = '{k}'", b.key_sql(&age)),
     };
     format!(
-        "with {ctes}, {unit_cost}
+        "with {ctes}, {unit_cost}, {line_cost}
          select l.customer_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, s.family,
                 l.qty, {age} as age, {label} as bucket,
-                cast(l.qty * coalesce(u.unit, 0) as decimal(18, 2)) as cost, l.retail
+                case when o.costing_method = 'fifo' and lc.cost is not null then lc.cost
+                     else cast(l.qty * coalesce(u.unit, 0) as decimal(18, 2)) end as cost,
+                l.retail
          from lines l join contact c on c.id = l.customer_id join ({items}) it on it.id = l.item_id
-              join style s on s.id = it.style_id left join unit_cost u on u.item_id = l.item_id
+              join style s on s.id = it.style_id join org o on o.id = it.org_id
+              left join unit_cost u on u.item_id = l.item_id left join line_cost lc on lc.line_id = l.id
          where l.status = 'out'{family}{bucket}
          order by l.memo_date, l.memo_no, l.id",
         ctes = ctes(v, on, ""),
         unit_cost = unit_cost_cte(on),
+        line_cost = line_cost_cte(on),
         items = super::stock::items_sql(on),
         label = b.label_sql(&b.key_sql(&age)),
         family = crate::engine::and_text("s.family", v, "family"),

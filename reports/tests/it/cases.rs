@@ -147,3 +147,50 @@ async fn removing_a_reopened_consigned_sale_line_takes_its_reversed_settlement()
     assert_eq!(books.books_i64("select count(*) as v from invoice_lines where id = 3").await?, 1);
     Ok(())
 }
+
+/// FIFO: a chain lot received 5 × 10.00 (2026-01-01) and 5 × 20.00 (2026-02-01). 3 go out on memo to Ann on
+/// 2026-03-01 (from the oldest layer: 3 × 10.00); 4 sell over the counter to Bob on 2026-03-05 (the units on
+/// hand: 2 × 10.00 + 2 × 20.00 = 60.00, not the memo's); Ann's line is invoiced 2026-03-15 at the cost of its
+/// own layers (30.00). Another unit goes out 2026-03-20 (layer 2, 20.00) and comes back 2026-03-25.
+const FIFO_MEMO: &str = r#"
+{"op":"create_org","name":"Test Jewelers","costing_method":"fifo"}
+{"op":"create_store","org_id":1,"code":"MAIN","name":"Main Street"}
+{"op":"create_contact","org_id":1,"name":"Ann Lee","customer":true,"created_on":"2025-01-01"}
+{"op":"create_contact","org_id":1,"name":"Bob Stone","customer":true,"created_on":"2025-01-01"}
+{"op":"create_style","org_id":1,"style_no":"C-1","family":"jewelry","category":"chains","description":"Rope chain","serialized":false,"retail_price":"40.00"}
+{"op":"receive_stock","org_id":1,"store_id":1,"style_id":1,"qty":5,"cost":"50.00","received_on":"2026-01-01"}
+{"op":"receive_stock","org_id":1,"store_id":1,"style_id":1,"qty":5,"cost":"100.00","received_on":"2026-02-01"}
+{"op":"issue_memo","org_id":1,"store_id":1,"customer_id":1,"memo_date":"2026-03-01","lines":[{"item_id":1,"qty":3,"memo_price":"35.00"}]}
+{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"invoice_date":"2026-03-05","lines":[{"kind":"sale","item_id":1,"qty":4,"unit_price":"40.00"}],"finalize":true}
+{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":1,"invoice_date":"2026-03-15","lines":[{"kind":"sale","memo_line_id":1}],"finalize":true}
+{"op":"issue_memo","org_id":1,"store_id":1,"customer_id":1,"memo_date":"2026-03-20","lines":[{"item_id":1,"qty":1,"memo_price":"35.00"}]}
+{"op":"return_memo_line","org_id":1,"memo_line_id":2,"returned_on":"2026-03-25"}
+"#;
+
+#[tokio::test]
+async fn a_memo_of_a_fifo_lot_holds_its_oldest_layers_until_it_is_invoiced() -> Result<()> {
+    let books = Books::from_journal(FIFO_MEMO).await?;
+    // the counter sale costs the units on hand (2 × 10 + 2 × 20), the memo's sale its own 3 × 10
+    let costs = books
+        .books_pairs("select cast(id as text) as k, cost_cents as v from invoice_lines".into())
+        .await?;
+    assert_eq!(costs.into_values().collect::<Vec<_>>(), [6_000, 3_000]);
+    // on 2026-03-10 Ann's 3 units are the memo's layer-1 units: 30.00 (the lot's average then was
+    // (150 − 60) ÷ 6 × 3 = 45.00)
+    let o = books.run("memo_liability", "lines", &[("as_of", "2026-03-10")]).await?;
+    assert_eq!((o.rows, o.total("cost"), o.total("retail")), (1, m("30.00"), m("105.00")));
+    // on 2026-03-21 the second memo holds one unit of layer 2: 20.00
+    let o = books.run("memo_liability", "lines", &[("as_of", "2026-03-21")]).await?;
+    assert_eq!((o.rows, o.total("cost")), (1, m("20.00")));
+    // gross profit for March: 160.00 − 60.00 and 105.00 − 30.00
+    let o = books
+        .run("gross_profit", "summary", &[("from", "2026-03-01"), ("to", "2026-03-31"), ("by", "customer")])
+        .await?;
+    assert_eq!(column(&table(&o), 0), ["Ann Lee", "Bob Stone"]);
+    assert_eq!(o.total("cost"), m("90.00"));
+    // what is left: 3 units of layer 2 (60.00), none of them on memo
+    let o = books.run("inventory_valuation", "summary", &[("as_of", "2026-03-31")]).await?;
+    assert_eq!((o.total("qty"), o.total("cost")), (reports::Value::Count(3), m("60.00")));
+    assert_eq!(books.books_i64("select coalesce(sum(qty_on_memo), 0) as v from cost_layers").await?, 0);
+    no_stock_differences(&books).await
+}

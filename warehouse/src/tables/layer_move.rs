@@ -18,5 +18,7 @@ const COLUMNS: &[Column] = &[
     req("moved_on", Date),
     req("qty", Int),
     req("cost", Money),
+    // units of the layer going out on memo (+) or back (−) with a memo movement (whose qty and cost are 0)
+    req("memo_qty", Int),
     req("month", MonthOf("moved_on")),
 ];
