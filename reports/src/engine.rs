@@ -133,6 +133,19 @@ impl<'a> Context<'a> {
     /// A context for `scope` on `snapshot`; `org_name` is printed on exports.
     pub async fn new(snapshot: &'a Snapshot, scope: Scope, today: NaiveDate, org_name: String) -> Result<Context<'a>> {
         let session = snapshot.session(&scope).await?;
+        // a store the scope names must be one of its org's: a store of another org, or none, would see nothing
+        // of the stores yet the org's store-less rows
+        if let Scope::Org { stores: Some(stores), .. } = &scope {
+            let known = session.sql("select id from store").await.map_err(Box::new)?.collect().await.map_err(Box::new)?;
+            let known: Vec<i64> = known
+                .iter()
+                .filter_map(|b| b.column(0).as_any().downcast_ref::<warehouse::arrow::array::Int64Array>())
+                .flat_map(|a| a.iter().flatten())
+                .collect();
+            if let Some(s) = stores.iter().find(|s| !known.contains(s)) {
+                return Err(Error::param("store", s, "no such store in this org"));
+            }
+        }
         Ok(Context { snapshot, scope, today, org_name, session })
     }
 
@@ -473,6 +486,12 @@ fn links(
                 if let Some(v) = v {
                     params.insert((*name).to_string(), v);
                 }
+            }
+            // a view that needs a value this row has none of (an unapplied payment's invoice) is not offered
+            if target.params.iter().any(|p| {
+                matches!(p.default, param::Default::Required) && params.get(p.name).is_none_or(|v| v.is_empty())
+            }) {
+                continue;
             }
             out.insert(*column, Link { report: report.id, view: target.name, params });
         }

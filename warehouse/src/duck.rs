@@ -59,6 +59,7 @@ fn read(t: &Table, files: &[String], scope: &Scope, moved: Option<&str>) -> Stri
             let list = if list.is_empty() { "null".to_string() } else { list };
             match t.store_scope() {
                 StoreScope::Open => {}
+                StoreScope::Whole => filter.push_str(" and false"),
                 StoreScope::Row(c) => filter.push_str(&format!(" and {c} in ({list})")),
                 StoreScope::Piece(piece) => filter.push_str(&format!(
                     " and (store_id in ({list}) or {piece} in (select item_id from {moved}))",

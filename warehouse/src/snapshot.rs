@@ -137,6 +137,7 @@ impl Snapshot {
                 df = match (t.store_scope(), &moved) {
                     _ if stores.is_none() => df,
                     (StoreScope::Open, _) => df,
+                    (StoreScope::Whole, _) => df.filter(lit(false))?,
                     (StoreScope::Row(c), _) => df.filter(permitted(c, false))?,
                     (StoreScope::Piece(piece), Some(moved)) => {
                         let here = df.clone().filter(permitted("store_id", false))?;

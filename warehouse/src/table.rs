@@ -120,6 +120,9 @@ pub enum StoreScope {
     /// sold — on a past date, or a sale returned and moved on — after the piece leaves. Only a transfer changes
     /// a stock record's store, so "was at" is "has left it": a row of the `transfer_out` table there.
     Piece(&'static str),
+    /// None but to a caller allowed every store: the rows belong to the whole org and to no store (a customer's
+    /// store credit, a vendor's invoices), so a store's view leaves them out.
+    Whole,
 }
 
 /// A lake table.
@@ -155,6 +158,7 @@ impl Table {
             // the store of a stock record, and of its costs, layers and partners, is where the piece is now
             "item" => StoreScope::Piece("id"),
             "item_cost" | "cost_layer" | "partnership" => StoreScope::Piece("item_id"),
+            "store_credit_entry" | "vendor_invoice" => StoreScope::Whole,
             _ if self.has("store_id") => StoreScope::Row("store_id"),
             _ => StoreScope::Open,
         }

@@ -343,7 +343,11 @@ fn reports_run_export_and_drill_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("param as_of: \"2026-13-01\" — not a date (YYYY-MM-DD)"));
     let out = loupe(dir.path()).args(["report", "run", "ar_aging", "--format", "docx"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("must be one of: table, csv, json, xlsx, pdf"));
-    // a user allowed only another store sees nothing of store 1
-    let csv = run(&["ar_aging", "--param", "as_of=2026-01-31", "--format", "csv", "--store", "2"]);
-    assert_eq!(csv.lines().count(), 1, "{csv}");
+    // --store names a store of the org, as the store parameter does: the books have no store 2
+    let out = loupe(dir.path()).args(["report", "run", "ar_aging", "--store", "2"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("param store: \"2\" — no such store in this org"));
+    // a user allowed only store 1 sees its two customers
+    let csv = run(&["ar_aging", "--param", "as_of=2026-01-31", "--format", "csv", "--store", "1"]);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
 }

@@ -82,3 +82,41 @@ async fn a_store_sees_the_pieces_it_held_and_sold_after_they_move_away() -> Resu
     assert_eq!(run("gross_profit", "summary", "2026-02-28", MALL).await?.rows, 0);
     Ok(())
 }
+
+/// Ann pays 150.00 at MAIN on 2026-03-02 against a 100.00 invoice and takes the 50.00 left over as store
+/// credit; Bob's 80.00 payment at MALL stays unapplied.
+const CREDIT: &str = r#"
+{"op":"create_org","name":"Test Jewelers"}
+{"op":"create_store","org_id":1,"code":"MAIN","name":"Main Street"}
+{"op":"create_store","org_id":1,"code":"MALL","name":"Mall"}
+{"op":"create_contact","org_id":1,"name":"Ann Lee","customer":true,"created_on":"2025-01-01"}
+{"op":"create_contact","org_id":1,"name":"Bob Stone","customer":true,"created_on":"2025-01-01"}
+{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":1,"invoice_date":"2026-03-01","lines":[{"kind":"misc","description":"Cleaning","unit_price":"100.00"}],"finalize":true}
+{"op":"record_payment","org_id":1,"store_id":1,"customer_id":1,"paid_on":"2026-03-02","method":"cash","amount":"150.00"}
+{"op":"refund","org_id":1,"store_id":1,"customer_id":1,"paid_on":"2026-03-02","method":"store_credit","amount":"50.00","payment_id":1}
+{"op":"record_payment","org_id":1,"store_id":2,"customer_id":2,"paid_on":"2026-03-03","method":"cash","amount":"80.00","apply":"none"}
+"#;
+
+/// Store credit belongs to the customer, not to a store: a user allowed some stores sees none of it (as a store
+/// filter shows none), and a scope naming a store the org does not have is refused, not shown the org's
+/// store-less rows.
+#[tokio::test]
+async fn a_store_scope_sees_no_store_credit_and_names_only_the_orgs_stores() -> Result<()> {
+    let books = Books::from_journal(CREDIT).await?;
+    let at = [("as_of", "2026-03-31")];
+    // the whole org: Ann's 50.00 store credit, Bob's 80.00 unapplied
+    let o = books.run("ar_aging", "credits", &at).await?;
+    assert_eq!(o.total("amount"), m("-130.00"));
+    // MAIN's user: Ann's payment is wholly applied or refunded there, and the store credit is no store's
+    let o = books.run_scoped("ar_aging", "credits", &at, Some(vec![1])).await?;
+    assert_eq!((o.rows, o.total("amount")), (0, m("0.00")), "{:?}", table(&o));
+    let o = books.run_scoped("ar_aging", "summary", &at, Some(vec![1])).await?;
+    assert_eq!(o.rows, 0);
+    // MALL's user: Bob's payment only
+    let o = books.run_scoped("ar_aging", "credits", &at, Some(vec![2])).await?;
+    assert_eq!((o.rows, o.total("amount")), (1, m("-80.00")));
+    // a store the org does not have
+    let e = books.run_scoped("ar_aging", "summary", &at, Some(vec![999])).await.expect_err("no store 999");
+    assert_eq!(e.to_string(), "param store: \"999\" — no such store in this org");
+    Ok(())
+}

@@ -69,7 +69,7 @@ async fn memo_aging_and_liability_show_the_lines_out_on_the_date() -> Result<()>
     assert_eq!(o.total("retail"), m("0.00"));
 
     // liability: ring 1 at its cost then (1,000.00 + the 100.00 recert; the April repair is later) and the
-    // earrings at the lot's cost per unit on the date ((500.00 + 600.00) ÷ 20 = 55.00) × 2
+    // earrings at the cost of the layer they went out from (FIFO: the oldest, 10 × 50.00): 2 × 50.00
     let o = books.run("memo_liability", "lines", &at).await?;
     let cells: Vec<Vec<String>> = table(&o)
         .into_iter()
@@ -81,10 +81,10 @@ async fn memo_aging_and_liability_show_the_lines_out_on_the_date() -> Result<()>
         cells,
         [
             row(&["M-000001", "Ann Lee", "1", "85", "61–90", "1,100.00", "1,900.00"]),
-            row(&["M-000002", "Bob Stone", "2", "26", "0–30", "110.00", "190.00"]),
+            row(&["M-000002", "Bob Stone", "2", "26", "0–30", "100.00", "190.00"]),
         ]
     );
-    assert_eq!((o.total("cost"), o.total("retail")), (m("1210.00"), m("2090.00")));
+    assert_eq!((o.total("cost"), o.total("retail")), (m("1200.00"), m("2090.00")));
     // filters: family and bucket
     let o = books.run("memo_liability", "lines", &[("as_of", "2026-03-31"), ("bucket", "b3")]).await?;
     assert_eq!(o.rows, 1);
