@@ -122,6 +122,7 @@ commands! {
     VoidInvoice(sales::VoidInvoice) = "void_invoice",
     ReopenInvoice(sales::ReopenInvoice) = "reopen_invoice",
     RecordPayment(sales::RecordPayment) = "record_payment",
+    ApplyPayment(sales::ApplyPayment) = "apply_payment",
     VoidPayment(sales::VoidPayment) = "void_payment",
     Refund(sales::Refund) = "refund",
     WriteOff(sales::WriteOff) = "write_off",

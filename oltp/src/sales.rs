@@ -7,4 +7,6 @@ pub(crate) mod tax;
 pub use invoices::{
     AddInvoiceLines, CreateInvoice, FinalizeInvoice, LineInput, RemoveInvoiceLine, ReopenInvoice, VoidInvoice,
 };
-pub use payments::{Application, Apply, ApplyRule, RecordPayment, Refund, Tender, VoidPayment, VoidWriteOff, WriteOff};
+pub use payments::{
+    Application, Apply, ApplyPayment, ApplyRule, RecordPayment, Refund, Tender, VoidPayment, VoidWriteOff, WriteOff,
+};

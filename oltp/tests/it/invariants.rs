@@ -21,6 +21,7 @@ enum Action {
     Pay { customer: i64, amount: i64 },
     PayInvoice { pick: usize, amount: i64 },
     VoidPayment { pick: usize },
+    ApplyLater { pick: usize },
     VoidInvoice { pick: usize },
     WriteOff { pick: usize },
     Refund { pick: usize, credit: bool },
@@ -44,6 +45,7 @@ fn action() -> impl Strategy<Value = Action> {
         2 => (2_i64..4, 1_i64..500_000).prop_map(|(customer, amount)| Action::Pay { customer, amount }),
         3 => (0_usize..50, 1_i64..500_000).prop_map(|(pick, amount)| Action::PayInvoice { pick, amount }),
         1 => (0_usize..50).prop_map(|pick| Action::VoidPayment { pick }),
+        1 => (0_usize..50).prop_map(|pick| Action::ApplyLater { pick }),
         1 => (0_usize..50).prop_map(|pick| Action::VoidInvoice { pick }),
         1 => (0_usize..50).prop_map(|pick| Action::WriteOff { pick }),
         1 => (0_usize..50, any::<bool>()).prop_map(|(pick, credit)| Action::Refund { pick, credit }),
@@ -124,6 +126,10 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
             },
             Action::VoidPayment { pick: p } => match pick(&seen.payments, *p) {
                 Some(id) => json!({"op":"void_payment","org_id":1,"payment_id":id,"voided_on":day,"reason":"NSF"}),
+                None => continue,
+            },
+            Action::ApplyLater { pick: p } => match pick(&seen.payments, *p) {
+                Some(id) => json!({"op":"apply_payment","org_id":1,"payment_id":id,"applied_on":day}),
                 None => continue,
             },
             Action::VoidInvoice { pick: p } => match pick(&seen.invoices, *p) {
