@@ -127,6 +127,8 @@ commands! {
     Refund(sales::Refund) = "refund",
     WriteOff(sales::WriteOff) = "write_off",
     VoidWriteOff(sales::VoidWriteOff) = "void_write_off",
+    IssueStoreCredit(sales::IssueStoreCredit) = "issue_store_credit",
+    VoidStoreCredit(sales::VoidStoreCredit) = "void_store_credit",
     CreateWorkOrder(work_orders::CreateWorkOrder) = "create_work_order",
     SetWorkOrderStatus(work_orders::SetWorkOrderStatus) = "set_work_order_status",
     AddBenchCost(work_orders::AddBenchCost) = "add_bench_cost",

@@ -1,9 +1,11 @@
-//! Money on account applied later (`apply_payment`), on hand-worked numbers. Every refusal names its field and
-//! changes nothing.
+//! Money on account applied later (`apply_payment`) and goodwill store credit (`issue_store_credit`,
+//! `void_store_credit`), on hand-worked numbers. Every refusal names its field and changes nothing.
 //!
 //! Invoices here are single untaxed misc lines, so a total is its line.
 
 use anyhow::Result;
+use oltp::Ctx;
+
 use crate::inventory::opening;
 use crate::support::TestDb;
 
@@ -49,6 +51,13 @@ async fn unapplied(t: &TestDb, payment: i64) -> Result<i64> {
     .await
 }
 
+async fn store_credit(t: &TestDb, customer: i64) -> Result<i64> {
+    t.value(format!(
+        "select cast(coalesce(sum(amount_cents), 0) as bigint) as v from store_credit_entries where customer_id = {customer}"
+    ))
+    .await
+}
+
 /// Everything a refused command could have touched, as one string.
 async fn fingerprint(t: &TestDb) -> Result<String> {
     let mut s = String::new();
@@ -58,6 +67,7 @@ async fn fingerprint(t: &TestDb) -> Result<String> {
         "select id, payment_id, invoice_id, amount_cents, applied_on, voided_on from payment_applications order by id",
         "select id, status, amount_cents from payments order by id",
         "select id, customer_id, entry_date, amount_cents, source_kind, source_id from store_credit_entries order by id",
+        "select id, amount_cents, voided_on from store_credits order by id",
     ] {
         for r in t.db.fetch_all(oltp::db::Q::new(sql)).await? {
             s.push_str(&r.to_json()?.to_string());
@@ -284,6 +294,187 @@ async fn apply_payment_applies_money_on_account_later() -> Result<()> {
             .await?;
         assert_eq!(books, 12_000);
         assert_eq!(balance(&t, later).await? + balance(&t, bo).await? - unapplied(&t, cy.id).await?, books);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn goodwill_store_credit_is_spent_like_any_other_and_voided_while_unspent() -> Result<()> {
+    for t in TestDb::all().await? {
+        customers(&t).await?;
+        let maya = t
+            .json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["manager"]}"#)
+            .await?;
+
+        // Maya gives Ann 75.00 for a repair that ran a week late
+        let as_maya = Ctx { actor: Some(maya.id), ..t.ctx.clone() };
+        let cmd = oltp::ops::parse(
+            r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"75.00","issued_on":"2025-04-01","reason":"  Repair ran a week late "}"#,
+        )?;
+        let credit = oltp::execute(&t.db, &as_maya, &cmd).await?;
+        assert_eq!(credit.id, 1);
+        assert_eq!(store_credit(&t, 2).await?, 7_500);
+        let row = t.db.fetch_one(oltp::db::Q::new("select customer_id, issued_on, amount_cents, reason, issued_by, voided_on from store_credits where id = 1")).await?;
+        assert_eq!(row.i64("issued_by")?, maya.id);
+        assert_eq!(row.text("reason")?, "Repair ran a week late");
+        assert_eq!(row.date("issued_on")?.to_string(), "2025-04-01");
+        assert_eq!(row.opt_date("voided_on")?, None);
+        assert_eq!(
+            t.scalar("select count(*) as v from store_credit_entries where source_kind = 'goodwill' and source_id = 1 and amount_cents = 7500 and entry_date = '2025-04-01'").await?,
+            1
+        );
+        // who gave it is in the audit log too
+        assert_eq!(
+            t.value(format!("select count(*) as v from audit_log where entity = 'store_credits' and entity_id = 1 and actor_id = {}", maya.id)).await?,
+            1
+        );
+        // the operator gives it as nobody in particular
+        let by_operator = t.json(r#"{"op":"issue_store_credit","org_id":1,"customer_id":3,"amount":"10.00","issued_on":"2025-04-01","reason":"Birthday"}"#).await?;
+        assert_eq!(
+            t.value(format!(
+                "select count(*) as v from store_credits where id = {} and issued_by is null",
+                by_operator.id
+            ))
+            .await?,
+            1
+        );
+
+        assert_eq!(
+            refused(&t, r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"0","reason":"x"}"#).await?,
+            "amount: 0.00 — must be greater than zero"
+        );
+        assert_eq!(
+            refused(&t, r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"5.00","reason":"  "}"#)
+                .await?,
+            r#"reason: "  " — must not be empty"#
+        );
+        assert_eq!(
+            refused(&t, r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"5.00"}"#).await?,
+            "reason: (missing) — issue_store_credit requires it"
+        );
+        assert_eq!(
+            refused(&t, r#"{"op":"issue_store_credit","org_id":1,"customer_id":1,"amount":"5.00","reason":"x"}"#)
+                .await?,
+            "customer_id: 1 — contact is not a customer"
+        );
+        assert_eq!(
+            refused(&t, r#"{"op":"issue_store_credit","org_id":1,"customer_id":9,"amount":"5.00","reason":"x"}"#)
+                .await?,
+            "customer_id: 9 — no such contact in this org"
+        );
+
+        // Ann spends 50.00 of it on a 50.00 sizing
+        let sizing = invoice(&t, 2, "2025-04-05", "50.00", true).await?;
+        let tender = t.json(r#"{"op":"record_payment","org_id":1,"store_id":1,"customer_id":2,"paid_on":"2025-04-05","method":"store_credit","amount":"50.00"}"#).await?;
+        assert_eq!(tender.ids.len(), 1);
+        assert_eq!(balance(&t, sizing).await?, 0);
+        assert_eq!(store_credit(&t, 2).await?, 2_500);
+        // so the 75.00 can no longer be taken back
+        assert_eq!(
+            refused(&t, r#"{"op":"void_store_credit","org_id":1,"store_credit_id":1,"voided_on":"2025-04-06"}"#)
+                .await?,
+            "store credit 1 has been spent: the customer holds 25.00 of store credit on 2025-04-06, less than its 75.00"
+        );
+
+        // a second credit, entered in error, is voided whole
+        let second = t.json(r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"40.00","issued_on":"2025-04-07","reason":"Wrong engraving"}"#).await?;
+        assert_eq!(store_credit(&t, 2).await?, 6_500);
+        let void = |on: &str| {
+            format!(r#"{{"op":"void_store_credit","org_id":1,"store_credit_id":{},"voided_on":"{on}"}}"#, second.id)
+        };
+        assert_eq!(
+            refused(&t, &void("2025-04-06")).await?,
+            "voided_on: 2025-04-06 — is before the issue date 2025-04-07"
+        );
+        assert_eq!(t.json(&void("2025-04-08")).await?.id, second.id);
+        assert_eq!(store_credit(&t, 2).await?, 2_500);
+        assert_eq!(
+            t.value(format!("select count(*) as v from store_credit_entries where source_kind = 'goodwill_void' and source_id = {} and amount_cents = -4000 and entry_date = '2025-04-08'", second.id)).await?,
+            1
+        );
+        assert_eq!(
+            t.value(format!(
+                "select count(*) as v from store_credits where id = {} and voided_on = '2025-04-08'",
+                second.id
+            ))
+            .await?,
+            1
+        );
+        assert_eq!(refused(&t, &void("2025-04-09")).await?, format!("store credit {} is already voided", second.id));
+        assert_eq!(
+            refused(&t, r#"{"op":"void_store_credit","org_id":1,"store_credit_id":99}"#).await?,
+            "store_credit_id: 99 — no such store credit in this org"
+        );
+
+        // a third credit of 30.00 on 04-10; Ann spends 40.00 on 04-12 (55.00 → 15.00) and gets 100.00 of store
+        // credit back on 04-15. Her balance today (115.00) covers it, but taken back as of 04-11 her credit
+        // would have been 15.00 − 30.00 < 0 from 04-12 to 04-15: refused; as of 04-15 it is fine
+        let third = t.json(r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"30.00","issued_on":"2025-04-10","reason":"Apology"}"#).await?;
+        invoice(&t, 2, "2025-04-12", "40.00", true).await?;
+        t.json(r#"{"op":"record_payment","org_id":1,"store_id":1,"customer_id":2,"paid_on":"2025-04-12","method":"store_credit","amount":"40.00"}"#).await?;
+        let cash = t.json(r#"{"op":"record_payment","org_id":1,"store_id":1,"customer_id":2,"paid_on":"2025-04-15","method":"cash","amount":"100.00","apply":"none"}"#).await?;
+        t.json(&format!(r#"{{"op":"refund","org_id":1,"store_id":1,"customer_id":2,"paid_on":"2025-04-15","method":"store_credit","amount":"100.00","payment_id":{}}}"#, cash.id)).await?;
+        assert_eq!(store_credit(&t, 2).await?, 11_500);
+        let void = |on: &str| {
+            format!(r#"{{"op":"void_store_credit","org_id":1,"store_credit_id":{},"voided_on":"{on}"}}"#, third.id)
+        };
+        assert_eq!(
+            refused(&t, &void("2025-04-11")).await?,
+            format!(
+                "store credit {} has been spent: the customer holds 15.00 of store credit on 2025-04-12, less than its 30.00",
+                third.id
+            )
+        );
+        t.json(&void("2025-04-15")).await?;
+        assert_eq!(store_credit(&t, 2).await?, 8_500);
+
+        // closed periods: nothing issued or voided on a closed day, nor a credit given in one taken back
+        t.json(r#"{"op":"close_period","org_id":1,"through":"2025-04-30"}"#).await?;
+        assert_eq!(
+            refused(&t, r#"{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"5.00","issued_on":"2025-04-30","reason":"x"}"#).await?,
+            "issued_on: 2025-04-30 is on or before the books-closed date 2025-04-30"
+        );
+        assert_eq!(
+            refused(
+                &t,
+                &format!(
+                    r#"{{"op":"void_store_credit","org_id":1,"store_credit_id":{},"voided_on":"2025-05-02"}}"#,
+                    by_operator.id
+                )
+            )
+            .await?,
+            "store_credit_id: 2025-04-01 is on or before the books-closed date 2025-04-30"
+        );
+
+        // the books for Ann: invoices 90.00 − payments in 190.00 (50.00 + 40.00 credit tendered + 100.00 cash)
+        // + refunds 100.00 − store credit 85.00 = −85.00: she owes nothing and holds 85.00 of credit
+        let books = t
+            .scalar(
+                "select cast((select sum(total_cents) from invoices where status = 'finalized' and customer_id = 2)
+                  - (select sum(amount_cents) from payments where status = 'posted' and direction = 'in' and customer_id = 2)
+                  + (select sum(amount_cents) from payments where status = 'posted' and direction = 'out' and customer_id = 2)
+                  - (select sum(amount_cents) from store_credit_entries where customer_id = 2) as bigint) as v",
+            )
+            .await?;
+        assert_eq!(books, -8_500);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn merging_a_customer_moves_their_goodwill_credit() -> Result<()> {
+    for t in TestDb::all().await? {
+        customers(&t).await?;
+        let credit = t.json(r#"{"op":"issue_store_credit","org_id":1,"customer_id":3,"amount":"20.00","issued_on":"2025-04-01","reason":"Late"}"#).await?;
+        t.json(r#"{"op":"merge_contacts","org_id":1,"from_id":3,"into_id":2}"#).await?;
+        assert_eq!(store_credit(&t, 2).await?, 2_000);
+        // voiding it later takes it from the survivor
+        t.json(&format!(
+            r#"{{"op":"void_store_credit","org_id":1,"store_credit_id":{},"voided_on":"2025-04-02"}}"#,
+            credit.id
+        ))
+        .await?;
+        assert_eq!(store_credit(&t, 2).await?, 0);
     }
     Ok(())
 }
