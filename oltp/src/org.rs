@@ -647,6 +647,7 @@ const CONTACT_REFS: &[(&str, &str)] = &[
     ("invoices", "customer_id"),
     ("payments", "customer_id"),
     ("store_credit_entries", "customer_id"),
+    ("store_credits", "customer_id"),
     ("write_offs", "customer_id"),
     ("memos", "customer_id"),
     ("work_orders", "customer_id"),

@@ -84,7 +84,8 @@ async fn incremental_syncs_equal_a_rebuild_and_reconcile_to_the_cent() -> Result
     assert!(r.cells > 100);
 
     // rows that change after they landed: a voided invoice and payment, a line deleted from an open invoice,
-    // a cost added after the sale, two customers merged, a write-off and its void
+    // a cost added after the sale, two customers merged, a write-off and its void; then a payment applied
+    // after it landed and a goodwill credit voided
     let inv = books.scalar("select min(id) as v from invoices where status = 'finalized' and id not in (select invoice_id from payment_applications) and total_cents > 0").await?;
     books.run(&format!(r#"{{"op":"write_off","org_id":1,"invoice_id":{inv},"written_on":"2023-03-31"}}"#)).await?;
     books.run(r#"{"op":"void_write_off","org_id":1,"write_off_id":1,"voided_on":"2023-03-31"}"#).await?;
@@ -106,10 +107,56 @@ async fn incremental_syncs_equal_a_rebuild_and_reconcile_to_the_cent() -> Result
     let a = books.scalar("select min(customer_id) as v from invoices where status = 'finalized'").await?;
     let b = books.scalar("select max(customer_id) as v from invoices where status = 'finalized'").await?;
     books.run(&format!(r#"{{"op":"merge_contacts","org_id":1,"from_id":{b},"into_id":{a}}}"#)).await?;
+    // money taken on account and a goodwill credit, both landed before they are applied and voided
+    let owed = books
+        .scalar(
+            "select min(i.id) as v from invoices i where i.status = 'finalized' and i.total_cents
+               - coalesce((select sum(a.amount_cents) from payment_applications a join payments p on p.id = a.payment_id
+                           where a.invoice_id = i.id and a.voided_on is null and p.status = 'posted'), 0)
+               - coalesce((select sum(w.amount_cents) from write_offs w where w.invoice_id = i.id and w.voided_on is null), 0)
+               > 100",
+        )
+        .await?;
+    let owner = books.scalar(&format!("select customer_id as v from invoices where id = {owed}")).await?;
+    let deposit = books
+        .run(&format!(r#"{{"op":"record_payment","org_id":1,"store_id":1,"customer_id":{owner},"paid_on":"2023-03-31","method":"cash","amount":"1.00","apply":"none"}}"#))
+        .await?;
+    let credit = books
+        .run(&format!(r#"{{"op":"issue_store_credit","org_id":1,"customer_id":{owner},"amount":"20.00","issued_on":"2023-03-31","reason":"Late repair"}}"#))
+        .await?;
     let second = sync(&books, &lake).await?;
     assert!(second.changes > 5 && second.changes < 200, "{second:?}");
     let r = etl::reconcile::reconcile(&books.db, &lake).await?;
     assert!(r.differences.is_empty(), "{:?}", r.differences);
+    books
+        .run(&format!(r#"{{"op":"apply_payment","org_id":1,"payment_id":{},"applied_on":"2023-03-31","apply":[{{"invoice_id":{owed},"amount":"1.00"}}]}}"#, deposit.id))
+        .await?;
+    books
+        .run(&format!(
+            r#"{{"op":"void_store_credit","org_id":1,"store_credit_id":{},"voided_on":"2023-03-31"}}"#,
+            credit.id
+        ))
+        .await?;
+    let third = sync(&books, &lake).await?;
+    // the application, the credit's void and its ledger entry; the payment and the invoice land again with them
+    assert_eq!((third.changes, third.rows), (3, 4), "{third:?}");
+    let r = etl::reconcile::reconcile(&books.db, &lake).await?;
+    assert!(r.differences.is_empty(), "{:?}", r.differences);
+    // the payment landed again with its application, and the credit's two entries cancel out
+    let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
+    let sql = format!(
+        "select (select cast(applied * 100 as bigint) from payment where id = {pay})
+              + (select count(*) from payment_application where payment_id = {pay} and applied_on = date '2023-03-31') * 1000
+              + (select count(*) from store_credit_entry where source_id = {credit} and source_kind in ('goodwill', 'goodwill_void')
+                 and customer_id = {owner} and entry_date = date '2023-03-31') * 100000
+              + (select cast(sum(amount) * 100 as bigint) from store_credit_entry where source_id = {credit}
+                 and source_kind in ('goodwill', 'goodwill_void')) as n",
+        pay = deposit.id,
+        credit = credit.id,
+    );
+    let n = ctx.sql(&sql).await?.collect().await?;
+    let n = n[0].column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0));
+    assert_eq!(n, Some(100 + 1000 + 2 * 100_000));
 
     // the deleted line is gone from the lake, the merged customer's lines moved, nothing doubled
     equals_a_rebuild(&books, &lake, "rebuilt").await?;

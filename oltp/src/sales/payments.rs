@@ -1,5 +1,6 @@
-//! Money in and out: payments applied oldest-first or by choice, voids (NSF), refunds, store credit and gift
-//! cards as tenders, and write-offs of uncollectable balances.
+//! Money in and out: payments applied oldest-first or by choice (when taken, or later from what is left on
+//! account), voids (NSF), refunds, store credit and gift cards as tenders, and write-offs of uncollectable
+//! balances.
 //!
 //! An invoice's balance = total − live applications − live write-offs. A payment's unapplied remainder =
 //! amount − live applications − refunds of it. A customer's balance in the books = invoices − payments +
@@ -151,12 +152,12 @@ impl RecordPayment {
         let plan = match (&self.apply, self.work_order_id) {
             (_, Some(_)) | (Apply::Rule(ApplyRule::None), _) => Vec::new(),
             (Apply::Rule(ApplyRule::OldestFirst), None) => {
-                oldest_first_plan(w, self.org_id, self.customer_id, self.amount).await?
+                oldest_first_plan(w, self.org_id, self.customer_id, self.amount, on).await?
             }
             (Apply::To(list), None) => list.iter().map(|a| (a.invoice_id, a.amount)).collect(),
         };
         // every application is checked before anything is written
-        check_plan(w, self.org_id, self.customer_id, self.amount, &plan).await?;
+        check_plan(w, self.org_id, self.customer_id, self.amount, (on, "paid_on"), &plan).await?;
         self.post(w, on, &plan).await
     }
 
@@ -212,7 +213,98 @@ impl RecordPayment {
     }
 }
 
-/// Applies a plan of (invoice, amount) to a payment after checking each against the invoice's balance.
+/// Applies what is left of a posted payment — a deposit, an overpayment, money taken with `apply: "none"` — to
+/// the customer's invoices after the fact, oldest first or to chosen invoices. The applications are dated
+/// `applied_on`, not the payment's date: until then the money stays on account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyPayment {
+    /// The org.
+    pub org_id: i64,
+    /// The payment received.
+    pub payment_id: i64,
+    /// Date of the applications (default today).
+    pub applied_on: Option<NaiveDate>,
+    /// `"oldest_first"` (default) or a list of `{invoice_id, amount}`.
+    #[serde(default = "oldest_first")]
+    pub apply: Apply,
+}
+
+impl ApplyPayment {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        let on = self.applied_on.unwrap_or(w.today);
+        w.check_open(self.org_id, "applied_on", on).await?;
+        let p = w
+            .fetch_optional(q!(
+                "select customer_id, paid_on, direction, status from payments where id = $1 and org_id = $2",
+                self.payment_id,
+                self.org_id
+            ))
+            .await?
+            .ok_or_else(|| Error::invalid("payment_id", self.payment_id, "no such payment in this org"))?;
+        if p.text("direction")? != "in" {
+            return Err(Error::invalid(
+                "payment_id",
+                self.payment_id,
+                "a refund pays out; only a payment received applies",
+            ));
+        }
+        if p.text("status")? != "posted" {
+            return Err(Error::invalid("payment_id", self.payment_id, "the payment is voided"));
+        }
+        let paid_on = p.date("paid_on")?;
+        if on < paid_on {
+            return Err(Error::invalid("applied_on", on, format!("before the payment date {paid_on}")));
+        }
+        let customer = p.i64("customer_id")?;
+        // what is left after its live applications and the refunds paid out of it
+        let open = unapplied(w, self.payment_id).await?;
+        if open <= Money::ZERO {
+            return Err(Error::invalid(
+                "payment_id",
+                self.payment_id,
+                format!("payment {} has {open} unapplied", self.payment_id),
+            ));
+        }
+        let plan = match &self.apply {
+            Apply::Rule(ApplyRule::None) => {
+                return Err(Error::invalid(
+                    "apply",
+                    "none",
+                    "apply_payment applies: oldest_first or a list of invoices",
+                ));
+            }
+            Apply::Rule(ApplyRule::OldestFirst) => {
+                let plan = oldest_first_plan(w, self.org_id, customer, open, on).await?;
+                if plan.is_empty() {
+                    return Err(Error::invalid(
+                        "apply",
+                        "oldest_first",
+                        format!("the customer has no finalized invoice dated on or before {on} with a balance"),
+                    ));
+                }
+                plan
+            }
+            Apply::To(list) if list.is_empty() => return Err(Error::invalid("apply", "[]", "names no invoice")),
+            Apply::To(list) => {
+                let total = Money(list.iter().map(|a| a.amount.0).sum());
+                if total > open {
+                    return Err(Error::invalid(
+                        "apply",
+                        total,
+                        format!("payment {} has {open} unapplied", self.payment_id),
+                    ));
+                }
+                list.iter().map(|a| (a.invoice_id, a.amount)).collect()
+            }
+        };
+        // the engine record_payment applies with: every application checked, then written
+        let ids = apply(w, self.org_id, customer, self.payment_id, open, on, &plan).await?;
+        Ok(Outcome { id: self.payment_id, number: None, ids, ..Outcome::default() })
+    }
+}
+
+/// Applies a plan of (invoice, amount) to a payment on `on` after checking each against the invoice's balance.
 pub(crate) async fn apply(
     w: &mut Writer,
     org_id: i64,
@@ -222,13 +314,21 @@ pub(crate) async fn apply(
     on: NaiveDate,
     plan: &[(i64, Money)],
 ) -> Result<Vec<i64>> {
-    check_plan(w, org_id, customer_id, amount, plan).await?;
+    check_plan(w, org_id, customer_id, amount, (on, "applied_on"), plan).await?;
     insert_applications(w, org_id, payment_id, on, plan).await
 }
 
-/// Checks a plan of (invoice, amount): the invoices are this customer's, finalized, and not over-applied,
-/// and together they take no more than the payment holds.
-async fn check_plan(w: &mut Writer, org_id: i64, customer_id: i64, amount: Money, plan: &[(i64, Money)]) -> Result<()> {
+/// Checks a plan of (invoice, amount) applied on a date (and the field that gave it): the invoices are this
+/// customer's, finalized, dated on or before the application (AR aging counts an invoice from its date and an
+/// application from its own), and not over-applied, and together they take no more than `amount`.
+async fn check_plan(
+    w: &mut Writer,
+    org_id: i64,
+    customer_id: i64,
+    amount: Money,
+    (on, date_field): (NaiveDate, &str),
+    plan: &[(i64, Money)],
+) -> Result<()> {
     let total: i64 = plan.iter().map(|(_, a)| a.0).sum();
     if total > amount.0 {
         return Err(Error::invalid("apply", Money(total), format!("applies more than the payment's {amount}")));
@@ -249,6 +349,20 @@ async fn check_plan(w: &mut Writer, org_id: i64, customer_id: i64, amount: Money
                 format!("apply[{i}].invoice_id"),
                 invoice_id,
                 "a voided invoice takes no payments",
+            ));
+        }
+        if inv.status != "finalized" {
+            return Err(Error::invalid(
+                format!("apply[{i}].invoice_id"),
+                invoice_id,
+                format!("invoice {} is {}; only a finalized invoice takes payments", inv.number, inv.status),
+            ));
+        }
+        if inv.date > on {
+            return Err(Error::invalid(
+                format!("apply[{i}].invoice_id"),
+                invoice_id,
+                format!("invoice {} is dated {}, after {date_field} {on}", inv.number, inv.date),
             ));
         }
         // the same invoice twice in one plan counts both amounts against its balance
@@ -290,7 +404,15 @@ async fn insert_applications(
     Ok(ids)
 }
 
-async fn oldest_first_plan(w: &mut Writer, org_id: i64, customer_id: i64, amount: Money) -> Result<Vec<(i64, Money)>> {
+/// The customer's finalized invoices dated on or before `on` with a balance, oldest first (by date, then
+/// number), each taking what it owes until `amount` is spent.
+async fn oldest_first_plan(
+    w: &mut Writer,
+    org_id: i64,
+    customer_id: i64,
+    amount: Money,
+    on: NaiveDate,
+) -> Result<Vec<(i64, Money)>> {
     let rows = w
         .fetch_all(q!(
             "select i.id, i.total_cents
@@ -299,9 +421,11 @@ async fn oldest_first_plan(w: &mut Writer, org_id: i64, customer_id: i64, amount
                - cast(coalesce((select sum(x.amount_cents) from write_offs x where x.invoice_id = i.id and x.voided_on is null), 0) as bigint)
                as balance
              from invoices i where i.org_id = $1 and i.customer_id = $2 and i.status = 'finalized'
+               and i.invoice_date <= $3
              order by i.invoice_date, i.invoice_no, i.id",
             org_id,
-            customer_id
+            customer_id,
+            on
         ))
         .await?;
     let mut left = amount.0;
@@ -433,7 +557,8 @@ pub(crate) async fn gift_card_entry(
     Ok(())
 }
 
-async fn credit_entry(
+/// One row of a customer's store-credit ledger (`issue`, `redeem`, `void`, `goodwill`, `goodwill_void`).
+pub(crate) async fn credit_entry(
     w: &mut Writer,
     org_id: i64,
     customer: i64,

@@ -21,6 +21,9 @@ enum Action {
     Pay { customer: i64, amount: i64 },
     PayInvoice { pick: usize, amount: i64 },
     VoidPayment { pick: usize },
+    ApplyLater { pick: usize },
+    Goodwill { customer: i64, amount: i64 },
+    VoidGoodwill { pick: usize },
     VoidInvoice { pick: usize },
     WriteOff { pick: usize },
     Refund { pick: usize, credit: bool },
@@ -44,6 +47,9 @@ fn action() -> impl Strategy<Value = Action> {
         2 => (2_i64..4, 1_i64..500_000).prop_map(|(customer, amount)| Action::Pay { customer, amount }),
         3 => (0_usize..50, 1_i64..500_000).prop_map(|(pick, amount)| Action::PayInvoice { pick, amount }),
         1 => (0_usize..50).prop_map(|pick| Action::VoidPayment { pick }),
+        1 => (0_usize..50).prop_map(|pick| Action::ApplyLater { pick }),
+        1 => (2_i64..4, 1_i64..20_000).prop_map(|(customer, amount)| Action::Goodwill { customer, amount }),
+        1 => (0_usize..50).prop_map(|pick| Action::VoidGoodwill { pick }),
         1 => (0_usize..50).prop_map(|pick| Action::VoidInvoice { pick }),
         1 => (0_usize..50).prop_map(|pick| Action::WriteOff { pick }),
         1 => (0_usize..50, any::<bool>()).prop_map(|(pick, credit)| Action::Refund { pick, credit }),
@@ -69,6 +75,7 @@ struct Seen {
     sale_lines: Vec<i64>,
     payments: Vec<i64>,
     memo_lines: Vec<i64>,
+    credits: Vec<i64>,
 }
 
 fn pick<T: Copy>(v: &[T], i: usize) -> Option<T> {
@@ -124,6 +131,17 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
             },
             Action::VoidPayment { pick: p } => match pick(&seen.payments, *p) {
                 Some(id) => json!({"op":"void_payment","org_id":1,"payment_id":id,"voided_on":day,"reason":"NSF"}),
+                None => continue,
+            },
+            Action::ApplyLater { pick: p } => match pick(&seen.payments, *p) {
+                Some(id) => json!({"op":"apply_payment","org_id":1,"payment_id":id,"applied_on":day}),
+                None => continue,
+            },
+            Action::Goodwill { customer, amount } => {
+                json!({"op":"issue_store_credit","org_id":1,"customer_id":customer,"amount":money(*amount),"issued_on":day,"reason":"goodwill"})
+            }
+            Action::VoidGoodwill { pick: p } => match pick(&seen.credits, *p) {
+                Some(id) => json!({"op":"void_store_credit","org_id":1,"store_credit_id":id,"voided_on":day}),
                 None => continue,
             },
             Action::VoidInvoice { pick: p } => match pick(&seen.invoices, *p) {
@@ -200,6 +218,7 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
                     }
                 }
                 Some("record_payment") => seen.payments.push(out.id),
+                Some("issue_store_credit") => seen.credits.push(out.id),
                 Some("issue_memo") => seen.memo_lines.extend(&out.ids),
                 Some("close_period") => {
                     let through: NaiveDate = cmd["through"].as_str().unwrap().parse()?;
@@ -231,6 +250,8 @@ async fn closed_fingerprint(t: &TestDb, through: NaiveDate) -> Result<String> {
         "select id, kind, qty_delta, cost_cents, moved_on as d from stock_movements where moved_on <= $1 order by id",
         "select id, amount_cents, written_on as d from write_offs where written_on <= $1 order by id",
         "select id, amount_cents, applied_on as d from payment_applications where applied_on <= $1 order by id",
+        "select id, amount_cents, entry_date as d from store_credit_entries where entry_date <= $1 order by id",
+        "select id, amount_cents, voided_on as d from store_credits where issued_on <= $1 order by id",
     ] {
         for r in t.db.fetch_all(oltp::db::Q::new(sql).bind(through)).await? {
             s.push_str(&r.to_json()?.to_string());

@@ -14,11 +14,13 @@ of 0–30, 31–60, 61–90 and 91+ days (edges configurable).\n\
 An invoice counts when it was finalized on or before the date and not voided on or before it. Its open \
 balance is its total (tax, freight and fees included) less the payments applied on or before the date (a \
 payment voided on or before the date reopens what it paid) and the write-offs dated on or before it; later \
-payments do not reduce it. Age = the as-of date − the invoice date (or the due date: an invoice not yet due is \
-Current, one due on the date is 0 days old).\n\
+payments do not reduce it, and money taken on account and applied later (apply_payment) counts from the \
+day it was applied, unapplied until then. Age = the as-of date − the invoice date (or the due date: an \
+invoice not yet due is Current, one due on the date is 0 days old).\n\
 \n\
 Money owed to the customer never goes into an age bucket: invoices with a negative balance (a return not yet \
-refunded), the unapplied remainder of their payments (deposits included) and their store credit are in \
+refunded), the unapplied remainder of their payments (deposits included) and their store credit (refunds \
+to store credit and goodwill credit, from the day given until the day spent or voided) are in \
 \"Unapplied / credits\", shown negative. Net = open − credits; the net total equals the customers' balance in \
 the books. Customers whose every column is zero are left out. With a store filter, invoices and payments are \
 that store's and store credit (which belongs to the customer, not a store) is left out.\n\

@@ -1,5 +1,5 @@
 //! AR aging on hand-worked books: partial payments, a bounced check, a write-off, voids before and after the
-//! as-of date, a payment after it, money left on account and store credit.
+//! as-of date, a payment after it, money left on account and applied later, store credit and goodwill credit.
 
 use anyhow::Result;
 
@@ -205,5 +205,95 @@ async fn bad_parameters_and_foreign_stores_are_refused_by_name() -> Result<()> {
     assert_eq!(err, "param store: \"2\" — no such store in this org");
     let err = books.run_scoped("ar_aging", "summary", &[("as_of", "2026-03-31")], Some(vec![2])).await.unwrap_err();
     assert_eq!(err.to_string(), "param store: \"2\" — no such store in this org");
+    Ok(())
+}
+
+/// Money applied after the fact and goodwill credit, each counted from its own date. Store MAIN taxes at 6 %,
+/// so the lines here are untaxed and an invoice's total is its line.
+///
+/// | date | what happens |
+/// |---|---|
+/// | 2026-02-20 | INV-000001, Ann, 600.00 |
+/// | 2026-03-01 | Ann pays 1,000.00 in cash, left on account (`apply: "none"`) |
+/// | 2026-03-10 | `apply_payment`: 600.00 of it to INV-000001 |
+/// | 2026-03-12 | Bo gets 50.00 of goodwill store credit |
+/// | 2026-03-20 | INV-000002, Ann, 500.00; Bo's credit voided |
+/// | 2026-03-25 | `apply_payment` oldest first: the 400.00 left to INV-000002 |
+const LATER: &str = r#"
+{"op":"create_org","name":"Test Jewelers"}
+{"op":"create_store","org_id":1,"code":"MAIN","name":"Main Street","tax_rate":"6"}
+{"op":"create_contact","org_id":1,"name":"Ann Lee","customer":true,"created_on":"2026-01-01"}
+{"op":"create_contact","org_id":1,"name":"Bob Stone","customer":true,"created_on":"2026-01-01"}
+{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":1,"invoice_date":"2026-02-20","lines":[{"kind":"misc","description":"Chain","unit_price":"600.00","taxable":false}],"finalize":true}
+{"op":"record_payment","org_id":1,"store_id":1,"customer_id":1,"paid_on":"2026-03-01","method":"cash","amount":"1000.00","apply":"none"}
+{"op":"apply_payment","org_id":1,"payment_id":1,"applied_on":"2026-03-10","apply":[{"invoice_id":1,"amount":"600.00"}]}
+{"op":"issue_store_credit","org_id":1,"customer_id":2,"amount":"50.00","issued_on":"2026-03-12","reason":"Repair ran late"}
+{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":1,"invoice_date":"2026-03-20","lines":[{"kind":"misc","description":"Clasp","unit_price":"500.00","taxable":false}],"finalize":true}
+{"op":"void_store_credit","org_id":1,"store_credit_id":1,"voided_on":"2026-03-20"}
+{"op":"apply_payment","org_id":1,"payment_id":1,"applied_on":"2026-03-25"}
+"#;
+
+#[tokio::test]
+async fn money_applied_later_and_goodwill_credit_count_from_their_own_dates() -> Result<()> {
+    let books = Books::from_journal(LATER).await?;
+    let b = &books;
+    let summary = move |as_of: &'static str| async move { b.run("ar_aging", "summary", &[("as_of", as_of)]).await };
+
+    // 03-05: the payment is in, not yet applied: INV-000001 owes all 600.00 (13 days) and the 1,000.00 is on
+    // account
+    assert_eq!(
+        table(&summary("2026-03-05").await?),
+        [row(&["Ann Lee", "600.00", "0.00", "0.00", "0.00", "600.00", "-1,000.00", "-400.00"])]
+    );
+    // 03-10: applied that day: INV-000001 is paid and 400.00 is left on account
+    assert_eq!(
+        table(&summary("2026-03-10").await?),
+        [row(&["Ann Lee", "0.00", "0.00", "0.00", "0.00", "0.00", "-400.00", "-400.00"])]
+    );
+    // 03-12 to 03-19 Bo holds 50.00 of goodwill credit, and no more from its void on 03-20
+    let o = summary("2026-03-15").await?;
+    assert_eq!(
+        table(&o),
+        [
+            row(&["Ann Lee", "0.00", "0.00", "0.00", "0.00", "0.00", "-400.00", "-400.00"]),
+            row(&["Bob Stone", "0.00", "0.00", "0.00", "0.00", "0.00", "-50.00", "-50.00"]),
+        ]
+    );
+    assert_eq!(footer(&o), row(&["Total", "0.00", "0.00", "0.00", "0.00", "0.00", "-450.00", "-450.00"]));
+    let o = books.drill("ar_aging", "summary", &[("as_of", "2026-03-15")], "2:credits").await?;
+    assert_eq!(table(&o), [row(&["Bob Stone", "Store credit", "balance", "2026-03-12", "-50.00"])]);
+    assert!(table(&summary("2026-03-11").await?).iter().all(|r| r[0] != "Bob Stone"));
+    // 03-22: Bo's credit is void; INV-000002 owes 500.00 (2 days) and the 400.00 still waits on account
+    assert_eq!(
+        table(&summary("2026-03-22").await?),
+        [row(&["Ann Lee", "500.00", "0.00", "0.00", "0.00", "500.00", "-400.00", "100.00"])]
+    );
+    // 03-25: oldest first put the 400.00 on INV-000002 (INV-000001 owed nothing): 100.00 open, nothing on account
+    let o = summary("2026-03-25").await?;
+    assert_eq!(table(&o), [row(&["Ann Lee", "100.00", "0.00", "0.00", "0.00", "100.00", "0.00", "100.00"])]);
+
+    // INV-000001's history shows the payment on the day it was applied, not the day it was received
+    let o = books.drill("ar_aging", "invoices", &[("as_of", "2026-03-05")], "1:invoice_no").await?;
+    assert_eq!(table(&o), [row(&["2026-02-20", "Invoice", "INV-000001", "600.00", "600.00"])]);
+    let o = books.run("ar_aging", "history", &[("as_of", "2026-03-31"), ("invoice", "1")]).await?;
+    assert_eq!(
+        table(&o),
+        [
+            row(&["2026-02-20", "Invoice", "INV-000001", "600.00", "600.00"]),
+            row(&["2026-03-10", "Payment", "cash #1", "-600.00", "0.00"]),
+        ]
+    );
+
+    // and the net total is the books' balance: invoices 1,100.00 − payments 1,000.00 − store credit 0.00
+    let books_balance = books
+        .books_i64(
+            "select (select sum(total_cents) from invoices where status = 'finalized')
+                  - (select sum(amount_cents) from payments where status = 'posted' and direction = 'in')
+                  - (select coalesce(sum(amount_cents), 0) from store_credit_entries) as v",
+        )
+        .await?;
+    assert_eq!(books_balance, 10_000);
+    assert_eq!(o.rows, 2);
+    assert_eq!(summary("2026-06-30").await?.total("net"), reports::Value::Money(i128::from(books_balance)));
     Ok(())
 }
