@@ -292,7 +292,13 @@ pub(crate) async fn bring_back_for_sale(
     }
     let it = flow::item(w, org_id, line.item_id, "memo_line_id").await?;
     let layers = bring_back(w, &it, line.qty, on, line.id).await?;
-    Ok(MemoLineInfo { memo_line_id: line.id, item_id: line.item_id, qty: line.qty, memo_price: line.memo_price, layers })
+    Ok(MemoLineInfo {
+        memo_line_id: line.id,
+        item_id: line.item_id,
+        qty: line.qty,
+        memo_price: line.memo_price,
+        layers,
+    })
 }
 
 /// Checks, without moving anything, that a memo line can be invoiced to `customer_id` (it is out, on a memo

@@ -237,6 +237,7 @@ pub fn parse(line: &str) -> Result<Command> {
     if let Some(obj) = value.as_object_mut() {
         obj.remove("op");
     }
+    crate::bounds::check(&value)?;
     Command::from_fields(&op, value)
 }
 

@@ -518,6 +518,9 @@ impl CreateContact {
             return Err(Error::invalid("email", e, "not an email address"));
         }
         check::org_exists(w, self.org_id).await?;
+        if let Some(on) = self.created_on {
+            w.check_open(self.org_id, "created_on", on).await?;
+        }
         let id = w
             .insert(
                 "contacts",

@@ -136,7 +136,8 @@ impl<'a> Context<'a> {
         // a store the scope names must be one of its org's: a store of another org, or none, would see nothing
         // of the stores yet the org's store-less rows
         if let Scope::Org { stores: Some(stores), .. } = &scope {
-            let known = session.sql("select id from store").await.map_err(Box::new)?.collect().await.map_err(Box::new)?;
+            let known =
+                session.sql("select id from store").await.map_err(Box::new)?.collect().await.map_err(Box::new)?;
             let known: Vec<i64> = known
                 .iter()
                 .filter_map(|b| b.column(0).as_any().downcast_ref::<warehouse::arrow::array::Int64Array>())

@@ -20,7 +20,8 @@ impl Books {
         let dir = tempfile::tempdir()?;
         let db = Db::connect(dir.path().join("loupe.db").to_str().unwrap_or_default()).await?;
         db.migrate().await?;
-        let spec = DemoSpec { seed, stores: 2, start: START, days: 90, lines: 400, costing: oltp::types::CostingMethod::Fifo };
+        let spec =
+            DemoSpec { seed, stores: 2, start: START, days: 90, lines: 400, costing: oltp::types::CostingMethod::Fifo };
         generate(&db, &spec, &AtomicBool::new(false), &mut |_| {}).await.map_err(|f| anyhow::anyhow!("{}", f.error))?;
         let ctx = Ctx { actor: None, today: spec.end() };
         Ok(Books { db, ctx, dir })

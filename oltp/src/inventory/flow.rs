@@ -274,7 +274,13 @@ pub(crate) async fn memo_back_layers(
 }
 
 /// Records units of `layers` going out on memo (`sign` 1) or coming back (`sign` −1) with `movement_id`.
-async fn memo_layer_moves(w: &mut Writer, org_id: i64, movement_id: i64, layers: &[(i64, i64)], sign: i64) -> Result<()> {
+async fn memo_layer_moves(
+    w: &mut Writer,
+    org_id: i64,
+    movement_id: i64,
+    layers: &[(i64, i64)],
+    sign: i64,
+) -> Result<()> {
     for &(layer, n) in layers {
         let changed = w
             .update(
@@ -351,7 +357,8 @@ pub(crate) async fn take_from_layers(
     for pass in [true, false] {
         for l in &layers {
             let id = l.i64("id")?;
-            let open = l.i64("qty_remaining")? - l.i64("qty_on_memo")? - plan.iter().find(|p| p.0 == id).map_or(0, |p| p.1);
+            let open =
+                l.i64("qty_remaining")? - l.i64("qty_on_memo")? - plan.iter().find(|p| p.0 == id).map_or(0, |p| p.1);
             let want = if pass { preferred(id).min(open) } else { open };
             let take = left.min(want);
             if take > 0 {
@@ -420,10 +427,7 @@ pub(crate) async fn take_from_layers(
 /// The layers `taken` (as [`take_from_lot`] returns them) carrying `cost` in all: their own costs when those add
 /// up to it (FIFO), else `cost` shared by units, each layer its part rounded to the cent and the last what is
 /// left (weighted average, where the pool's cost out is not the layers').
-pub(crate) fn spread(
-    cost: Money,
-    taken: Vec<(Option<NaiveDate>, i64, Money)>,
-) -> Vec<(Option<NaiveDate>, i64, Money)> {
+pub(crate) fn spread(cost: Money, taken: Vec<(Option<NaiveDate>, i64, Money)>) -> Vec<(Option<NaiveDate>, i64, Money)> {
     if taken.iter().map(|l| l.2.0).sum::<i64>() == cost.0 {
         return taken;
     }

@@ -104,3 +104,40 @@ async fn merging_contacts_moves_history_and_is_refused_after() -> Result<()> {
     }
     Ok(())
 }
+
+/// Implausible input is refused by field before anything runs: dates outside 1900–2199 or not written
+/// YYYY-MM-DD, text longer than a screen shows; and a contact dated inside the closed period.
+#[tokio::test]
+async fn implausible_dates_and_text_and_closed_dates_are_refused() -> Result<()> {
+    for t in TestDb::all().await? {
+        t.json(r#"{"op":"create_org","name":"Carat & Co"}"#).await?;
+        t.json(r#"{"op":"close_period","org_id":1,"through":"2025-03-31"}"#).await?;
+        let cases = [
+            (
+                r#"{"op":"create_contact","org_id":1,"name":"Ann","customer":true,"created_on":"0000-01-01"}"#,
+                "created_on: 0000-01-01 — dates run from 1900-01-01 to 2199-12-31",
+            ),
+            (
+                r#"{"op":"create_contact","org_id":1,"name":"Ann","customer":true,"created_on":"26-02-10"}"#,
+                "created_on: 26-02-10 — not a date (YYYY-MM-DD)",
+            ),
+            (
+                r#"{"op":"create_contact","org_id":1,"name":"Ann","customer":true,"created_on":"9999-12-31"}"#,
+                "created_on: 9999-12-31 — dates run from 1900-01-01 to 2199-12-31",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(t.json_err(line).await.to_string(), want);
+        }
+        let long =
+            format!(r#"{{"op":"create_contact","org_id":1,"name":"{}","customer":true}}"#, "A".repeat(1_000_000));
+        assert_eq!(t.json_err(&long).await.to_string(), "name: (1000000 characters) — at most 200 characters");
+        let closed = r#"{"op":"create_contact","org_id":1,"name":"Ann","customer":true,"created_on":"2025-03-31"}"#;
+        assert!(t.json_err(closed).await.to_string().contains("created_on"), "closed period");
+        assert_eq!(t.scalar("select count(*) as v from contacts").await?, 0);
+        // the day after the close is open
+        t.json(r#"{"op":"create_contact","org_id":1,"name":"Ann","customer":true,"created_on":"2025-04-01"}"#).await?;
+        assert_eq!(t.scalar("select count(*) as v from contacts").await?, 1);
+    }
+    Ok(())
+}

@@ -47,7 +47,9 @@ async fn inventory_aging_values_layers_at_the_average_under_weighted_average() -
 
     // the same books under FIFO: the sale takes 2 × 100.00 from the oldest layer; the layers keep their own
     // cost: 0–90 500 + 750; 181–365 700 + 360; 366+ 800 + 2 × 100
-    let books = Books::from_journal(&AGING_AVERAGE.replace(r#""costing_method": "average""#, r#""costing_method": "fifo""#)).await?;
+    let books =
+        Books::from_journal(&AGING_AVERAGE.replace(r#""costing_method": "average""#, r#""costing_method": "fifo""#))
+            .await?;
     let aging = books.run("inventory_aging", "summary", &at).await?;
     assert_eq!(column(&table(&aging), 3), ["1,250.00", "600.00", "1,060.00", "1,000.00", "0.00"]);
     let valuation = books.run("inventory_valuation", "summary", &at).await?;
@@ -100,7 +102,20 @@ async fn memo_conversion_puts_a_voided_invoices_line_back_out() -> Result<()> {
     let o = books.run("memo_conversion", "summary", &[march[0], march[1], ("as_of", "2026-05-31")]).await?;
     assert_eq!(
         table(&o),
-        [row(&["mia", "4", "10,175.00", "2,000.00", "3,000.00", "5,175.00", "1", "1", "2", "19.66%", "25.00%", "40.00%"])]
+        [row(&[
+            "mia",
+            "4",
+            "10,175.00",
+            "2,000.00",
+            "3,000.00",
+            "5,175.00",
+            "1",
+            "1",
+            "2",
+            "19.66%",
+            "25.00%",
+            "40.00%"
+        ])]
     );
     // memo aging agrees: after the void the three lines are out
     let aging = books.run("memo_aging", "summary", &[("as_of", "2026-06-10")]).await?;
@@ -171,9 +186,7 @@ const FIFO_MEMO: &str = r#"
 async fn a_memo_of_a_fifo_lot_holds_its_oldest_layers_until_it_is_invoiced() -> Result<()> {
     let books = Books::from_journal(FIFO_MEMO).await?;
     // the counter sale costs the units on hand (2 × 10 + 2 × 20), the memo's sale its own 3 × 10
-    let costs = books
-        .books_pairs("select cast(id as text) as k, cost_cents as v from invoice_lines".into())
-        .await?;
+    let costs = books.books_pairs("select cast(id as text) as k, cost_cents as v from invoice_lines".into()).await?;
     assert_eq!(costs.into_values().collect::<Vec<_>>(), [6_000, 3_000]);
     // on 2026-03-10 Ann's 3 units are the memo's layer-1 units: 30.00 (the lot's average then was
     // (150 − 60) ÷ 6 × 3 = 45.00)

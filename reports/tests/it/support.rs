@@ -53,14 +53,7 @@ impl Books {
         let dir = tempfile::tempdir()?;
         let db = Db::connect(dir.path().join("loupe.db").to_str().unwrap_or_default()).await?;
         db.migrate().await?;
-        let spec = oltp::demo::DemoSpec {
-            seed,
-            stores: 2,
-            start: oltp::demo::START,
-            days: 120,
-            lines: 1_500,
-            costing,
-        };
+        let spec = oltp::demo::DemoSpec { seed, stores: 2, start: oltp::demo::START, days: 120, lines: 1_500, costing };
         oltp::demo::generate(&db, &spec, &AtomicBool::new(false), &mut |_| {})
             .await
             .map_err(|f| anyhow!("demo: {}", f.error))?;
