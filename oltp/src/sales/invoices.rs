@@ -224,7 +224,7 @@ impl RemoveInvoiceLine {
 async fn forget_reversed(w: &mut Writer, org_id: i64, line_id: i64) -> Result<()> {
     let returned = w
         .fetch_optional(q!(
-            "select i.number from invoice_lines r join invoices i on i.id = r.invoice_id
+            "select i.invoice_no from invoice_lines r join invoices i on i.id = r.invoice_id
              where r.returned_line_id = $1 order by i.id limit 1",
             line_id
         ))
@@ -232,7 +232,7 @@ async fn forget_reversed(w: &mut Writer, org_id: i64, line_id: i64) -> Result<()
     if let Some(r) = returned {
         return Err(Error::Conflict(format!(
             "line {line_id} was returned on invoice {}; a returned sale line stays on its invoice",
-            r.text("number")?
+            r.text("invoice_no")?
         )));
     }
     for s in w.fetch_all(q!("select id from consignment_settlements where invoice_line_id = $1", line_id)).await? {
