@@ -154,6 +154,7 @@ pub(crate) fn split_lines_cte(v: &Values, kinds: &str, months: Option<(NaiveDate
         live: v.text("cost_basis") != Some("sale"),
         filter: &filter,
         also: stale.as_deref().map(|s| ("sales_stale st join sales_line l on l.invoice_date = st.day", s)),
+        versions: None,
     })
 }
 
