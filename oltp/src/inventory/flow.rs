@@ -276,10 +276,7 @@ pub(crate) async fn take_from_lot(
 /// The layers `taken` (as [`take_from_lot`] returns them) carrying `cost` in all: their own costs when those add
 /// up to it (FIFO), else `cost` shared by units, each layer its part rounded to the cent and the last what is
 /// left (weighted average, where the pool's cost out is not the layers').
-pub(crate) fn spread(
-    cost: Money,
-    taken: Vec<(Option<NaiveDate>, i64, Money)>,
-) -> Vec<(Option<NaiveDate>, i64, Money)> {
+pub(crate) fn spread(cost: Money, taken: Vec<(Option<NaiveDate>, i64, Money)>) -> Vec<(Option<NaiveDate>, i64, Money)> {
     if taken.iter().map(|l| l.2.0).sum::<i64>() == cost.0 {
         return taken;
     }
