@@ -7,6 +7,7 @@
 mod contact;
 mod cost_layer;
 mod invoice;
+mod invoice_version;
 mod item;
 mod item_cost;
 mod layer_move;
@@ -18,6 +19,7 @@ mod payment;
 mod payment_application;
 mod purchase_line;
 mod sales_line;
+mod sales_line_version;
 mod stock_movement;
 mod store;
 mod store_credit_entry;
@@ -63,6 +65,8 @@ pub(crate) fn all() -> &'static [&'static Transform] {
         &item::T,
         &invoice::T,
         &sales_line::T,
+        &invoice_version::T,
+        &sales_line_version::T,
         &payment::T,
         &payment_application::T,
         &write_off::T,

@@ -413,7 +413,7 @@ impl Lake {
         let mut config = deltalake::datafusion::prelude::SessionConfig::new();
         config.options_mut().optimizer.default_filter_selectivity = 100;
         let ctx = SessionContext::new_with_config(config);
-        for name in ["sales_line", "style", "item_cost", "work_order", "partnership"] {
+        for name in ["sales_line", "sales_line_version", "style", "item_cost", "work_order", "partnership"] {
             let Some(source) = crate::tables::by_name(name) else { continue };
             let table = self.table(source).await?;
             table.update_datafusion_session(&ctx.state()).map_err(delta(name))?;

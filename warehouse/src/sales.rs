@@ -26,6 +26,11 @@ pub struct Lines<'a> {
     /// `sales_line l` and what it is joined to first (a small table joined first, and found empty, spares
     /// reading the lines at all).
     pub also: Option<(&'a str, &'a str)>,
+    /// The lines of the finalizations a reopen ended: `(from, condition)`, `from` naming `sales_line_version l`
+    /// (or rows of it held by a report stage). They are read as lines of a finalization voided on its reopen
+    /// date (`id` is the line's, `voided_on` the reopen date), so a version counts on [`finalized_on`,
+    /// `reopened_on`).
+    pub versions: Option<(&'a str, &'a str)>,
 }
 
 /// `extra` (each piece's additional costs, and the date of the last) and `lines`: the sales lines `filter`
@@ -43,16 +48,17 @@ pub fn lines_cte(l: &Lines) -> String {
         "case when l.kind = 'misc' then 0 else l.cost end"
     };
     let costs_on = l.costs_on.map(|d| format!(" where cost_date <= {d}")).unwrap_or_default();
-    let select = |from: &str, filter: &str| {
+    // a version is in effect only before its reopen date, which already makes its month stale for any date it
+    // counts on: the costs added to its pieces date nothing
+    let select = |from: &str, filter: &str, (id, end, costed): (&str, &str, &str)| {
         format!(
-            "select l.org_id, l.id, l.invoice_id, l.invoice_no, l.line_no, l.invoice_date, l.store_id, l.customer_id,
+            "select l.org_id, {id} as id, l.invoice_id, l.invoice_no, l.line_no, l.invoice_date, l.store_id, l.customer_id,
                   l.salesperson_id, l.kind, l.item_id, l.description, l.qty, l.list_price, l.amount,
                   coalesce(l.serialized, false) as serialized, coalesce(l.stock_no, '') as stock_no, s.family,
                   s.category,
                   l.amount - l.trade_concession as revenue,
                   {cost} as cost,
-                  l.finalized_on, l.voided_on,
-                  case when l.serialized and l.kind in ('sale', 'return') then x.last_on end as costed_on
+                  l.finalized_on, {end} as voided_on, {costed} as costed_on
            from {from}
                 left join style s on s.id = coalesce(l.style_id, l.item_style_id)
                 left join extra x on x.item_id = l.item_id
@@ -60,9 +66,14 @@ pub fn lines_cte(l: &Lines) -> String {
            where {filter}"
         )
     };
-    let mut lines = select("sales_line l", l.filter);
+    let current = ("l.id", "l.voided_on", "case when l.serialized and l.kind in ('sale', 'return') then x.last_on end");
+    let mut lines = select("sales_line l", l.filter, current);
     if let Some((from, filter)) = l.also {
-        lines = format!("{lines}\n           union all\n           {}", select(from, filter));
+        lines = format!("{lines}\n           union all\n           {}", select(from, filter, current));
+    }
+    if let Some((from, filter)) = l.versions {
+        let kept = ("l.line_id", "l.reopened_on", "cast(null as date)");
+        lines = format!("{lines}\n           union all\n           {}", select(from, filter, kept));
     }
     format!(
         "extra as (select item_id, sum(amount) as v, max(cost_date) as last_on from item_cost{costs_on} group by item_id),
@@ -109,13 +120,17 @@ pub const PAYOUTS_CTE: &str = "payouts as (
 pub const REVENUE_KINDS: &str = "'sale', 'return', 'service', 'misc'";
 
 /// The rows of `sales_month` for the lines `filter` keeps (whole months), from the lake's lines as they stand:
-/// every line of a finalized or voided invoice, so a month whose lines were all voided still says when.
+/// every line of a finalized or voided invoice, so a month whose lines were all voided still says when, and
+/// every line of a finalization a reopen ended, read as voided on its reopen date: counted nowhere, it dates
+/// its month (also while the invoice is open again), so as of a date before the reopen the month is read from
+/// the lines and versions.
 pub fn month_rows_sql(filter: &str) -> String {
     let lines = lines_cte(&Lines {
         costs_on: None,
         live: true,
         filter: &format!("l.kind in ({REVENUE_KINDS}) and l.status in ('finalized', 'voided') and ({filter})"),
         also: None,
+        versions: Some(("sales_line_version l", &format!("l.kind in ({REVENUE_KINDS}) and ({filter})"))),
     });
     let never = "date '0001-01-01'";
     let listed = "counted and first_row and kind = 'sale' and list_price is not null and qty > 0";

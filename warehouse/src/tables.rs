@@ -4,6 +4,7 @@ pub mod contact;
 pub mod cost_layer;
 pub mod date;
 pub mod invoice;
+pub mod invoice_version;
 pub mod item;
 pub mod item_cost;
 pub mod layer_move;
@@ -15,6 +16,7 @@ pub mod payment;
 pub mod payment_application;
 pub mod purchase_line;
 pub mod sales_line;
+pub mod sales_line_version;
 pub mod sales_month;
 pub mod stock_movement;
 pub mod store;
@@ -40,6 +42,8 @@ pub fn all() -> &'static [&'static Table] {
         &item::TABLE,
         &invoice::TABLE,
         &sales_line::TABLE,
+        &invoice_version::TABLE,
+        &sales_line_version::TABLE,
         &payment::TABLE,
         &payment_application::TABLE,
         &write_off::TABLE,

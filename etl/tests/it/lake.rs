@@ -125,6 +125,20 @@ async fn incremental_syncs_equal_a_rebuild_and_reconcile_to_the_cent() -> Result
     let credit = books
         .run(&format!(r#"{{"op":"issue_store_credit","org_id":1,"customer_id":{owner},"amount":"20.00","issued_on":"2023-03-31","reason":"Late repair"}}"#))
         .await?;
+    // a finalized invoice reopened, a line added and finalized again: the finalization it ended lands as a
+    // version, with its lines, and its month is derived again
+    let reopened = books.scalar("select max(id) as v from invoices i where status = 'finalized' and invoice_date < '2023-03-01'
+        and not exists (select 1 from payment_applications a where a.invoice_id = i.id and a.voided_on is null)
+        and not exists (select 1 from write_offs w where w.invoice_id = i.id and w.voided_on is null)
+        and not exists (select 1 from invoice_lines l where l.invoice_id = i.id and l.kind in ('return', 'trade_in', 'gift_card'))
+        and not exists (select 1 from invoice_lines r join invoice_lines s on s.id = r.returned_line_id where s.invoice_id = i.id)").await?;
+    books
+        .run(&format!(r#"{{"op":"reopen_invoice","org_id":1,"invoice_id":{reopened},"reopened_on":"2023-03-30"}}"#))
+        .await?;
+    books.run(&format!(r#"{{"op":"add_invoice_lines","org_id":1,"invoice_id":{reopened},"lines":[{{"kind":"misc","description":"Polish","unit_price":"15.00"}}]}}"#)).await?;
+    books
+        .run(&format!(r#"{{"op":"finalize_invoice","org_id":1,"invoice_id":{reopened},"finalized_on":"2023-03-31"}}"#))
+        .await?;
     let second = sync(&books, &lake).await?;
     assert!(second.changes > 5 && second.changes < 200, "{second:?}");
     let r = etl::reconcile::reconcile(&books.db, &lake).await?;
@@ -166,6 +180,13 @@ async fn incremental_syncs_equal_a_rebuild_and_reconcile_to_the_cent() -> Result
     let n = ctx.sql("select count(*) as n from sales_line").await?.collect().await?;
     let n = n[0].column(0).as_any().downcast_ref::<warehouse::arrow::array::Int64Array>().map(|a| a.value(0));
     assert_eq!(n, Some(lines));
+    let kept = books.scalar("select count(*) as v from invoice_line_versions").await?;
+    assert!(kept > 0);
+    for (table, rows) in [("invoice_version", 1), ("sales_line_version", kept)] {
+        let n = ctx.sql(&format!("select count(*) as n from {table}")).await?.collect().await?;
+        let n = n[0].column(0).as_any().downcast_ref::<warehouse::arrow::array::Int64Array>().map(|a| a.value(0));
+        assert_eq!(n, Some(rows), "{table}");
+    }
     Ok(())
 }
 

@@ -145,6 +145,7 @@ impl CreateInvoice {
             customer_id: self.customer_id,
             date,
             status: "open".into(),
+            finalized_on: None,
         };
         if !self.payments.is_empty() && !self.finalize {
             return Err(Error::invalid(
@@ -155,7 +156,7 @@ impl CreateInvoice {
         }
         let ids = add_lines(w, &inv, &self.lines, Some(0)).await?;
         if self.finalize {
-            finalize_open(w, inv).await?;
+            finalize_open(w, inv, date).await?;
         } else {
             recompute(w, self.org_id, id).await?;
         }
@@ -259,12 +260,42 @@ pub struct FinalizeInvoice {
     pub org_id: i64,
     /// The invoice.
     pub invoice_id: i64,
+    /// The date the invoice counts from, which dates every effect of finalizing (default: the invoice date
+    /// for a first finalization, today for one after a reopen). Never before the invoice date or the last
+    /// reopen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalized_on: Option<NaiveDate>,
 }
 
 impl FinalizeInvoice {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
-        finalize(w, self.org_id, self.invoice_id).await
+        let inv = open_invoice(w, self.org_id, self.invoice_id).await?;
+        let reopened = last_reopen(w, inv.id).await?;
+        // a first finalization counts from the invoice date; a later one from when it happens, as a reopen
+        // counts from its own date
+        let on = self.finalized_on.unwrap_or(if reopened.is_some() { w.today } else { inv.date });
+        if let Some(r) = reopened
+            && on < r
+        {
+            return Err(Error::invalid("finalized_on", on, format!("before the reopen date {r}")));
+        }
+        if on < inv.date {
+            return Err(Error::invalid("finalized_on", on, format!("before the invoice date {}", inv.date)));
+        }
+        w.check_open(self.org_id, "finalized_on", on).await?;
+        finalize_open(w, inv, on).await
     }
+}
+
+/// The date of an invoice's last reopen, if it was ever reopened.
+async fn last_reopen(w: &mut Writer, invoice_id: i64) -> Result<Option<NaiveDate>> {
+    let r = w
+        .fetch_optional(q!(
+            "select reopened_on from invoice_versions where invoice_id = $1 order by version desc limit 1",
+            invoice_id
+        ))
+        .await?;
+    r.map(|r| r.date("reopened_on")).transpose()
 }
 
 /// Voids a finalized (or open) invoice: inventory and everything it created go back.
@@ -290,6 +321,19 @@ impl VoidInvoice {
             return Err(Error::invalid("voided_on", on, format!("before the invoice date {}", inv.date)));
         }
         w.check_open(self.org_id, "invoice_date", inv.date).await?;
+        // a void ends the finalization in effect (or the reopened invoice), never before it began, so the
+        // dated windows in which each finalization counts stay in order
+        if let Some(f) = inv.finalized_on
+            && on < f
+        {
+            return Err(Error::invalid("voided_on", on, format!("before the finalization date {f}")));
+        }
+        if inv.status == "open"
+            && let Some(r) = last_reopen(w, inv.id).await?
+            && on < r
+        {
+            return Err(Error::invalid("voided_on", on, format!("before the reopen date {r}")));
+        }
         w.check_open(self.org_id, "voided_on", on).await?;
         if inv.status == "finalized" {
             refuse_if_referenced(w, &inv).await?;
@@ -335,8 +379,15 @@ impl ReopenInvoice {
             return Err(Error::invalid("reopened_on", on, format!("before the invoice date {}", inv.date)));
         }
         w.check_open(self.org_id, "invoice_date", inv.date).await?;
+        let finalized_on = inv.finalized_on.unwrap_or(inv.date);
+        if on < finalized_on {
+            return Err(Error::invalid("reopened_on", on, format!("before the finalization date {finalized_on}")));
+        }
         w.check_open(self.org_id, "reopened_on", on).await?;
         refuse_if_referenced(w, &inv).await?;
+        // the finalization this reopen ends stays, as it stood (costs and movements included), before unwinding
+        // takes its results off the lines
+        keep_version(w, &inv, on).await?;
         unwind(w, &inv, on).await?;
         w.update(
             "invoices",
@@ -349,6 +400,58 @@ impl ReopenInvoice {
     }
 }
 
+/// Keeps the finalization of `inv` that a reopen dated `on` ends: the header and every line as they stand, as
+/// version `1 + the last`, counted on [its finalization date, `on`).
+async fn keep_version(w: &mut Writer, inv: &Invoice, on: NaiveDate) -> Result<()> {
+    let version = w
+        .fetch_one(q!(
+            "select cast(coalesce(max(version), 0) + 1 as bigint) as n from invoice_versions where invoice_id = $1",
+            inv.id
+        ))
+        .await?
+        .i64("n")?;
+    let version_id = w
+        .insert(
+            "invoice_versions",
+            inv.org_id,
+            q!(
+                "insert into invoice_versions (org_id, invoice_id, version, finalized_on, reopened_on, store_id,
+                 invoice_no, customer_id, salesperson_id, invoice_date, due_date, out_of_state, tax_exempt,
+                 freight_cents, fees_cents, subtotal_cents, taxable_cents, tax_cents, surtax_cents, total_cents)
+                 select org_id, id, $2, finalized_on, $3, store_id, invoice_no, customer_id, salesperson_id,
+                 invoice_date, due_date, out_of_state, tax_exempt, freight_cents, fees_cents, subtotal_cents,
+                 taxable_cents, tax_cents, surtax_cents, total_cents
+                 from invoices where id = $1 returning *",
+                inv.id,
+                version,
+                on
+            ),
+        )
+        .await?;
+    let lines = w.fetch_all(q!("select id from invoice_lines where invoice_id = $1 order by id", inv.id)).await?;
+    for l in lines {
+        w.insert(
+            "invoice_line_versions",
+            inv.org_id,
+            q!(
+                "insert into invoice_line_versions (org_id, version_id, invoice_id, line_id, line_no, kind, item_id,
+                 style_id, description, qty, unit_price_cents, adjustment_cents, trade_concession_cents,
+                 list_price_cents, taxable, amount_cents, cost_cents, returned_line_id, memo_line_id, work_order_id,
+                 gift_card_code, trade_in_actual_cents, trade_in_item_id, movement_id)
+                 select org_id, $2, invoice_id, id, line_no, kind, item_id, style_id, description, qty,
+                 unit_price_cents, adjustment_cents, trade_concession_cents, list_price_cents, taxable, amount_cents,
+                 cost_cents, returned_line_id, memo_line_id, work_order_id, gift_card_code, trade_in_actual_cents,
+                 trade_in_item_id, movement_id
+                 from invoice_lines where id = $1 returning *",
+                l.i64("id")?,
+                version_id
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// An invoice header.
 #[derive(Debug, Clone)]
 pub(crate) struct Invoice {
@@ -359,12 +462,14 @@ pub(crate) struct Invoice {
     pub(crate) customer_id: i64,
     pub(crate) date: NaiveDate,
     pub(crate) status: String,
+    /// When the finalization in effect began (none while open).
+    pub(crate) finalized_on: Option<NaiveDate>,
 }
 
 pub(crate) async fn invoice(w: &mut Writer, org_id: i64, id: i64, field: &str) -> Result<Invoice> {
     let r = w
         .fetch_optional(q!(
-            "select id, org_id, store_id, invoice_no, customer_id, invoice_date, status
+            "select id, org_id, store_id, invoice_no, customer_id, invoice_date, status, finalized_on
              from invoices where id = $1 and org_id = $2",
             id,
             org_id
@@ -379,6 +484,7 @@ pub(crate) async fn invoice(w: &mut Writer, org_id: i64, id: i64, field: &str) -
         customer_id: r.i64("customer_id")?,
         date: r.date("invoice_date")?,
         status: r.text("status")?,
+        finalized_on: r.opt_date("finalized_on")?,
     })
 }
 
@@ -711,11 +817,13 @@ pub(crate) async fn returned_qty(w: &mut Writer, line_id: i64) -> Result<i64> {
 
 /// Recomputes an invoice's subtotal, tax, surtax and total from its lines.
 pub(crate) async fn recompute(w: &mut Writer, org_id: i64, invoice_id: i64) -> Result<Money> {
-    recompute_as(w, org_id, invoice_id, "open").await
+    recompute_as(w, org_id, invoice_id, None).await
 }
 
-/// Recomputes the totals and sets the status (`finalized` also stamps `finalized_on`) in one update.
-async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, status: &'static str) -> Result<Money> {
+/// Recomputes the totals and sets the status in one update: open, or finalized on `finalized` (stamped as
+/// `finalized_on`).
+async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, finalized: Option<NaiveDate>) -> Result<Money> {
+    let status = if finalized.is_some() { "finalized" } else { "open" };
     // the header once per line (or once with no lines), in one statement
     let rows = w
         .fetch_all(q!(
@@ -751,8 +859,7 @@ async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, status: &'st
         invoice_id,
         q!(
             "update invoices set subtotal_cents = $2, taxable_cents = $3, tax_cents = $4, surtax_cents = $5,
-             total_cents = $6, status = $7,
-             finalized_on = case when $7 = 'finalized' then invoice_date else finalized_on end
+             total_cents = $6, status = $7, finalized_on = $8
              where id = $1 returning *",
             invoice_id,
             subtotal,
@@ -760,7 +867,8 @@ async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, status: &'st
             t.tax.0,
             t.surtax.0,
             total,
-            status
+            status,
+            finalized
         ),
     )
     .await?;
@@ -840,14 +948,9 @@ async fn set_line_result(
     Ok(())
 }
 
-/// Finalizes an open invoice.
-pub(crate) async fn finalize(w: &mut Writer, org_id: i64, invoice_id: i64) -> Result<Outcome> {
-    let inv = open_invoice(w, org_id, invoice_id).await?;
-    finalize_open(w, inv).await
-}
-
-/// Finalizes `inv`, known to be open and in an open period.
-async fn finalize_open(w: &mut Writer, inv: Invoice) -> Result<Outcome> {
+/// Finalizes `inv`, known to be open and in an open period, as of `on` (also in an open period): every dated
+/// effect — stock movements, memo conversions, settlements, trade-ins, gift cards — is dated `on`.
+async fn finalize_open(w: &mut Writer, inv: Invoice, on: NaiveDate) -> Result<Outcome> {
     let org_id = inv.org_id;
     let lines = stored_lines(w, inv.id).await?;
     if lines.is_empty() {
@@ -855,10 +958,10 @@ async fn finalize_open(w: &mut Writer, inv: Invoice) -> Result<Outcome> {
     }
     for l in &lines {
         match l.kind {
-            LineKind::Sale => sell(w, &inv, l).await?,
-            LineKind::Return => take_back(w, &inv, l).await?,
-            LineKind::TradeIn => trade_in(w, &inv, l).await?,
-            LineKind::GiftCard => issue_gift_card(w, &inv, l).await?,
+            LineKind::Sale => sell(w, &inv, l, on).await?,
+            LineKind::Return => take_back(w, &inv, l, on).await?,
+            LineKind::TradeIn => trade_in(w, &inv, l, on).await?,
+            LineKind::GiftCard => issue_gift_card(w, &inv, l, on).await?,
             LineKind::Service => {
                 let cost = match l.work_order_id {
                     Some(wo) => bench_cost(w, wo).await?,
@@ -869,7 +972,7 @@ async fn finalize_open(w: &mut Writer, inv: Invoice) -> Result<Outcome> {
             LineKind::Misc => {}
         }
     }
-    recompute_as(w, org_id, inv.id, "finalized").await?;
+    recompute_as(w, org_id, inv.id, Some(on)).await?;
     Ok(Outcome::numbered(inv.id, inv.number))
 }
 
@@ -885,17 +988,17 @@ pub(crate) async fn bench_cost(w: &mut Writer, work_order_id: i64) -> Result<Mon
     ))
 }
 
-async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
+async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> Result<()> {
     let item_id = l.item_id.ok_or_else(|| Error::Database(format!("sale line {} has no item", l.id)))?;
     let from_memo = if let Some(memo_line) = l.memo_line_id {
         // the units come back from the customer's approval and are sold in the same breath, from the layers
         // they went out from
-        crate::memos::bring_back_for_sale(w, inv.org_id, memo_line, inv.customer_id, inv.date).await?.layers
+        crate::memos::bring_back_for_sale(w, inv.org_id, memo_line, inv.customer_id, on).await?.layers
     } else {
         Vec::new()
     };
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
-    let m = Movement::at(&it, inv.date, "sale", "invoice_line", Some(l.id));
+    let m = Movement::at(&it, on, "sale", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
         // the conditional update is what makes a piece sell once, even under concurrent finalizations
         let sold = w
@@ -918,7 +1021,7 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
     };
     set_line_result(w, inv.org_id, l.id, cost, Some(movement), None).await?;
     if let Some(memo_line) = l.memo_line_id {
-        crate::memos::mark_invoiced(w, inv.org_id, memo_line, l.id, inv.date).await?;
+        crate::memos::mark_invoiced(w, inv.org_id, memo_line, l.id, on).await?;
     }
     if !it.owned
         && let Some(vendor) = it.consignor_id
@@ -933,7 +1036,7 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
                 vendor,
                 it.id,
                 l.id,
-                inv.date,
+                on,
                 cost.0
             ),
         )
@@ -942,7 +1045,7 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
     Ok(())
 }
 
-async fn take_back(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
+async fn take_back(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> Result<()> {
     let orig_id =
         l.returned_line_id.ok_or_else(|| Error::Database(format!("return line {} has no sale line", l.id)))?;
     let orig = w
@@ -968,7 +1071,7 @@ async fn take_back(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> 
     if back > sold - prior_qty {
         return Err(Error::Conflict(format!("only {} of the {sold} sold remain to return", sold - prior_qty)));
     }
-    let m = Movement::at(&it, inv.date, "return", "invoice_line", Some(l.id));
+    let m = Movement::at(&it, on, "return", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
         let back_in = w
             .update(
@@ -1000,7 +1103,7 @@ async fn take_back(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> 
     set_line_result(w, inv.org_id, l.id, Money(-cost.0), Some(movement), None).await
 }
 
-async fn trade_in(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
+async fn trade_in(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> Result<()> {
     let style_id = l.style_id.ok_or_else(|| Error::Database(format!("trade-in line {} has no style", l.id)))?;
     let st = style(w, inv.org_id, style_id, "style_id").await?;
     let actual = l.actual_value.unwrap_or(Money::ZERO);
@@ -1017,7 +1120,7 @@ async fn trade_in(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
             cost: actual,
             retail: st.retail_price,
             description: Some(&format!("Traded in on {}", inv.number)),
-            created_on: inv.date,
+            created_on: on,
         },
     )
     .await?;
@@ -1027,7 +1130,7 @@ async fn trade_in(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
         Movement {
             item: &it,
             store_id: inv.store_id,
-            on: inv.date,
+            on,
             kind: "trade_in",
             qty_delta: 1,
             memo_delta: 0,
@@ -1040,7 +1143,7 @@ async fn trade_in(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
     set_line_result(w, inv.org_id, l.id, Money::ZERO, Some(movement), Some(piece)).await
 }
 
-async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Result<()> {
+async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> Result<()> {
     let code = match &l.gift_card_code {
         Some(c) => c.clone(),
         None => w.next_number(inv.org_id, "gift_card", "GC-").await?,
@@ -1059,12 +1162,12 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Resul
                  returning *",
                 card,
                 &code,
-                inv.date,
+                on,
                 amount.0
             ),
         )
         .await?;
-        return super::payments::gift_card_entry(w, inv.org_id, card, inv.date, amount, "issue", l.id).await;
+        return super::payments::gift_card_entry(w, inv.org_id, card, on, amount, "issue", l.id).await;
     }
     let card = w
         .insert(
@@ -1075,13 +1178,13 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine) -> Resul
                  values ($1, $2, $3, $4, $4, $5) returning *",
                 inv.org_id,
                 &code,
-                inv.date,
+                on,
                 amount.0,
                 l.id
             ),
         )
         .await?;
-    super::payments::gift_card_entry(w, inv.org_id, card, inv.date, amount, "issue", l.id).await?;
+    super::payments::gift_card_entry(w, inv.org_id, card, on, amount, "issue", l.id).await?;
     if l.gift_card_code.is_none() {
         w.update(
             "invoice_lines",

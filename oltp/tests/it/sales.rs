@@ -201,6 +201,76 @@ async fn reopen_needs_permission_and_an_open_period() -> Result<()> {
     Ok(())
 }
 
+/// A reopen ends a finalization the way a void does: it keeps it as a version and dates the reversals; the next
+/// finalization is dated (never before the reopen) and dates its own effects; voids and reopens keep the
+/// dated windows in order.
+#[tokio::test]
+async fn a_reopen_keeps_the_finalization_it_ends_and_the_next_is_dated_on_or_after_it() -> Result<()> {
+    for t in TestDb::all().await? {
+        stocked(&t).await?;
+        // the ring at 8,000.00 on 2025-04-01: 8,530.00 with tax and surtax, cost 3,000.00
+        t.json(r#"{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"salesperson_id":1,"invoice_date":"2025-04-01","lines":[{"kind":"sale","item_id":1,"unit_price":"8000.00"}],"finalize":true}"#).await?;
+        t.json(r#"{"op":"reopen_invoice","org_id":1,"invoice_id":1,"reopened_on":"2025-04-03"}"#).await?;
+        // version 1 is the finalization as it stood, counted on [04-01, 04-03), its line with the cost it booked
+        assert_eq!(
+            t.scalar("select count(*) as v from invoice_versions where invoice_id = 1 and version = 1 and finalized_on = '2025-04-01' and reopened_on = '2025-04-03' and total_cents = 853000 and invoice_no = 'INV-000001' and salesperson_id = 1").await?,
+            1
+        );
+        assert_eq!(
+            t.scalar("select count(*) as v from invoice_line_versions where version_id = 1 and line_id = 1 and item_id = 1 and amount_cents = 800000 and cost_cents = 300000 and movement_id is not null").await?,
+            1
+        );
+        assert_eq!(t.scalar("select cost_cents as v from invoice_lines where id = 1").await?, 0);
+        assert_eq!(t.scalar("select count(*) as v from items where id = 1 and status = 'in_stock'").await?, 1);
+        // open again: neither a void nor a new finalization may come before the reopen, and a refused one
+        // changes nothing
+        let e = t.json_err(r#"{"op":"void_invoice","org_id":1,"invoice_id":1,"voided_on":"2025-04-02"}"#).await;
+        assert_eq!(e.to_string(), "voided_on: 2025-04-02 — before the reopen date 2025-04-03");
+        let e = t.json_err(r#"{"op":"finalize_invoice","org_id":1,"invoice_id":1,"finalized_on":"2025-04-02"}"#).await;
+        assert_eq!(e.to_string(), "finalized_on: 2025-04-02 — before the reopen date 2025-04-03");
+        assert_eq!(
+            t.scalar("select count(*) as v from invoices where id = 1 and status = 'open' and finalized_on is null")
+                .await?,
+            1
+        );
+        assert_eq!(t.scalar("select count(*) as v from items where id = 1 and status = 'in_stock'").await?, 1);
+        // finalized again on 04-05: it counts from then, and the ring leaves stock then
+        t.json(r#"{"op":"finalize_invoice","org_id":1,"invoice_id":1,"finalized_on":"2025-04-05"}"#).await?;
+        assert_eq!(t.scalar("select count(*) as v from invoices where id = 1 and status = 'finalized' and finalized_on = '2025-04-05'").await?, 1);
+        assert_eq!(
+            t.scalar("select count(*) as v from stock_movements where item_id = 1 and ((kind = 'sale' and moved_on in ('2025-04-01', '2025-04-05')) or (kind = 'void_sale' and moved_on = '2025-04-03'))").await?,
+            3
+        );
+        // nor does a void or a reopen come before it
+        let e = t.json_err(r#"{"op":"void_invoice","org_id":1,"invoice_id":1,"voided_on":"2025-04-04"}"#).await;
+        assert_eq!(e.to_string(), "voided_on: 2025-04-04 — before the finalization date 2025-04-05");
+        let e = t.json_err(r#"{"op":"reopen_invoice","org_id":1,"invoice_id":1,"reopened_on":"2025-04-04"}"#).await;
+        assert_eq!(e.to_string(), "reopened_on: 2025-04-04 — before the finalization date 2025-04-05");
+        // reopened and finalized again with no dates: both are today (2026-01-15); version 2 is [04-05, today)
+        t.json(r#"{"op":"reopen_invoice","org_id":1,"invoice_id":1}"#).await?;
+        t.json(r#"{"op":"finalize_invoice","org_id":1,"invoice_id":1}"#).await?;
+        assert_eq!(
+            t.scalar("select count(*) as v from invoice_versions where invoice_id = 1 and version = 2 and finalized_on = '2025-04-05' and reopened_on = '2026-01-15'").await?,
+            1
+        );
+        assert_eq!(
+            t.scalar("select count(*) as v from invoices where id = 1 and finalized_on = '2026-01-15'").await?,
+            1
+        );
+        // a first finalization counts from its invoice date unless given a later one, never an earlier
+        t.json(r#"{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":2,"invoice_date":"2025-04-10","lines":[{"kind":"misc","description":"Sizing","unit_price":"40.00"}]}"#).await?;
+        let e = t.json_err(r#"{"op":"finalize_invoice","org_id":1,"invoice_id":2,"finalized_on":"2025-04-09"}"#).await;
+        assert_eq!(e.to_string(), "finalized_on: 2025-04-09 — before the invoice date 2025-04-10");
+        t.json(r#"{"op":"finalize_invoice","org_id":1,"invoice_id":2}"#).await?;
+        assert_eq!(
+            t.scalar("select count(*) as v from invoices where id = 2 and finalized_on = '2025-04-10'").await?,
+            1
+        );
+        assert!(oltp::reconcile::inventory(&t.db).await?.is_empty());
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_concurrent_finalizations_of_one_piece_exactly_one_wins() -> Result<()> {
     for t in TestDb::all().await? {

@@ -22,8 +22,10 @@ Co-owned pieces: the line keeps its full GP; beside it are the partners' suggest
 partner gets their percent of the cost basis back plus that percent of GP; a profit-only partner that percent \
 of GP; a payout is a distribution, not a cost) and our share of GP (GP less the partners' percent of it).\n\
 \n\
-As known on (default today) decides which voids and additional costs count: run for a past period with an \
-earlier date, it reproduces what the books said then.\n\
+As known on (default today) decides which voids, reopens and additional costs count: run for a past period \
+with an earlier date, it reproduces what the books said then. A reopened invoice counts until its reopen date \
+with the lines it was finalized with, not at all while it is open again, and with its new lines from the date \
+it was finalized again.\n\
 \n\
 Drill: a summary row → its lines.",
     views: &[

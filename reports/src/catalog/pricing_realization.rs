@@ -15,7 +15,8 @@ price − adjustment − trade concession) and cost C (live by default, as in gr
 \n\
 Realization % = N ÷ L; hypothetical GP % = (L − C) ÷ L, the margin at list; actual GP % = (N − C) ÷ N; margin \
 impact = (L − C) − (N − C), the dollars of margin given away. Returns are left out; invoices count when \
-finalized and not voided as known on the as-known-on date (default today).\n\
+finalized and not voided as known on the as-known-on date (default today); a reopened invoice counts until its \
+reopen date with the lines it was finalized with, and from its new finalization's date with the new ones.\n\
 \n\
 Drill: a row → each invoice's contribution.",
     views: &[

@@ -15,7 +15,8 @@ pub(crate) const REPORT: Report = Report {
 (default: the 3 years to today), and named by segment (Champions, Loyal, At risk, Can't lose, Hibernating …).\n\
 \n\
 The window is (date − lookback, date]. In scope: customers with a finalized invoice of positive net in it (net = \
-the invoice's sale, return, service and misc lines before tax), as known on the date. Recency = days since the \
+the invoice's sale, return, service and misc lines before tax), as known on the date (a reopened invoice with \
+the finalization in effect then). Recency = days since the \
 last of those invoices; frequency = how many there are; monetary = the net of all the customer's finalized \
 invoices in the window, returns included.\n\
 \n\
@@ -151,15 +152,24 @@ fn in_window(v: &Values, a: &str) -> String {
     )
 }
 
-/// `nets`: every invoice of the window with its net.
+/// `nets`: every invoice of the window with its net — a reopened one with the finalization in effect on the
+/// date (none as of today: the file statistics of `reopened_on` skip every version).
 fn nets_cte(v: &Values) -> String {
+    let d = date(v.date("as_of"));
     format!(
         "nets as (
            select i.id, i.customer_id, i.invoice_no, i.invoice_date, i.net_sales as net
            from invoice i
            where {in_window}
+           union all
+           select k.invoice_id, k.customer_id, k.invoice_no, k.invoice_date, k.net_sales
+           from invoice_version k
+           where k.finalized_on <= {d} and k.reopened_on > {d}
+             and k.invoice_date > {start} and k.invoice_date <= {d}{store}
          )",
         in_window = in_window(v, "i"),
+        start = date(window_start(v)),
+        store = and_id("k.store_id", v, "store"),
     )
 }
 

@@ -12,7 +12,7 @@ pub(crate) const AS_OF: Param = Param {
     name: "as_of",
     kind: Kind::Date,
     default: Default::Today,
-    help: "count voids and costs known on this date (default today: the truth as known now)",
+    help: "count voids, reopens and costs known on this date (default today: the truth as known now)",
     label: "As known on",
 };
 /// Which cost a line carries.
@@ -69,14 +69,15 @@ pub(crate) const fn summary_params(by: Param) -> [Param; LINE_PARAMS.len() + 1] 
 pub(crate) use warehouse::sales::{PAYOUTS_CTE, money_of_cents, partner_rows_cte};
 
 /// `extra` and `lines`: revenue lines (sale, return, service, misc — trade-ins and gift cards are not revenue)
-/// of invoices finalized and not voided on the as-of date, dated in the period (the line's own copy of the
+/// of invoices finalized and not voided (or reopened) on the as-of date — a reopened invoice's lines as its
+/// finalization in effect on that date left them — dated in the period (the line's own copy of the
 /// invoice date prunes the month partitions outside it; its copies of the invoice's status and dates, and of
 /// its piece's facts, spare a join with the invoices and the items), filtered by store, customer, salesperson,
 /// family and category when given; with `revenue` (qty × price − adjustment − trade concession) and `cost` by
 /// the chosen basis ([`warehouse::sales::lines_cte`]). `kinds` narrows the line kinds (`'sale'` for
 /// realization).
 pub(crate) fn lines_cte(v: &Values, kinds: &str) -> String {
-    split_lines_cte(v, kinds, None)
+    lines_with(v, kinds, None, "sales_line_version l")
 }
 
 /// The whole months of the period that `sales_month` can answer for, as (first day of the first, first day
@@ -103,7 +104,26 @@ fn full_months(v: &Values) -> Option<(NaiveDate, NaiveDate)> {
 /// whole months of the period with a figure that changed after the as-of date, which the lines must answer
 /// for. The lines are joined to it on their date, so the scan of the lines is pruned to those days' files
 /// (the join passes the days it found down to the scan), and as of today, with no such month, reads none.
-pub(crate) const STALE: &[Stage] = &[Stage { name: "sales_stale", sql: stale_stage, fold: None }];
+/// And `sales_kept`: the lines of the period's finalizations a reopen ended that were in effect on the as-of
+/// date — as of today none, and an empty stage plans their branch (and the costs and styles it joins) away.
+pub(crate) const STALE: &[Stage] = &[
+    Stage { name: "sales_stale", sql: stale_stage, fold: None },
+    Stage { name: "sales_kept", sql: kept_stage, fold: None },
+];
+
+fn kept_stage(v: &Values) -> String {
+    let asof = date(v.date("as_of"));
+    format!(
+        "select * from sales_line_version l
+         where l.finalized_on <= {asof} and l.reopened_on > {asof}
+           and l.invoice_date >= {from} and l.invoice_date <= {to}{store}{customer}{salesperson}",
+        from = date(v.date("from")),
+        to = date(v.date("to")),
+        store = and_id("l.store_id", v, "store"),
+        customer = and_id("l.customer_id", v, "customer"),
+        salesperson = and_id("l.salesperson_id", v, "salesperson"),
+    )
+}
 
 fn stale_stage(v: &Values) -> String {
     match full_months(v) {
@@ -121,20 +141,36 @@ fn stale_stage(v: &Values) -> String {
     }
 }
 
-/// [`lines_cte`] for a summary that reads the whole months `months` from `sales_month` ([`monthly_rows`]):
-/// the lines of the period outside those months, and those of the months in `sales_stale` ([`STALE`]).
+/// [`lines_cte`] for a summary (with the stages [`STALE`]) that reads the whole months `months` from
+/// `sales_month` ([`monthly_rows`]): the lines of the period outside those months, those of the months in
+/// `sales_stale`, and the versions in effect from `sales_kept`.
 pub(crate) fn split_lines_cte(v: &Values, kinds: &str, months: Option<(NaiveDate, NaiveDate)>) -> String {
+    lines_with(v, kinds, months, "sales_kept l")
+}
+
+/// The lines, the versions read from `kept` (`sales_line_version l` or the stage `sales_kept l`).
+fn lines_with(v: &Values, kinds: &str, months: Option<(NaiveDate, NaiveDate)>, kept: &str) -> String {
     let asof = date(v.date("as_of"));
     let (from, to) = (date(v.date("from")), date(v.date("to")));
-    let common = format!(
-        "l.kind in ({kinds})
-           and l.status in ('finalized', 'voided') and l.finalized_on <= {asof}
-           and (l.voided_on is null or l.voided_on > {asof}){store}{customer}{salesperson}{family}{category}",
+    let dims = format!(
+        "{store}{customer}{salesperson}{family}{category}",
         store = and_id("l.store_id", v, "store"),
         customer = and_id("l.customer_id", v, "customer"),
         salesperson = and_id("l.salesperson_id", v, "salesperson"),
         family = and_text("s.family", v, "family"),
         category = and_text("s.category", v, "category"),
+    );
+    let common = format!(
+        "l.kind in ({kinds})
+           and l.status in ('finalized', 'voided') and l.finalized_on <= {asof}
+           and (l.voided_on is null or l.voided_on > {asof}){dims}"
+    );
+    // the finalizations a reopen ended that were in effect on the as-of date, over the whole period: such a
+    // version's month changed after that date (its reopen), so it is never also read from `sales_month`. As of
+    // today none is, and the file statistics of `reopened_on` skip every file.
+    let versions = format!(
+        "l.kind in ({kinds}) and l.finalized_on <= {asof} and l.reopened_on > {asof}
+           and l.invoice_date >= {from} and l.invoice_date <= {to}{dims}"
     );
     // without whole months, the period's lines; with them, the part-months at its ends, and apart (each
     // condition prunes its own files) the lines of the stale months
@@ -154,6 +190,7 @@ pub(crate) fn split_lines_cte(v: &Values, kinds: &str, months: Option<(NaiveDate
         live: v.text("cost_basis") != Some("sale"),
         filter: &filter,
         also: stale.as_deref().map(|s| ("sales_stale st join sales_line l on l.invoice_date = st.day", s)),
+        versions: Some((kept, &versions)),
     })
 }
 

@@ -23,21 +23,37 @@ impl Books {
     /// Applies every line of `journal` (one command per line; blank lines and `#` comments skipped) in order,
     /// then lands the books in a lake.
     pub(crate) async fn from_journal(journal: &str) -> Result<Books> {
+        Books::from_journal_on(journal, day("2026-06-30")).await
+    }
+
+    /// The same with `today` as the date a command leaves out (`loupe ops apply --today`).
+    pub(crate) async fn from_journal_on(journal: &str, today: NaiveDate) -> Result<Books> {
         let dir = tempfile::tempdir()?;
         let db = Db::connect(dir.path().join("loupe.db").to_str().unwrap_or_default()).await?;
         db.migrate().await?;
-        let ctx = Ctx { actor: None, today: day("2026-06-30") };
+        let lake = Lake::at(dir.path().join("lake"));
+        let books = Books { db, lake, _dir: dir };
         for (n, line) in journal.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let cmd = oltp::ops::parse(line).map_err(|e| anyhow!("line {}: {e}", n + 1))?;
-            oltp::execute(&db, &ctx, &cmd).await.map_err(|e| anyhow!("line {}: {e}: {line}", n + 1))?;
+            books.execute(line, today).await.map_err(|e| anyhow!("line {}: {e}: {line}", n + 1))?;
         }
-        let lake = Lake::at(dir.path().join("lake"));
-        etl::sync(&db, &lake, &AtomicBool::new(false), &mut |_| {}).await?;
-        Ok(Books { db, lake, _dir: dir })
+        books.sync().await?;
+        Ok(books)
+    }
+
+    /// Applies one command with `today` as the date it leaves out (the lake follows at the next [`Books::sync`]).
+    pub(crate) async fn execute(&self, json: &str, today: NaiveDate) -> Result<oltp::Outcome> {
+        let cmd = oltp::ops::parse(json)?;
+        Ok(oltp::execute(&self.db, &Ctx { actor: None, today }, &cmd).await?)
+    }
+
+    /// Lands what the books hold in the lake.
+    pub(crate) async fn sync(&self) -> Result<()> {
+        etl::sync(&self.db, &self.lake, &AtomicBool::new(false), &mut |_| {}).await?;
+        Ok(())
     }
 
     /// A small demo business (two stores, four months), landed in a lake.
