@@ -299,6 +299,10 @@ enum Event {
     MemoDecision { line: i64, piece: Piece, shop: usize, customer: u32, buys: bool },
     /// A repair is ready and picked up: invoiced at its price, the deposit credited, the rest paid.
     RepairPickup { order: i64, shop: usize, customer: u32, price: i64, deposit: i64 },
+    /// A trade invoice on terms is reopened to add a fee the customer agreed to, and finalized again.
+    Correction { invoice: i64 },
+    /// The reopened invoice is finalized again: it is owed again with the fee added.
+    Refinalize { invoice: i64, open: Open },
 }
 
 /// An invoice with money still owed on it.

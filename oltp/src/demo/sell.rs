@@ -9,7 +9,8 @@ use crate::demo::catalog::{CATEGORIES, SERVICES};
 use crate::inventory::AddItemCost;
 use crate::sales::tax::{self, TaxLine};
 use crate::sales::{
-    Application, Apply, CreateInvoice, LineInput, RecordPayment, Refund, Tender, VoidInvoice, VoidPayment, WriteOff,
+    AddInvoiceLines, Application, Apply, CreateInvoice, FinalizeInvoice, LineInput, RecordPayment, Refund,
+    ReopenInvoice, Tender, VoidInvoice, VoidPayment, WriteOff,
 };
 use crate::types::{Family, LineKind, Money, PaymentMethod, prorate};
 
@@ -156,6 +157,43 @@ impl Gen<'_> {
         let created = self.invoice(&d, Vec::new()).await?;
         self.on_terms(c, s, created.id, created.total);
         self.follow_ups(d, &created, false);
+        // now and then a fee is agreed after the sale: the invoice is reopened and finalized again (nothing on
+        // a trade sale comes back, and nothing is paid on it for weeks, so nothing stands in the way)
+        // (drawn from the invoice's id, not the random stream, so the rest of the business is as it was)
+        if self.open.get(&created.id).is_some_and(|o| !o.abandoned) && created.id % 20 == 7 {
+            self.schedule(1 + created.id % 5, Event::Correction { invoice: created.id });
+        }
+        Ok(())
+    }
+
+    /// Reopens a trade invoice and adds a (non-taxable) fee; it is finalized again today or a few days later,
+    /// and owes nothing until then.
+    pub(super) async fn correct(&mut self, invoice: i64) -> Step {
+        let Some(open) = self.open.remove(&invoice) else { return Ok(()) };
+        self.exec(ReopenInvoice { org_id: self.org, invoice_id: invoice, reopened_on: Some(self.date) }).await?;
+        let fee = (15 + invoice * 7_919 % 76) * 100;
+        let line = LineInput {
+            kind: Some(LineKind::Misc),
+            description: Some("Rush setting fee".into()),
+            unit_price: Some(Money(fee)),
+            taxable: Some(false),
+            ..LineInput::default()
+        };
+        self.exec(AddInvoiceLines { org_id: self.org, invoice_id: invoice, lines: vec![line] }).await?;
+        self.report.lines += 1;
+        let open = Open { balance: open.balance + fee, ..open };
+        let after = invoice / 20 % 5;
+        if after == 0 {
+            return self.refinalize(invoice, open).await;
+        }
+        self.schedule(after, Event::Refinalize { invoice, open });
+        Ok(())
+    }
+
+    /// Finalizes a corrected invoice again, dated today; it is owed as before, fee included.
+    pub(super) async fn refinalize(&mut self, invoice: i64, open: Open) -> Step {
+        self.exec(FinalizeInvoice { org_id: self.org, invoice_id: invoice, finalized_on: Some(self.date) }).await?;
+        self.open.insert(invoice, open);
         Ok(())
     }
 
@@ -634,6 +672,8 @@ impl Gen<'_> {
                 Ok(())
             }
             Event::Redeem { card } => self.redeem(card).await,
+            Event::Correction { invoice } => self.correct(invoice).await,
+            Event::Refinalize { invoice, open } => self.refinalize(invoice, open).await,
             Event::MemoDecision { line, piece, shop, customer, buys } => {
                 self.memo_decision(line, piece, shop, customer, buys).await
             }

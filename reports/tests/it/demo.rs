@@ -43,7 +43,18 @@ async fn agrees_with_the_books(books: &Books, spec: &oltp::demo::DemoSpec) -> Re
     let mid = spec.start.checked_add_days(Days::new(60)).unwrap_or(end);
 
     // AR aging: each customer's net as of a date inside the history and at its end, computed over the books
-    for d in [mid, end] {
+    // and around the first reopens (the demo reopens some trade invoices to add a fee): the day before each, on
+    // which the old figures count, and the day itself
+    let reopened = books
+        .books_pairs("select reopened_on as k, count(*) as v from invoice_versions group by reopened_on".into())
+        .await?;
+    assert!(!reopened.is_empty(), "the demo reopens and finalizes again some invoices");
+    let mut dates = vec![mid, end];
+    for r in reopened.keys().take(3) {
+        let r = chrono::NaiveDate::parse_from_str(r, "%Y-%m-%d")?;
+        dates.extend([r.pred_opt().unwrap_or(r), r]);
+    }
+    for d in dates {
         let o = books.run("ar_aging", "summary", &[("as_of", &d.to_string())]).await?;
         let lake: BTreeMap<String, i64> =
             pairs(&o, "customer_id", "net").into_iter().filter(|(_, v)| *v != 0).collect();
@@ -56,6 +67,12 @@ async fn agrees_with_the_books(books: &Books, spec: &oltp::demo::DemoSpec) -> Re
                              and w.written_on <= '{d}' and (w.voided_on is null or w.voided_on > '{d}')), 0) as v
                from invoices i where i.status in ('finalized', 'voided') and i.finalized_on <= '{d}'
                  and (i.voided_on is null or i.voided_on > '{d}')
+               union all
+               -- a finalization a reopen ended after d counts with the figures it had
+               select v.customer_id, v.total_cents
+                 - coalesce((select sum(a.amount_cents) from payment_applications a where a.invoice_id = v.invoice_id
+                             and a.applied_on <= '{d}' and (a.voided_on is null or a.voided_on > '{d}')), 0) as v
+               from invoice_versions v where v.finalized_on <= '{d}' and v.reopened_on > '{d}'
              ),
              pay as (
                select p.customer_id, p.amount_cents
