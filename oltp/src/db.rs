@@ -654,6 +654,16 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             }
             _ => {}
         }
+        // connection exceptions (08), insufficient resources such as a full disk (53), system errors (58)
+        if d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("53") || c.starts_with("58")) {
+            return Error::Storage(e.to_string());
+        }
+    }
+    if matches!(
+        e,
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
+    ) {
+        return Error::Storage(e.to_string());
     }
     Error::Database(e.to_string())
 }

@@ -43,6 +43,10 @@ pub enum Error {
     /// The database failed; the text is for the operator's log, not for end users.
     #[error("database error: {0}")]
     Database(String),
+    /// The database's storage or connection failed (disk full, I/O error, read-only file, connection lost):
+    /// nothing after it can be written either, so a run of commands stops at the first.
+    #[error("the database cannot write: {0}")]
+    Storage(String),
 }
 
 /// `Result` with the core's [`Error`].
@@ -79,6 +83,7 @@ impl Error {
             Error::ClosedPeriod { .. } => "closed_period",
             Error::Forbidden(_) => "forbidden",
             Error::Database(_) => "database",
+            Error::Storage(_) => "storage",
         }
     }
 }

@@ -204,6 +204,8 @@ async fn in_savepoint(w: &mut Writer, cmd: &Command) -> Result<Outcome, BatchErr
             w.release(mark).await.map_err(BatchError::Lost)?;
             Ok(out)
         }
+        // the storage failed under the command: the transaction cannot go on
+        Err(e @ Error::Storage(_)) => Err(BatchError::Lost(e)),
         Err(refused) => {
             w.rollback_to(mark).await.map_err(BatchError::Lost)?;
             Err(BatchError::Refused(refused))

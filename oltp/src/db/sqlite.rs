@@ -426,6 +426,17 @@ fn err(e: rusqlite::Error) -> Error {
             }
             _ => {}
         }
+        if matches!(
+            f.code,
+            rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::DatabaseCorrupt
+                | rusqlite::ErrorCode::NotADatabase
+        ) {
+            return Error::Storage(e.to_string());
+        }
     }
     Error::Database(e.to_string())
 }

@@ -135,3 +135,34 @@ async fn an_update_is_audited_as_the_columns_it_changed() -> Result<()> {
     }
     Ok(())
 }
+
+/// A full disk (SQLite told the file may not grow) is the storage failing, not a command refused: the batch's
+/// transaction is lost at the first command that needs room, so a journal stops there instead of refusing
+/// every line after it; what was committed before stands.
+#[tokio::test]
+async fn a_full_disk_loses_the_batch_at_the_first_command_instead_of_refusing_each() -> Result<()> {
+    let t = TestDb::sqlite().await?;
+    shop(&t).await?;
+    let pages = t.scalar("select page_count as v from pragma_page_count()").await?;
+    t.db.execute_trusted(&format!("pragma max_page_count = {pages}")).await?;
+    let mut batch = Batch::new(t.ctx.clone());
+    let mut lost = None;
+    for i in 0..5_000 {
+        let long = format!("Customer {i} {}", "x".repeat(150));
+        match batch.run(&t.db, &cmd(json!({"op":"create_contact","org_id":1,"name":long,"customer":true}))).await {
+            Ok(_) => {}
+            Err(BatchError::Lost(e)) => {
+                lost = Some((i, e));
+                break;
+            }
+            Err(BatchError::Refused(e)) => panic!("command {i} refused, not lost: {e}"),
+        }
+    }
+    let (i, e) = lost.expect("the file filled up");
+    assert!(matches!(e, oltp::Error::Storage(_)), "{e}");
+    assert!(i > 0 && i < 5_000);
+    drop(batch);
+    // the contact from before the batch stands; none of the batch's
+    assert_eq!(t.scalar("select count(*) as v from contacts").await?, 1);
+    Ok(())
+}
