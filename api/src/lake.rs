@@ -169,10 +169,24 @@ fn scope(org: Option<i64>) -> warehouse::Scope {
 }
 
 /// `loupe sql`: DuckDB over the lake's current snapshot.
+/// Under `--org` it is the console an org's users get: that org's files only, one read-only statement, at most
+/// `ConsoleLimits::default()` rows and seconds; without it, the operator's own DuckDB over every org.
 pub(crate) async fn sql(lake: &Lake, query: &str, format: SqlFormat, org: Option<i64>) -> Result<ExitCode> {
     let snapshot = lake.snapshot().await?;
-    let conn = snapshot.duckdb(&scope(org)).await?;
-    let batches = warehouse::duck::query(&conn, query)?;
+    let batches = if org.is_some() {
+        let limits = warehouse::duck::ConsoleLimits::default();
+        let answer = snapshot.console(&scope(org)).await?.query(query, limits)?;
+        if answer.cut {
+            eprintln!(
+                "showing the first {} rows: the console's limit (export larger results with a report)",
+                limits.rows
+            );
+        }
+        answer.batches
+    } else {
+        let conn = snapshot.duckdb(&scope(org)).await?;
+        warehouse::duck::query(&conn, query)?
+    };
     let out = match format {
         SqlFormat::Table => crate::table::aligned(&batches)?,
         SqlFormat::Csv => crate::table::csv(&batches)?,

@@ -183,6 +183,15 @@ fn sql_and_extract_show_the_lake_as_the_journal_left_it() {
     let out = loupe(dir.path()).args(["sql", "select sum(amount) as paid from payment"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n-------\n1000.00\n(1 row)\n");
 
+    // under --org it is the org's console: the same answer, and a way out refused
+    let out =
+        loupe(dir.path()).args(["sql", "select sum(amount) as paid from payment", "--org", "1"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n-------\n1000.00\n(1 row)\n");
+    let out =
+        loupe(dir.path()).args(["sql", "select * from read_text('/etc/hostname')", "--org", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("file system operations are disabled"));
+
     // a bad query is DuckDB's error, named, and a non-zero exit
     let out = loupe(dir.path()).args(["sql", "select nope from sales_line"]).output().unwrap();
     assert!(!out.status.success());

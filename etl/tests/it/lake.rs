@@ -760,3 +760,76 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     assert_eq!(n(1), n(0), "sales_month disagrees with the lines");
     Ok(())
 }
+
+/// The SQL console an org's users get holds as if they were hostile: it answers their queries over the org's
+/// own rows, and refuses every way out — another org's files read directly, the books read as a blob, any file
+/// read or listed, a file written, a database attached, an extension installed or loaded, the settings
+/// changed, anything but one read-only statement — and a user allowed only some stores gets no console.
+#[tokio::test]
+async fn the_org_console_answers_its_own_rows_and_refuses_every_escape() -> Result<()> {
+    let books = Books::demo(6).await?;
+    books.run(r#"{"op":"create_org","name":"Other Jewelers"}"#).await?;
+    books.run(r#"{"op":"create_store","org_id":2,"code":"O","name":"Other"}"#).await?;
+    books.run(r#"{"op":"create_contact","org_id":2,"name":"Zed Secret","customer":true}"#).await?;
+    let lake = books.lake("lake");
+    sync(&books, &lake).await?;
+    let snapshot = lake.snapshot().await?;
+    let console = snapshot.console(&Scope::Org { org_id: 1, stores: None }).await?;
+    let limits = warehouse::duck::ConsoleLimits::default();
+    let count = |sql: &str| -> Result<i64> {
+        let a = console.query(sql, limits)?;
+        Ok(a.batches[0].column(0).as_any().downcast_ref::<Int64Array>().map(|c| c.value(0)).unwrap_or(-1))
+    };
+    // the org's own rows, as SQL over the books counts them
+    let contacts = books.scalar("select count(*) as v from contacts where org_id = 1").await?;
+    assert_eq!(count("select count(*) from contact")?, contacts);
+    assert_eq!(count("  -- a comment first\n select count(*) from contact where org_id = 2;  ")?, 0);
+    assert_eq!(count("with c as (select * from contact) select count(*) from c")?, contacts);
+    // a result over the row limit is cut, and says so
+    let small = warehouse::duck::ConsoleLimits { rows: 3, ..limits };
+    let a = console.query("select id from contact order by id", small)?;
+    assert!(a.cut && a.batches.iter().map(|b| b.num_rows()).sum::<usize>() == 3);
+    // a query over the time limit is stopped
+    let quick = warehouse::duck::ConsoleLimits { time: std::time::Duration::from_millis(200), ..limits };
+    let slow = console.query("select count(*) from range(10000000000) a", quick).unwrap_err().to_string();
+    assert!(slow.contains("longer than"), "{slow}");
+
+    let root = books.dir.path().join("lake").display().to_string();
+    let books_file = books.dir.path().join("loupe.db").display().to_string();
+    let escapes = [
+        format!("select * from read_parquet('{root}/contact/**/*.parquet')"),
+        format!("select * from read_parquet('{root}/contact/org_id=2/*.parquet')"),
+        format!("select * from read_blob('{books_file}')"),
+        "select * from read_csv('/etc/passwd')".to_string(),
+        "select * from read_text('/etc/hostname')".to_string(),
+        format!("select * from glob('{root}/**')"),
+        format!("copy (select 1) to '{root}/../stolen.csv'"),
+        format!("attach '{books_file}' as books"),
+        format!("attach '{books_file}' as books (type sqlite)"),
+        "install sqlite".to_string(),
+        "load httpfs".to_string(),
+        "create view mine as select 1".to_string(),
+        "select 1; select 2".to_string(),
+        "set enable_external_access = true".to_string(),
+        "select set_config('enable_external_access', 'true')".to_string(),
+        "pragma version".to_string(),
+        "drop view contact".to_string(),
+        // the same, dressed as a query
+        format!("select * from query('copy (select 1) to ''{root}/../stolen.csv''')"),
+        format!("select * from query('attach ''{books_file}'' as books')"),
+        "summarize select * from read_csv('/etc/passwd')".to_string(),
+        "describe select * from read_text('/etc/hostname')".to_string(),
+        format!("from read_parquet('{root}/contact/org_id=2/*.parquet')"),
+        format!("with x as (select 1) select * from read_blob('{books_file}')"),
+    ];
+    for sql in &escapes {
+        let refused = console.query(sql, limits);
+        assert!(refused.is_err(), "the console ran {sql}");
+    }
+    assert!(!std::path::Path::new(&format!("{root}/../stolen.csv")).exists());
+    // the other org's name is nowhere the console can reach
+    assert_eq!(count("select count(*) from contact where name = 'Zed Secret'")?, 0);
+    // store-restricted users get reports, not the console
+    assert!(snapshot.console(&Scope::Org { org_id: 1, stores: Some(vec![1]) }).await.is_err());
+    Ok(())
+}
