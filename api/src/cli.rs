@@ -287,6 +287,14 @@ pub enum OpsCmd {
         /// each batch commits. Default: 500 for a file, 1 for stdin.
         #[arg(long)]
         batch: Option<usize>,
+        /// Key every line without a `key` of its own as PREFIX:LINE, so running the journal again does only what
+        /// did not land (each key is recorded with its outcome, in the line's transaction).
+        #[arg(long, conflicts_with = "keyed")]
+        key_prefix: Option<String>,
+        /// The same, with the prefix taken from the journal's contents (its SHA-256): the same file run twice
+        /// applies once. Not for stdin.
+        #[arg(long)]
+        keyed: bool,
     },
     /// List every operation the journal accepts.
     List,
@@ -419,7 +427,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Ops { command: OpsCmd::Apply { file, stop_on_error, actor, today, batch } } => {
+        Cmd::Ops { command: OpsCmd::Apply { file, stop_on_error, actor, today, batch, key_prefix, keyed } } => {
+            let key_prefix = match (key_prefix, keyed) {
+                (Some(p), _) => Some(p.clone()),
+                (None, true) if file.as_os_str() == "-" => {
+                    anyhow::bail!("--keyed: a journal on stdin has no contents to key by; give --key-prefix")
+                }
+                (None, true) => Some(crate::journal::content_key(file)?),
+                (None, false) => None,
+            };
             let db = cli.open().await?;
             let mut ctx = Ctx::operator();
             ctx.actor = *actor;
@@ -427,9 +443,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 ctx.today = *t;
             }
             let batch = batch.unwrap_or(if file.as_os_str() == "-" { 1 } else { 500 });
-            let summary = crate::journal::apply(&db, &ctx, file, *stop_on_error, batch).await?;
+            let summary = crate::journal::apply(&db, &ctx, file, *stop_on_error, batch, key_prefix.as_deref()).await?;
             db.close().await;
-            eprintln!("{} applied, {} failed", summary.applied, summary.failed);
+            if summary.replayed > 0 {
+                eprintln!(
+                    "{} applied, {} already applied, {} failed",
+                    summary.applied, summary.replayed, summary.failed
+                );
+            } else {
+                eprintln!("{} applied, {} failed", summary.applied, summary.failed);
+            }
             Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Cmd::Etl { command } => {

@@ -10,11 +10,13 @@ use oltp::{Batch, BatchError, Ctx, Db, Outcome};
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Summary {
     pub(crate) applied: usize,
+    /// Lines whose key had been applied before: answered with the first outcome, nothing done again.
+    pub(crate) replayed: usize,
     pub(crate) failed: usize,
 }
 
 /// Lines run but not yet committed, with what each did.
-type Waiting = Vec<(usize, Result<Outcome, String>)>;
+type Waiting = Vec<(usize, Result<(Outcome, bool), String>)>;
 
 /// Applies every line; prints each result as JSON on stdout and each failure (line number, field, why) on
 /// stderr. Blank lines and lines starting with `#` or `//` are skipped.
@@ -23,7 +25,18 @@ type Waiting = Vec<(usize, Result<Outcome, String>)>;
 /// line leaves no trace and the others stand, as if each were its own transaction, but the commit is paid once
 /// per batch. A line's result is printed only once its batch has committed, so what was printed is what the
 /// books hold, even if the run is interrupted.
-pub(crate) async fn apply(db: &Db, ctx: &Ctx, file: &Path, stop_on_error: bool, batch: usize) -> Result<Summary> {
+///
+/// A line may carry an idempotency `key` beside `op`; with `key_prefix` every line without one is keyed
+/// `PREFIX:LINE`. A keyed line is recorded with its outcome in the same transaction, so running the journal
+/// again (after a crash, say) answers its applied lines with their first outcomes and does only the rest.
+pub(crate) async fn apply(
+    db: &Db,
+    ctx: &Ctx,
+    file: &Path,
+    stop_on_error: bool,
+    batch: usize,
+    key_prefix: Option<&str>,
+) -> Result<Summary> {
     let reader: Box<dyn BufRead> = if file == Path::new("-") {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
@@ -52,8 +65,11 @@ pub(crate) async fn apply(db: &Db, ctx: &Ctx, file: &Path, stop_on_error: bool, 
                 if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
                     continue;
                 }
-                match oltp::ops::parse(trimmed) {
-                    Ok(cmd) => open.run(db, &cmd).await,
+                match oltp::ops::parse_keyed(trimmed) {
+                    Ok((key, cmd)) => {
+                        let key = key.or_else(|| key_prefix.map(|p| format!("{p}:{n}")));
+                        open.run_keyed(db, key.as_deref(), &cmd).await
+                    }
                     Err(e) => Err(BatchError::Refused(e)),
                 }
             }
@@ -66,7 +82,7 @@ pub(crate) async fn apply(db: &Db, ctx: &Ctx, file: &Path, stop_on_error: bool, 
         let failed = result.is_err();
         let mut lost = None;
         match result {
-            Ok(out) => waiting.push((n, Ok(out))),
+            Ok(a) => waiting.push((n, Ok((a.outcome, a.replayed)))),
             Err(BatchError::Refused(e)) => waiting.push((n, Err(e.to_string()))),
             Err(BatchError::Lost(e)) => {
                 lose(&mut waiting, &e.to_string());
@@ -109,9 +125,13 @@ async fn flush(open: &mut Batch, waiting: &mut Waiting, summary: &mut Summary) -
     }
     for (n, r) in waiting.drain(..) {
         match r {
-            Ok(out) => {
+            Ok((out, false)) => {
                 summary.applied += 1;
                 println!("{}", serde_json::json!({ "line": n, "ok": out }));
+            }
+            Ok((out, true)) => {
+                summary.replayed += 1;
+                println!("{}", serde_json::json!({ "line": n, "ok": out, "already_applied": true }));
             }
             Err(e) => {
                 summary.failed += 1;
@@ -120,4 +140,12 @@ async fn flush(open: &mut Batch, waiting: &mut Waiting, summary: &mut Summary) -
         }
     }
     failed
+}
+
+/// The key prefix of a journal's contents: `sha256:` and the hex SHA-256 of its bytes.
+pub(crate) fn content_key(file: &Path) -> Result<String> {
+    use sha2::Digest as _;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot open journal {}", file.display()))?;
+    let digest = sha2::Sha256::digest(&bytes);
+    Ok(format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }

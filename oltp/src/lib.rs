@@ -24,5 +24,5 @@ pub mod writer;
 
 pub use db::{Db, Dialect, ReadTx};
 pub use error::{Error, Result};
-pub use ops::{Batch, BatchError, Command, Outcome, execute};
+pub use ops::{Applied, Batch, BatchError, Command, Outcome, execute, execute_keyed};
 pub use writer::Ctx;

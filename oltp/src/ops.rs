@@ -170,14 +170,21 @@ impl Batch {
     /// own refusal but the transaction failing is returned as [`BatchError::Lost`]: then nothing since the last
     /// commit stands.
     pub async fn run(&mut self, db: &Db, cmd: &Command) -> Result<Outcome, BatchError> {
+        self.run_keyed(db, None, cmd).await.map(|a| a.outcome)
+    }
+
+    /// [`Batch::run`] under an idempotency key: a key already applied answers with its first outcome and does
+    /// nothing; a new one is recorded with the outcome in the same transaction as the command.
+    pub async fn run_keyed(&mut self, db: &Db, key: Option<&str>, cmd: &Command) -> Result<Applied, BatchError> {
         let w = match self.writer.take() {
             Some(w) => w,
             None => Writer::begin(db, &self.ctx).await.map_err(BatchError::Lost)?,
         };
         let w = self.writer.insert(w);
-        let result = in_savepoint(w, cmd).await;
+        let result = in_savepoint(w, key, cmd).await;
         match &result {
-            Ok(_) => self.pending += 1,
+            Ok(a) if !a.replayed => self.pending += 1,
+            Ok(_) => {}
             Err(BatchError::Lost(_)) => {
                 self.writer = None;
                 self.pending = 0;
@@ -197,12 +204,65 @@ impl Batch {
     }
 }
 
-async fn in_savepoint(w: &mut Writer, cmd: &Command) -> Result<Outcome, BatchError> {
+/// What a command under a key did: its outcome, and whether that is the first application's, answered again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The outcome (the first one, for a replay).
+    pub outcome: Outcome,
+    /// The key had been applied already: nothing was done this time.
+    pub replayed: bool,
+}
+
+/// Executes one command atomically under an idempotency key (see [`Batch::run_keyed`]).
+pub async fn execute_keyed(db: &Db, ctx: &Ctx, key: Option<&str>, cmd: &Command) -> Result<Applied> {
+    let mut w = Writer::begin(db, ctx).await?;
+    let applied = match in_savepoint(&mut w, key, cmd).await {
+        Ok(a) => a,
+        Err(BatchError::Refused(e) | BatchError::Lost(e)) => return Err(e),
+    };
+    w.commit().await?;
+    Ok(applied)
+}
+
+/// The first outcome of `key`, if it was applied; refuses a key applied to another command.
+async fn applied_before(w: &mut Writer, key: &str, command: &str) -> Result<Option<Outcome>> {
+    let Some(r) =
+        w.fetch_optional(crate::q!("select command, outcome from idempotency_keys where key = $1", key)).await?
+    else {
+        return Ok(None);
+    };
+    if r.text("command")? != command {
+        return Err(Error::invalid("key", key, "already used for another command"));
+    }
+    let outcome = r.text("outcome")?;
+    serde_json::from_str(&outcome).map(Some).map_err(|e| Error::Database(format!("idempotency key {key}: {e}")))
+}
+
+async fn in_savepoint(w: &mut Writer, key: Option<&str>, cmd: &Command) -> Result<Applied, BatchError> {
+    let command = serde_json::to_string(cmd).map_err(|e| BatchError::Refused(Error::Database(e.to_string())))?;
+    if let Some(k) = key {
+        if k.trim().is_empty() || k.chars().count() > crate::bounds::SHORT_TEXT {
+            return Err(BatchError::Refused(Error::invalid("key", k, "1 to 200 characters")));
+        }
+        match applied_before(w, k, &command).await {
+            Ok(Some(outcome)) => return Ok(Applied { outcome, replayed: true }),
+            Ok(None) => {}
+            Err(e @ Error::Storage(_)) => return Err(BatchError::Lost(e)),
+            Err(e) => return Err(BatchError::Refused(e)),
+        }
+    }
     let mark = w.savepoint().await.map_err(BatchError::Lost)?;
-    match cmd.run(w).await {
+    let ran = match cmd.run(w).await {
+        Ok(out) => match key {
+            Some(k) => record_key(w, k, &command, &out).await.map(|()| out),
+            None => Ok(out),
+        },
+        Err(e) => Err(e),
+    };
+    match ran {
         Ok(out) => {
             w.release(mark).await.map_err(BatchError::Lost)?;
-            Ok(out)
+            Ok(Applied { outcome: out, replayed: false })
         }
         // the storage failed under the command: the transaction cannot go on
         Err(e @ Error::Storage(_)) => Err(BatchError::Lost(e)),
@@ -211,6 +271,19 @@ async fn in_savepoint(w: &mut Writer, cmd: &Command) -> Result<Outcome, BatchErr
             Err(BatchError::Refused(refused))
         }
     }
+}
+
+async fn record_key(w: &mut Writer, key: &str, command: &str, out: &Outcome) -> Result<()> {
+    let outcome = serde_json::to_string(out).map_err(|e| Error::Database(e.to_string()))?;
+    w.execute_untracked(crate::q!(
+        "insert into idempotency_keys (key, command, outcome, applied_at) values ($1, $2, $3, $4)",
+        key,
+        command,
+        outcome,
+        chrono::Utc::now()
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Why a command in a [`Batch`] did not stand.
@@ -226,6 +299,14 @@ pub enum BatchError {
 
 /// Parses one journal line into a command, with an error that names the field at fault.
 pub fn parse(line: &str) -> Result<Command> {
+    parse_keyed(line).and_then(|(key, cmd)| match key {
+        Some(k) => Err(Error::invalid("key", k, "a key is taken by the journal, not by a single command")),
+        None => Ok(cmd),
+    })
+}
+
+/// [`parse`] for a journal line that may carry an idempotency `key` beside `op`.
+pub fn parse_keyed(line: &str) -> Result<(Option<String>, Command)> {
     let mut value: serde_json::Value = serde_json::from_str(line)
         .map_err(|e| Error::invalid("json", truncate(line), format!("malformed json: {e}")))?;
     if !value.is_object() {
@@ -236,11 +317,17 @@ pub fn parse(line: &str) -> Result<Command> {
         Some(other) => return Err(Error::invalid("op", other, "must be a string naming the operation")),
         None => return Err(Error::invalid("op", "(missing)", "every command needs an \"op\"")),
     };
+    let mut key = None;
     if let Some(obj) = value.as_object_mut() {
         obj.remove("op");
+        key = match obj.remove("key") {
+            None => None,
+            Some(serde_json::Value::String(k)) => Some(k),
+            Some(other) => return Err(Error::invalid("key", other, "an idempotency key is a string")),
+        };
     }
     crate::bounds::check(&value)?;
-    Command::from_fields(&op, value)
+    Ok((key, Command::from_fields(&op, value)?))
 }
 
 /// serde says `unknown field `x``, `missing field `x`` or `invalid type …` at a path; turn that into an error

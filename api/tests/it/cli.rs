@@ -360,3 +360,57 @@ fn reports_run_export_and_drill_from_the_command_line() {
     let csv = run(&["ar_aging", "--param", "as_of=2026-01-31", "--format", "csv", "--store", "1"]);
     assert_eq!(csv.lines().count(), 3, "{csv}");
 }
+
+/// A journal run again after a crash does only what did not land: keyed lines (a line's own `key`, or every line
+/// under `--key-prefix` or `--keyed`) answer "already applied" with their first outcome, and the books hold each
+/// line's work once.
+#[test]
+fn a_keyed_journal_run_twice_applies_each_line_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("day.jsonl");
+    std::fs::write(
+        &journal,
+        concat!(
+            r#"{"op":"create_org","name":"Carat & Co"}"#,
+            "\n",
+            r#"{"op":"create_store","org_id":1,"code":"MAIN","name":"Main"}"#,
+            "\n",
+            r#"{"op":"create_contact","org_id":1,"name":"Ann Lee","customer":true,"key":"ann-1"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = loupe(dir.path()).args(["ops", "apply"]).arg(&journal).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, first, err) = run(&["--keyed"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("3 applied, 0 failed"), "{err}");
+    // the crash is simulated by running the same file again: nothing is done twice
+    let (ok, again, err) = run(&["--keyed"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("0 applied, 3 already applied, 0 failed"), "{err}");
+    let first_ok: Vec<&str> = first.lines().collect();
+    let again_ok: Vec<String> = again.lines().map(|l| l.replace(r#""already_applied":true,"#, "")).collect();
+    assert_eq!(first_ok, again_ok.iter().map(String::as_str).collect::<Vec<_>>());
+    let status = loupe(dir.path()).args(["status"]).output().unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    for (label, n) in [("orgs", "1"), ("stores", "1"), ("contacts", "1")] {
+        assert!(status.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == [label, n]), "{status}");
+    }
+    // unkeyed, the org line makes a second org and the store a second MAIN (refused); the contact's own key holds
+    let (ok, _, err) = run(&[]);
+    assert!(!ok);
+    assert!(err.contains("1 applied, 1 already applied, 1 failed"), "{err}");
+    // a key reused for another command is refused by name
+    std::fs::write(&journal, r#"{"op":"create_contact","org_id":1,"name":"Bob","customer":true,"key":"ann-1"}"#)
+        .unwrap();
+    let (ok, _, err) = run(&[]);
+    assert!(!ok);
+    assert!(err.contains("key: ann-1 — already used for another command"), "{err}");
+}
