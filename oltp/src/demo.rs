@@ -301,8 +301,6 @@ enum Event {
     RepairPickup { order: i64, shop: usize, customer: u32, price: i64, deposit: i64 },
     /// A trade invoice on terms is reopened to add a fee the customer agreed to, and finalized again.
     Correction { invoice: i64 },
-    /// The reopened invoice is finalized again: it is owed again with the fee added.
-    Refinalize { invoice: i64, open: Open },
 }
 
 /// An invoice with money still owed on it.

@@ -166,8 +166,9 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// Reopens a trade invoice and adds a (non-taxable) fee; it is finalized again today or a few days later,
-    /// and owes nothing until then.
+    /// Reopens a trade invoice, adds a (non-taxable) fee and finalizes it again the same day. (Not days later:
+    /// the month's stock count would find the reopened goods back on the shelf, which the generator's picture
+    /// of the stock does not hold.)
     pub(super) async fn correct(&mut self, invoice: i64) -> Step {
         let Some(open) = self.open.remove(&invoice) else { return Ok(()) };
         self.exec(ReopenInvoice { org_id: self.org, invoice_id: invoice, reopened_on: Some(self.date) }).await?;
@@ -181,19 +182,8 @@ impl Gen<'_> {
         };
         self.exec(AddInvoiceLines { org_id: self.org, invoice_id: invoice, lines: vec![line] }).await?;
         self.report.lines += 1;
-        let open = Open { balance: open.balance + fee, ..open };
-        let after = invoice / 20 % 5;
-        if after == 0 {
-            return self.refinalize(invoice, open).await;
-        }
-        self.schedule(after, Event::Refinalize { invoice, open });
-        Ok(())
-    }
-
-    /// Finalizes a corrected invoice again, dated today; it is owed as before, fee included.
-    pub(super) async fn refinalize(&mut self, invoice: i64, open: Open) -> Step {
         self.exec(FinalizeInvoice { org_id: self.org, invoice_id: invoice, finalized_on: Some(self.date) }).await?;
-        self.open.insert(invoice, open);
+        self.open.insert(invoice, Open { balance: open.balance + fee, ..open });
         Ok(())
     }
 
@@ -673,7 +663,6 @@ impl Gen<'_> {
             }
             Event::Redeem { card } => self.redeem(card).await,
             Event::Correction { invoice } => self.correct(invoice).await,
-            Event::Refinalize { invoice, open } => self.refinalize(invoice, open).await,
             Event::MemoDecision { line, piece, shop, customer, buys } => {
                 self.memo_decision(line, piece, shop, customer, buys).await
             }
