@@ -506,6 +506,7 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
     for p in view.params {
         let Some(v) = values.get(p.name) else { continue };
         let shown = match (p.kind, lookup(p.name)) {
+            (Kind::Date, _) => values.shown(p.name).unwrap_or(v),
             (Kind::IdOrNone, _) if v == "0" => "(none)".to_string(),
             (_, _) if v == NONE => "(none)".to_string(),
             (Kind::Id | Kind::IdOrNone, Some((table, name_col))) => {

@@ -3,6 +3,7 @@
 //! ([`export`]) reads. It reads only the lake, never the transactional database.
 
 pub mod catalog;
+pub mod dates;
 pub mod engine;
 mod error;
 pub mod export;

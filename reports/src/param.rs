@@ -130,12 +130,35 @@ impl std::fmt::Display for Val {
 #[derive(Debug, Clone, Default)]
 pub struct Values {
     vals: BTreeMap<&'static str, Val>,
+    /// The words dates were given as (`last_month`), by parameter, for the echoed filters.
+    words: BTreeMap<&'static str, String>,
 }
 
 impl Values {
     /// Checks `given` against `declared`: unknown names, bad values and periods that end before they start are
     /// refused; defaults fill the rest.
+    /// A date may be given as a word (`yesterday`, `last_month`: see [`crate::dates`]), and a view with a
+    /// period takes `period=WORD` for both its ends.
     pub fn check(declared: &[Param], given: &BTreeMap<String, String>, today: NaiveDate) -> Result<Values> {
+        let has = |name: &str| declared.iter().any(|p| p.name == name);
+        let mut given = given.clone();
+        if let Some(word) = given.remove("period").filter(|_| has("from") && has("to")) {
+            if given.contains_key("from") || given.contains_key("to") {
+                return Err(Error::param("period", &word, "give a period or from and to, not both"));
+            }
+            let Some((from, to)) = crate::dates::period(word.trim(), today) else {
+                return Err(Error::param("period", &word, format!("must be one of: {}", crate::dates::WORDS)));
+            };
+            let mut v = Values::check(
+                declared,
+                &given.into_iter().chain([("from".into(), from.to_string()), ("to".into(), to.to_string())]).collect(),
+                today,
+            )?;
+            v.words.insert("from", word.trim().to_string());
+            v.words.insert("to", word.trim().to_string());
+            return Ok(v);
+        }
+        let given = &given;
         for name in given.keys() {
             if !declared.iter().any(|p| p.name == name) {
                 let known = declared.iter().map(|p| p.name).collect::<Vec<_>>().join(", ");
@@ -168,7 +191,15 @@ impl Values {
                 vals.insert(p.name, v);
             }
         }
-        let values = Values { vals };
+        let mut words = BTreeMap::new();
+        for p in declared.iter().filter(|p| p.kind == Kind::Date) {
+            if let Some(raw) = given.get(p.name)
+                && NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").is_err()
+            {
+                words.insert(p.name, raw.trim().to_string());
+            }
+        }
+        let values = Values { vals, words };
         if let (Some(from), Some(to)) = (values.date_opt("from"), values.date_opt("to"))
             && from > to
         {
@@ -223,6 +254,15 @@ impl Values {
     pub fn get(&self, name: &str) -> Option<String> {
         self.vals.get(name).map(Val::to_string)
     }
+
+    /// The value of `name` as people read it: a date given as a word shows both (`2026-02-28 (last_month)`).
+    pub fn shown(&self, name: &str) -> Option<String> {
+        let v = self.get(name)?;
+        Some(match self.words.get(name) {
+            Some(w) => format!("{v} ({w})"),
+            None => v,
+        })
+    }
 }
 
 fn parse(p: &Param, given: Option<&str>, today: NaiveDate) -> Result<Option<Val>> {
@@ -237,9 +277,13 @@ fn parse(p: &Param, given: Option<&str>, today: NaiveDate) -> Result<Option<Val>
     };
     let bad = |why: String| Error::param(p.name, raw, why);
     let v = match p.kind {
-        Kind::Date => {
-            Val::Date(NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("not a date (YYYY-MM-DD)".into()))?)
-        }
+        Kind::Date => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) => Val::Date(d),
+            Err(_) => Val::Date(
+                crate::dates::day(raw, today)
+                    .ok_or_else(|| bad(format!("not a date (YYYY-MM-DD, or one of: {})", crate::dates::WORDS)))?,
+            ),
+        },
         Kind::Id | Kind::Positive => match raw.parse::<i64>() {
             Ok(n) if n > 0 => Val::Int(n),
             _ => return Err(bad("must be a positive whole number".into())),
@@ -315,7 +359,10 @@ mod tests {
     fn bad_values_name_the_parameter_the_value_and_the_rule() {
         let today = NaiveDate::from_ymd_opt(2026, 3, 17).unwrap();
         let err = |pairs: &[(&str, &str)]| Values::check(DECL, &given(pairs), today).unwrap_err().to_string();
-        assert_eq!(err(&[("to", "2026-02-30")]), "param to: \"2026-02-30\" — not a date (YYYY-MM-DD)");
+        assert_eq!(
+            err(&[("to", "2026-02-30")]),
+            format!("param to: \"2026-02-30\" — not a date (YYYY-MM-DD, or one of: {})", crate::dates::WORDS)
+        );
         assert_eq!(err(&[("store", "-1")]), "param store: \"-1\" — must be a positive whole number");
         assert_eq!(
             err(&[("edges", "30,20")]),
@@ -330,6 +377,26 @@ mod tests {
             err(&[("colour", "red")]),
             "param colour: \"red\" — no such parameter (this view takes: from, to, store, edges, by)"
         );
+    }
+
+    #[test]
+    fn dates_and_periods_given_as_words_resolve_on_the_runs_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 17).unwrap();
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let v = Values::check(DECL, &given(&[("period", "last_month")]), today).unwrap();
+        assert_eq!((v.date("from"), v.date("to")), (day("2026-02-01"), day("2026-02-28")));
+        assert_eq!(v.shown("from").as_deref(), Some("2026-02-01 (last_month)"));
+        // the links carry the dates, so a drill opens the same rows tomorrow
+        assert_eq!(v.as_strings().get("to").map(String::as_str), Some("2026-02-28"));
+        let v = Values::check(DECL, &given(&[("to", "yesterday")]), today).unwrap();
+        assert_eq!((v.date("from"), v.date("to")), (day("2026-03-01"), day("2026-03-16")));
+        assert_eq!(v.shown("to").as_deref(), Some("2026-03-16 (yesterday)"));
+        let err = |pairs: &[(&str, &str)]| Values::check(DECL, &given(pairs), today).unwrap_err().to_string();
+        assert_eq!(
+            err(&[("period", "last_month"), ("to", "2026-03-01")]),
+            "param period: \"last_month\" — give a period or from and to, not both"
+        );
+        assert!(err(&[("period", "fortnight")]).starts_with("param period: \"fortnight\" — must be one of: today"));
     }
 
     #[test]

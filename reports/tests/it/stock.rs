@@ -194,3 +194,24 @@ async fn aging_ages_each_lot_layer_on_its_own_and_counts_a_lot_once() -> Result<
     assert_eq!(o.total("cost"), m("1800.00"));
     Ok(())
 }
+
+/// Dates as people say them: `period=last_month` and `as_of=yesterday` give what their dates give (the test's
+/// today is 2026-06-30), the filters echo both the word and the date, and drills carry the dates.
+#[tokio::test]
+async fn words_for_dates_and_periods_give_what_their_dates_give() -> Result<()> {
+    let books = Books::from_journal(JOURNAL).await?;
+    let by_word = books.run("memo_conversion", "summary", &[("period", "this_year")]).await?;
+    let by_date = books.run("memo_conversion", "summary", &[("from", "2026-01-01"), ("to", "2026-06-30")]).await?;
+    assert_eq!(by_word.rows, 2);
+    assert_eq!((table(&by_word), footer(&by_word)), (table(&by_date), footer(&by_date)));
+    assert!(by_word.header.filters.contains(&("From".into(), "2026-01-01 (this_year)".into())));
+    assert!(by_word.header.filters.contains(&("To".into(), "2026-06-30 (this_year)".into())));
+    assert_eq!(by_word.header.params.get("from").map(String::as_str), Some("2026-01-01"));
+    let march = books.run("memo_conversion", "summary", &[("period", "last_quarter")]).await?;
+    assert_eq!(table(&march), table(&by_date));
+    let by_word = books.run("inventory_valuation", "summary", &[("as_of", "yesterday")]).await?;
+    let by_date = books.run("inventory_valuation", "summary", &[("as_of", "2026-06-29")]).await?;
+    assert_eq!((table(&by_word), footer(&by_word)), (table(&by_date), footer(&by_date)));
+    assert!(by_word.header.filters.contains(&("As of".into(), "2026-06-29 (yesterday)".into())));
+    Ok(())
+}

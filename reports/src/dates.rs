@@ -1,0 +1,73 @@
+//! Dates as people say them: `today`, `yesterday`, `30_days_ago`, and the periods `this_month`, `last_month`,
+//! `this_quarter`, `last_quarter`, `this_year`, `last_year`, `year_to_date`, resolved against the run's today.
+//! A period given where one date is wanted (`as_of=last_month`) is its last day.
+
+use chrono::{Datelike as _, Days, Months, NaiveDate};
+
+/// The words a date or a period may be given as, for help and errors.
+pub const WORDS: &str = "today, yesterday, N_days_ago, this_month, last_month, this_quarter, last_quarter, \
+this_year, last_year, year_to_date";
+
+/// The period a word names, as (first day, last day); `None` when it names none.
+pub fn period(word: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let month = today.with_day(1)?;
+    let quarter = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)?;
+    let year = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
+    let day_before = |d: NaiveDate| d.pred_opt();
+    Some(match word {
+        "today" => (today, today),
+        "yesterday" => (today.pred_opt()?, today.pred_opt()?),
+        "this_month" => (month, today),
+        "last_month" => (month.checked_sub_months(Months::new(1))?, day_before(month)?),
+        "this_quarter" => (quarter, today),
+        "last_quarter" => (quarter.checked_sub_months(Months::new(3))?, day_before(quarter)?),
+        "this_year" | "year_to_date" => (year, today),
+        "last_year" => (year.checked_sub_months(Months::new(12))?, day_before(year)?),
+        _ => {
+            let n: u64 = word.strip_suffix("_days_ago")?.parse().ok()?;
+            let d = today.checked_sub_days(Days::new(n))?;
+            (d, d)
+        }
+    })
+}
+
+/// The day a word names (a period's last day); `None` when it names none.
+pub fn day(word: &str, today: NaiveDate) -> Option<NaiveDate> {
+    period(word, today).map(|(_, last)| last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn p(word: &str, today: &str) -> Option<(String, String)> {
+        period(word, d(today)).map(|(a, b)| (a.to_string(), b.to_string()))
+    }
+
+    fn pair(a: &str, b: &str) -> Option<(String, String)> {
+        Some((a.to_string(), b.to_string()))
+    }
+
+    #[test]
+    fn periods_at_month_quarter_and_year_edges_and_a_leap_day() {
+        assert_eq!(p("last_month", "2026-03-31"), pair("2026-02-01", "2026-02-28"));
+        assert_eq!(p("last_month", "2024-03-01"), pair("2024-02-01", "2024-02-29"));
+        assert_eq!(p("last_month", "2026-01-15"), pair("2025-12-01", "2025-12-31"));
+        assert_eq!(p("this_month", "2024-02-29"), pair("2024-02-01", "2024-02-29"));
+        assert_eq!(p("this_quarter", "2026-06-30"), pair("2026-04-01", "2026-06-30"));
+        assert_eq!(p("last_quarter", "2026-04-01"), pair("2026-01-01", "2026-03-31"));
+        assert_eq!(p("last_quarter", "2026-02-10"), pair("2025-10-01", "2025-12-31"));
+        assert_eq!(p("year_to_date", "2026-12-31"), pair("2026-01-01", "2026-12-31"));
+        assert_eq!(p("last_year", "2025-01-01"), pair("2024-01-01", "2024-12-31"));
+        assert_eq!(p("yesterday", "2024-03-01"), pair("2024-02-29", "2024-02-29"));
+        assert_eq!(p("30_days_ago", "2026-03-01"), pair("2026-01-30", "2026-01-30"));
+        assert_eq!(day("last_month", d("2026-03-31")), Some(d("2026-02-28")));
+        for nonsense in ["lastmonth", "x_days_ago", "-3_days_ago", "", "2026-01-01"] {
+            assert_eq!(period(nonsense, d("2026-03-31")), None, "{nonsense}");
+        }
+    }
+}
