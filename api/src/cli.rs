@@ -140,6 +140,9 @@ pub enum ReportCmd {
         /// Run the query and print DataFusion's plan with each operator's rows and time instead of the rows.
         #[arg(long)]
         explain: bool,
+        /// CSV: begin with a UTF-8 byte-order mark, so Excel on Windows reads "0–30" as written.
+        #[arg(long)]
+        bom: bool,
     },
 }
 
@@ -472,7 +475,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake()?, query, *format, *org).await,
         Cmd::Report { command: ReportCmd::List } => Ok(crate::report::list()),
         Cmd::Report { command: ReportCmd::Describe { id } } => crate::report::describe(id),
-        Cmd::Report { command: ReportCmd::Run { id, view, params, format, out, drill, org, stores, explain } } => {
+        Cmd::Report { command: ReportCmd::Run { id, view, params, format, out, drill, org, stores, explain, bom } } => {
             let run = crate::report::Run {
                 id,
                 view: view.as_deref(),
@@ -483,6 +486,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 org: *org,
                 stores,
                 explain: *explain,
+                bom: *bom,
             };
             crate::report::run(&cli.lake()?, run).await
         }

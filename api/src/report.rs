@@ -53,6 +53,7 @@ pub(crate) struct Run<'a> {
     pub(crate) org: Option<i64>,
     pub(crate) stores: &'a [i64],
     pub(crate) explain: bool,
+    pub(crate) bom: bool,
 }
 
 /// `loupe report run`.
@@ -83,15 +84,16 @@ pub(crate) async fn run(lake: &Lake, r: Run<'_>) -> Result<ExitCode> {
         bail!("--format {}: a binary file; write it with --out FILE (or redirect the output)", r.format);
     }
     let prepared = reports::prepare(&cx, &req).await?;
+    let options = reports::export::Options { bom: r.bom };
     let rows = match r.out {
         Some(path) => {
-            let rows = reports::export::write_file(prepared, format, path).await?;
+            let rows = reports::export::write_file_with(prepared, format, path, options).await?;
             eprintln!("wrote {rows} rows to {}", path.display());
             rows
         }
         None => {
             let mut out = std::io::stdout().lock();
-            let rows = reports::export::write(prepared, format, &mut out).await?;
+            let rows = reports::export::write_with(prepared, format, &mut out, options).await?;
             out.flush().context("cannot write to the terminal")?;
             rows
         }

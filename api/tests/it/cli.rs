@@ -355,6 +355,23 @@ fn reports_run_export_and_drill_from_the_command_line() {
     );
     let out = loupe(dir.path()).args(["report", "run", "ar_aging", "--format", "docx"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("must be one of: table, csv, json, xlsx, pdf"));
+    // --bom: the same CSV after a UTF-8 byte-order mark; Python's csv reading it as Excel would (utf-8-sig) keeps
+    // the header's "0–30"
+    let path = dir.path().join("aging.csv");
+    let out = loupe(dir.path())
+        .args(["report", "run", "ar_aging", "--param", "as_of=2026-01-31", "--format", "csv", "--bom", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let read = std::process::Command::new("python3")
+        .args(["-c", "import csv,sys; r=list(csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline=''))); print(r[0][1], r[1][0], r[1][1])"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&read.stdout).trim(), "0–30 Ann Lee 5803.90");
     // --store names a store of the org, as the store parameter does: the books have no store 2
     let out = loupe(dir.path()).args(["report", "run", "ar_aging", "--store", "2"]).output().unwrap();
     assert!(!out.status.success());

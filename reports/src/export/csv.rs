@@ -19,8 +19,12 @@ fn err(e: ::csv::Error) -> Error {
 }
 
 impl<'w> Writer<'w> {
-    /// Writes the header row.
-    pub fn new(h: &Header, out: &'w mut dyn Write) -> Result<Writer<'w>> {
+    /// Writes the header row, after a UTF-8 byte-order mark when `bom` (Excel on Windows reads a CSV without
+    /// one in the machine's code page, and "0–30" comes out garbled).
+    pub fn new(h: &Header, out: &'w mut dyn Write, bom: bool) -> Result<Writer<'w>> {
+        if bom {
+            out.write_all("\u{feff}".as_bytes()).map_err(crate::export::io("csv"))?;
+        }
         let mut inner = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
         inner.write_record(h.shown().map(|(_, c)| c.label.as_ref())).map_err(err)?;
         Ok(Writer { inner })

@@ -52,10 +52,22 @@ impl std::str::FromStr for Format {
 }
 
 /// Writes a prepared report in `format` to `out`; returns the number of rows written.
-pub async fn write(mut p: Prepared, format: Format, out: &mut dyn Write) -> Result<usize> {
+pub async fn write(p: Prepared, format: Format, out: &mut dyn Write) -> Result<usize> {
+    write_with(p, format, out, Options::default()).await
+}
+
+/// Choices a writer takes beyond the format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// CSV: begin with a UTF-8 byte-order mark, for Excel on Windows.
+    pub bom: bool,
+}
+
+/// [`write`] with `options`.
+pub async fn write_with(mut p: Prepared, format: Format, out: &mut dyn Write, options: Options) -> Result<usize> {
     match format {
         Format::Csv => {
-            let mut w = csv::Writer::new(&p.header, out)?;
+            let mut w = csv::Writer::new(&p.header, out, options.bom)?;
             let mut rows = 0;
             while let Some(b) = p.next().await? {
                 w.batch(&p.header, &b)?;
@@ -112,6 +124,11 @@ async fn pdf_bytes(p: Prepared) -> Result<(Vec<u8>, usize)> {
 /// Writes a prepared report in `format` to the file at `path` (created or replaced); returns the rows
 /// written. XLSX streams batch by batch; the others as [`write`] does.
 pub async fn write_file(p: Prepared, format: Format, path: &Path) -> Result<usize> {
+    write_file_with(p, format, path, Options::default()).await
+}
+
+/// [`write_file`] with `options`.
+pub async fn write_file_with(p: Prepared, format: Format, path: &Path, options: Options) -> Result<usize> {
     match format {
         Format::Xlsx => xlsx_file(p, path).await,
         Format::Pdf => {
@@ -122,7 +139,7 @@ pub async fn write_file(p: Prepared, format: Format, path: &Path) -> Result<usiz
         _ => {
             let file = std::fs::File::create(path).map_err(io("file"))?;
             let mut out = std::io::BufWriter::new(file);
-            let rows = write(p, format, &mut out).await?;
+            let rows = write_with(p, format, &mut out, options).await?;
             out.flush().map_err(io("file"))?;
             Ok(rows)
         }
