@@ -25,7 +25,7 @@ use crate::db::Db;
 use crate::error::Error;
 use crate::ops::{Batch, BatchError, Command, Outcome};
 use crate::org::{ClosePeriod, CreateContact, CreateOrg, CreateStore, CreateUser};
-use crate::types::{AgingBasis, CostingMethod, Family, Money, Rate};
+use crate::types::{AgingBasis, CostingMethod, Family, Money, Multiplier, Rate};
 use crate::writer::Ctx;
 use catalog::CATEGORIES;
 use draw::{Rand, between, chance, index, percent_of, pick};
@@ -600,8 +600,8 @@ impl<'a> Gen<'a> {
                 tax_rate: tax,
                 surtax_rate: surtax,
                 surtax_threshold: threshold,
-                retail_multiplier: Rate(2_200_000),
-                wholesale_multiplier: Rate(1_450_000),
+                retail_multiplier: Multiplier(2_200_000),
+                wholesale_multiplier: Multiplier(1_450_000),
             })
             .await?
             .id;

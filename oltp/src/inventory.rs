@@ -66,7 +66,7 @@ impl ReceiveItem {
         let retail = self.retail_price.unwrap_or(if st.retail_price > Money::ZERO {
             st.retail_price
         } else {
-            store.retail_multiplier.apply(self.cost)
+            store.retail_multiplier.price(self.cost, "cost")?
         });
         check::not_negative("retail_price", retail)?;
         let stock_no = match &self.stock_no {
@@ -492,6 +492,7 @@ impl CountStock {
         if self.counted < 0 {
             return Err(Error::invalid("counted", self.counted, "must not be negative"));
         }
+        check::qty_bound("counted", self.counted)?;
         let it = flow::item(w, self.org_id, self.item_id, "item_id").await?;
         if it.serialized {
             return Err(Error::invalid("item_id", self.item_id, "count applies to lots; scrap a missing piece"));
