@@ -760,3 +760,76 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     assert_eq!(n(1), n(0), "sales_month disagrees with the lines");
     Ok(())
 }
+
+/// A row the lake cannot take — books written by an older Loupe, or by hand — stops the sync with the row named
+/// by org, table and id: nothing of the batch lands, for any org, and nothing panics, however often it is run. Once
+/// the row is corrected in the books, the next sync lands everything, another org's change with it.
+#[tokio::test]
+async fn a_row_the_lake_cannot_take_stops_the_batch_naming_its_org_table_and_id() -> Result<()> {
+    let books = Books::demo(7).await?;
+    books.run(r#"{"op":"create_org","name":"Other Jewelers"}"#).await?;
+    let store = books.run(r#"{"op":"create_store","org_id":2,"code":"O","name":"Other","tax_rate":"8"}"#).await?;
+    let who = books.run(r#"{"op":"create_contact","org_id":2,"name":"Zed","customer":true}"#).await?;
+    let lake = books.lake("lake");
+    sync(&books, &lake).await?;
+    let landed = || async { anyhow::Ok((lake.state().await?.map(|s| s.watermark), flat(contents(&lake).await?)?)) };
+    let before = landed().await?;
+
+    // an older Loupe stored a line of 90,000,000,000,000,000.00: whole cents, but past the lake's Decimal128(18, 2)
+    let customer = books.scalar("select min(customer_id) as v from invoices").await?;
+    let inv = books.run(&format!(r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":{customer},"invoice_date":"2023-03-31","lines":[{{"kind":"misc","description":"Cleaning","unit_price":"25.00"}}],"finalize":true}}"#)).await?;
+    let line = inv.ids[0];
+    books
+        .db
+        .execute_trusted(&format!("update invoice_lines set amount_cents = 9000000000000000000 where id = {line}"))
+        .await?;
+    // meanwhile the other org sells something
+    books.run(&format!(r#"{{"op":"create_invoice","org_id":2,"store_id":{},"customer_id":{},"invoice_date":"2023-03-31","lines":[{{"kind":"misc","description":"Appraisal","unit_price":"100.00"}}],"finalize":true}}"#, store.id, who.id)).await?;
+    let refused = format!(
+        "org 1, invoice {}: net_sales 90000000000000000.00 is outside the lake's money type (at most \
+         9999999999999999.99 either side of zero); nothing of this batch landed: correct the row in the books and \
+         sync again",
+        inv.id
+    );
+    for _ in 0..2 {
+        let e = etl::sync(&books.db, &lake, &AtomicBool::new(false), &mut |_| {}).await.expect_err("refused");
+        assert_eq!(e.to_string(), refused);
+        assert!(landed().await? == before, "a refused sync changed the lake");
+    }
+    let e = etl::rebuild(&books.db, &books.lake("rebuilt"), &mut |_| {}).await.expect_err("refused");
+    assert_eq!(e.to_string(), refused);
+    books.db.execute_trusted(&format!("update invoice_lines set amount_cents = 2500 where id = {line}")).await?;
+
+    // an older Loupe let SQLite turn a lot's pool cost into a float
+    let lot =
+        books.scalar("select min(id) as v from items where not serialized and qty_on_hand > 0 and org_id = 1").await?;
+    let style = books.scalar(&format!("select style_id as v from items where id = {lot}")).await?;
+    let at = books.scalar(&format!("select store_id as v from items where id = {lot}")).await?;
+    let again = books
+        .run(&format!(
+            r#"{{"op":"receive_stock","org_id":1,"store_id":{at},"style_id":{style},"qty":1,"cost":"1.00"}}"#
+        ))
+        .await?;
+    assert_eq!(again.id, lot);
+    let pool = books.scalar(&format!("select pool_cost_cents as v from items where id = {lot}")).await?;
+    books.db.execute_trusted(&format!("update items set pool_cost_cents = 9.3e18 where id = {lot}")).await?;
+    let e = etl::sync(&books.db, &lake, &AtomicBool::new(false), &mut |_| {}).await.expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "org 1, item {lot}: column pool_cost: expected an integer, found Real; nothing of this batch landed: \
+             correct the row in the books and sync again"
+        )
+    );
+    assert!(landed().await? == before, "a refused sync changed the lake");
+
+    // corrected, everything lands: the other org's sale too
+    books.db.execute_trusted(&format!("update items set pool_cost_cents = {pool} where id = {lot}")).await?;
+    sync(&books, &lake).await?;
+    let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
+    let b = ctx.sql("select count(*) as n from sales_line where org_id = 2").await?.collect().await?;
+    assert_eq!(b[0].column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)), Some(1));
+    let r = etl::reconcile::reconcile(&books.db, &lake).await?;
+    assert!(r.differences.is_empty(), "{:?}", r.differences);
+    equals_a_rebuild(&books, &lake, "rebuilt-after").await
+}
