@@ -620,7 +620,9 @@ async fn a_lake_from_an_older_loupe_is_refused_by_reports_and_sync_and_brought_u
 }
 
 /// A seeded random walk over the commands that change rows already in the lake, with a sync after a random
-/// number of them: after every sync the lake equals a rebuild of the same books and reconciles to the cent.
+/// number of them: after every sync the lake equals a rebuild of the same books and reconciles to the cent. Some
+/// commands carry the largest figures the books take, or a step past them (refused, writing nothing): the
+/// lake takes whatever the books took, to the cent.
 #[tokio::test]
 async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Result<()> {
     use rand::{Rng, SeedableRng};
@@ -629,13 +631,13 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     sync(&books, &lake).await?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261124);
     let day = "2023-03-31";
-    let (mut applied, mut refunds) = (0, 0);
+    let (mut applied, mut refunds, mut large) = (0, 0, 0);
     for round in 0..4 {
         for _ in 0..rng.random_range(3..12) {
             // each pick reads the books' current state; a command refused by the rules writes nothing
             let nth = rng.random_range(0..40);
             let few = nth % 3;
-            let json = match rng.random_range(0..10) {
+            let json = match rng.random_range(0..13) {
                 0 => {
                     let piece = books.scalar(&format!("select coalesce((select id from items where serialized and status = 'in_stock' and ownership = 'owned' and store_id = 1 order by id limit 1 offset {nth}), 0) as v")).await?;
                     let customer = books.scalar(&format!("select coalesce((select id from contacts where is_customer and merged_into is null order by id limit 1 offset {nth}), 0) as v")).await?;
@@ -699,14 +701,47 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
                         r#"{{"op":"refund","org_id":1,"store_id":1,"customer_id":{customer},"paid_on":"{day}","method":"cash","amount":"1.00","payment_id":{pay}}}"#
                     )
                 }
+                // the largest amount, or a cent past it, as a payment, a lot's cost and a price of many units
+                10 => {
+                    let customer = books.scalar(&format!("select coalesce((select customer_id from invoices where status = 'finalized' order by id limit 1 offset {nth}), 0) as v")).await?;
+                    let amount: i64 = 9_999_999_999 + rng.random_range(-1..=1);
+                    format!(
+                        r#"{{"op":"record_payment","org_id":1,"store_id":1,"customer_id":{customer},"paid_on":"{day}","method":"other","amount":"{}.{:02}"}}"#,
+                        amount / 100,
+                        amount % 100
+                    )
+                }
+                11 => {
+                    let style = books.scalar(&format!("select coalesce((select style_id from items where not serialized and store_id = 1 order by id limit 1 offset {few}), 0) as v")).await?;
+                    let cents: i64 = 9_999_999_999 + rng.random_range(-1..=1);
+                    format!(
+                        r#"{{"op":"receive_stock","org_id":1,"store_id":1,"style_id":{style},"qty":{},"cost":"{}.{:02}","received_on":"{day}"}}"#,
+                        rng.random_range(1..=1_000_000),
+                        cents / 100,
+                        cents % 100
+                    )
+                }
+                12 => {
+                    let customer = books.scalar(&format!("select coalesce((select id from contacts where is_customer and merged_into is null order by id limit 1 offset {nth}), 0) as v")).await?;
+                    // up to 50 × the largest price: with tax, inside the largest total; 95 and more are past it
+                    let qty = [1, 50, 95, 1_000_000][rng.random_range(0..4)];
+                    format!(
+                        r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":{customer},"invoice_date":"{day}","lines":[{{"kind":"misc","description":"Gold","qty":{qty},"unit_price":"99999999.99"}}],"finalize":true}}"#
+                    )
+                }
                 _ => {
                     let from = books.scalar(&format!("select coalesce((select customer_id from invoices order by id desc limit 1 offset {nth}), 0) as v")).await?;
                     let into = books.scalar(&format!("select coalesce((select customer_id from invoices order by id limit 1 offset {nth}), 0) as v")).await?;
                     format!(r#"{{"op":"merge_contacts","org_id":1,"from_id":{from},"into_id":{into}}}"#)
                 }
             };
+            let before = books.scalar("select count(*) as v from change_log").await?;
             let ok = books.run(&json).await.is_ok();
+            if !ok {
+                assert_eq!(books.scalar("select count(*) as v from change_log").await?, before, "{json} wrote");
+            }
             applied += usize::from(ok);
+            large += usize::from(ok && json.contains("99999999."));
             refunds += usize::from(ok && json.contains(r#""op":"refund""#));
         }
         sync(&books, &lake).await?;
@@ -716,6 +751,7 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     }
     assert!(applied >= 20, "only {applied} commands were accepted: the walk tests too little");
     assert!(refunds > 0, "no refund was accepted: the payments' refunded figure went untested");
+    assert!(large > 0, "no command with the largest amount was accepted: the lake never saw one");
     // the partition flags, read from where the rows sit, say what the rows' own figures say, and both sides
     // of each are in use
     let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
