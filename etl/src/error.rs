@@ -29,6 +29,22 @@ pub enum Error {
     /// A query over the lake failed.
     #[error("lake query: {0}")]
     Query(#[from] warehouse::datafusion::error::DataFusionError),
+    /// A row of the books the lake cannot take: a figure outside the lake's decimal type, or a value of the wrong
+    /// type (books written by an older Loupe, or by hand). Nothing of the batch lands, for any org: the lake
+    /// stays at its last whole batch until the row is corrected in the books.
+    #[error(
+        "org {org}, {table} {id}: {why}; nothing of this batch landed: correct the row in the books and sync again"
+    )]
+    Unlandable {
+        /// The row's org.
+        org: i64,
+        /// The lake table it was read for.
+        table: &'static str,
+        /// The row's id (the key of the books' row it comes from).
+        id: i64,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 /// `Result` with the ETL's [`Error`].

@@ -1,11 +1,32 @@
 //! What a person may type into a command, whatever the command: dates inside the window a jewelry business's
-//! books can hold, and text no longer than a screen or a PDF can show. Checked on a command's JSON before it is
-//! read (`ops::parse`, the journal's and the API's way in), so every operation gets the same bounds and an
-//! error naming the field, its value and the rule.
+//! books can hold, text no longer than a screen or a PDF can show, and amounts, quantities and percents a
+//! jeweler could mean. Dates and text are checked on a command's JSON before it is read (`ops::parse`, the
+//! journal's and the API's way in); amounts and percents where they are parsed (`types::Money`, `types::Rate`,
+//! `types::Multiplier`), quantities where a command reads them (`check::positive_qty`, `check::qty`). So every
+//! operation gets the same bounds and an error naming the field, its value and the rule.
+//!
+//! Why these figures: the most ever paid for a jewel is about 71 million dollars (the Pink Star, 2017); a jeweler's
+//! largest plausible single price, cost or payment is a small fraction of that, so [`MAX_AMOUNT`] (just under
+//! 100 million) leaves a wide margin. A figure worked out from amounts — a line's qty × price, a document's
+//! total, a lot's pool cost, the sum of a payment's applications — may reach [`MAX_TOTAL`] (just under 10
+//! billion): a hundred of the largest amounts. The lake keeps money as `Decimal128(18, 2)`, whose largest value
+//! (just under 10 million billion) is a million times [`MAX_TOTAL`], so even its sums over many rows (a month of
+//! sales, a customer's balance) stay far inside it; and i64 cents, the books' type, hold ten times more again.
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::types::{Money, Multiplier};
+
+/// The largest amount one money field of a command takes, either side of zero: 99,999,999.99.
+pub const MAX_AMOUNT: Money = Money(9_999_999_999);
+/// The largest figure the books work out from amounts and keep, either side of zero: 9,999,999,999.99.
+pub const MAX_TOTAL: Money = Money(999_999_999_999);
+/// The largest quantity a command takes (units received, sold, moved, counted, ordered): 1,000,000, a
+/// wholesaler's lot of beads or melee with room to spare.
+pub const MAX_QTY: i64 = 1_000_000;
+/// The largest price multiplier: 10,000% (cost × 100; keystone is 200%).
+pub const MAX_MULTIPLIER: Multiplier = Multiplier(100_000_000);
 
 /// The earliest date the books take (an estate piece acquired long ago still fits).
 pub const FIRST_YEAR: i32 = 1900;

@@ -1,10 +1,11 @@
 //! Shared validation and org-scoped look-ups. Every look-up takes the org: a record of another tenant is
 //! reported as not found, never used.
 
+use crate::bounds::MAX_QTY;
 use crate::db::Q;
 use crate::error::{Error, Result};
 use crate::q;
-use crate::types::{Money, Rate};
+use crate::types::{Money, Multiplier, Rate};
 use crate::writer::Writer;
 
 /// Refuses a blank text field.
@@ -15,10 +16,21 @@ pub(crate) fn non_empty(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a quantity below one.
+/// Refuses a quantity below one or above [`MAX_QTY`].
 pub(crate) fn positive_qty(field: &str, qty: i64) -> Result<()> {
     if qty <= 0 {
         return Err(Error::invalid(field, qty, "must be a positive quantity"));
+    }
+    qty_bound(field, qty)
+}
+
+/// Refuses a quantity more than [`MAX_QTY`] either side of zero (a return's is negative, a count's may be zero).
+pub(crate) fn qty_bound(field: &str, qty: i64) -> Result<()> {
+    if qty > MAX_QTY {
+        return Err(Error::invalid(field, qty, format!("quantities run up to {MAX_QTY}")));
+    }
+    if qty < -MAX_QTY {
+        return Err(Error::invalid(field, qty, format!("quantities run down to -{MAX_QTY}")));
     }
     Ok(())
 }
@@ -66,7 +78,7 @@ pub(crate) struct Store {
     pub(crate) tax_rate: Rate,
     pub(crate) surtax_rate: Rate,
     pub(crate) surtax_threshold: Money,
-    pub(crate) retail_multiplier: Rate,
+    pub(crate) retail_multiplier: Multiplier,
     pub(crate) active: bool,
 }
 
@@ -94,7 +106,7 @@ pub(crate) async fn store_even_closed(w: &mut Writer, org_id: i64, id: i64) -> R
         tax_rate: Rate(r.i64("tax_rate_ppm")?),
         surtax_rate: Rate(r.i64("surtax_rate_ppm")?),
         surtax_threshold: Money(r.i64("surtax_threshold_cents")?),
-        retail_multiplier: Rate(r.i64("retail_multiplier_ppm")?),
+        retail_multiplier: Multiplier(r.i64("retail_multiplier_ppm")?),
         active: r.bool("active")?,
     })
 }

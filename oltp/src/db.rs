@@ -302,6 +302,14 @@ impl Column {
 const LAST_CHANGE: &str = "select cast(coalesce(max(seq), 0) as bigint) as v from change_log";
 
 impl ReadTx {
+    /// Which database this view reads.
+    pub fn dialect(&self) -> Dialect {
+        match &self.inner {
+            ReadKind::Sqlite(_) => Dialect::Sqlite,
+            ReadKind::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
     /// The sequence number of the last change this view sees (0 for empty books).
     pub async fn last_change(&mut self) -> Result<i64> {
         let rows = self.fetch_all(Q::new(LAST_CHANGE)).await?;

@@ -25,7 +25,7 @@ use crate::db::Db;
 use crate::error::Error;
 use crate::ops::{Batch, BatchError, Command, Outcome};
 use crate::org::{ClosePeriod, CreateContact, CreateOrg, CreateStore, CreateUser};
-use crate::types::{AgingBasis, CostingMethod, Family, Money, Rate};
+use crate::types::{AgingBasis, CostingMethod, Family, Money, Multiplier, Rate};
 use crate::writer::Ctx;
 use catalog::CATEGORIES;
 use draw::{Rand, between, chance, index, percent_of, pick};
@@ -598,8 +598,8 @@ impl<'a> Gen<'a> {
                 tax_rate: tax,
                 surtax_rate: surtax,
                 surtax_threshold: threshold,
-                retail_multiplier: Rate(2_200_000),
-                wholesale_multiplier: Rate(1_450_000),
+                retail_multiplier: Multiplier(2_200_000),
+                wholesale_multiplier: Multiplier(1_450_000),
             })
             .await?
             .id;
@@ -918,7 +918,8 @@ impl<'a> Gen<'a> {
     fn total_of(&self, s: usize, exempt: bool, amount: i64) -> i64 {
         let shop = &self.shops[s];
         let line = crate::sales::tax::TaxLine { qty: 1, amount: Money(amount), taxable: true };
-        let t = crate::sales::tax::compute(&[line], shop.tax, shop.surtax, shop.threshold, exempt);
+        let t = crate::sales::tax::compute(&[line], shop.tax, shop.surtax, shop.threshold, exempt, ("lines", ""))
+            .unwrap_or(crate::sales::tax::Tax::NONE);
         amount + t.tax.0 + t.surtax.0
     }
 

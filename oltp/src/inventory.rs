@@ -66,7 +66,7 @@ impl ReceiveItem {
         let retail = self.retail_price.unwrap_or(if st.retail_price > Money::ZERO {
             st.retail_price
         } else {
-            store.retail_multiplier.apply(self.cost)
+            store.retail_multiplier.price(self.cost, "cost")?
         });
         check::not_negative("retail_price", retail)?;
         let stock_no = match &self.stock_no {
@@ -245,7 +245,7 @@ impl ReceiveStock {
         let acquired = if self.unknown_acquisition { None } else { Some(self.acquired_on.unwrap_or(on)) };
         let kind = if self.consignor_id.is_some() { "consign_in" } else { "receive" };
         let m = Movement::at(&it, on, kind, "receipt", None);
-        let movement = flow::add_to_lot(w, &it, acquired, self.qty, self.cost, m).await?;
+        let movement = flow::add_to_lot(w, &it, acquired, self.qty, self.cost, m, "cost").await?;
         receipt(w, &it, self.vendor_id.or(self.consignor_id).or(st.vendor_id), None, on, self.qty, self.cost, movement)
             .await?;
         Ok(Outcome::numbered(it.id, it.stock_no))
@@ -283,6 +283,9 @@ impl AddItemCost {
         if !it.serialized || !it.owned {
             return Err(Error::invalid("item_id", self.item_id, "costs attach to owned serialized pieces"));
         }
+        // the piece's live cost (base + every added cost) is a figure the books keep
+        let live = flow::piece_cost(w, &it, None).await?;
+        live.plus(self.amount, "amount", self.amount, &format!("the cost of {}", it.stock_no))?;
         let id = w
             .insert(
                 "item_costs",
@@ -434,6 +437,7 @@ impl TransferStock {
         let consignor = if it.owned { None } else { it.consignor_id };
         let dest = flow::lot(w, self.org_id, self.to_store_id, it.style_id, consignor, it.retail_price, on).await?;
         let total = booked.0;
+        flow::grown_pool(&dest, booked, "qty")?;
         let layers = flow::spread(booked, layers);
         let movement = flow::record(
             w,
@@ -492,6 +496,7 @@ impl CountStock {
         if self.counted < 0 {
             return Err(Error::invalid("counted", self.counted, "must not be negative"));
         }
+        check::qty_bound("counted", self.counted)?;
         let it = flow::item(w, self.org_id, self.item_id, "item_id").await?;
         if it.serialized {
             return Err(Error::invalid("item_id", self.item_id, "count applies to lots; scrap a missing piece"));
@@ -507,8 +512,8 @@ impl CountStock {
             } else {
                 last_unit_cost(w, it.id).await?
             };
-            let cost = Money(unit.0 * delta);
-            flow::add_to_lot(w, &it, Some(on), delta, cost, m).await?;
+            let cost = unit.times(delta, "counted", self.counted, &format!("{delta} unit(s) found at {unit}"))?;
+            flow::add_to_lot(w, &it, Some(on), delta, cost, m, "counted").await?;
         }
         Ok(Outcome::id(it.id))
     }

@@ -67,6 +67,8 @@ impl IssueMemo {
         for (i, l) in self.lines.iter().enumerate() {
             check::positive_qty(&format!("lines[{i}].qty"), l.qty)?;
             check::not_negative(&format!("lines[{i}].memo_price"), l.memo_price)?;
+            // the line's value (qty × memo price) is what memo reports add up
+            l.memo_price.times(l.qty, &format!("lines[{i}]"), format!("{} × {}", l.qty, l.memo_price), "the line")?;
         }
         store_of_org(w, self.org_id, self.store_id, "store_id").await?;
         check::customer(w, self.org_id, self.customer_id, "customer_id").await?;

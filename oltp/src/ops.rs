@@ -344,7 +344,11 @@ fn field_error(op: &str, path: &str, msg: &str) -> Error {
         return Error::invalid(join(f), "(missing)", format!("{op} requires it"));
     }
     let field = if path.is_empty() || path == "." { op.to_string() } else { path.to_string() };
-    Error::invalid(field, "(given)", msg.to_string())
+    // the domain types word their refusals `value — rule`
+    match msg.split_once(" — ") {
+        Some((value, rule)) => Error::invalid(field, value, rule),
+        None => Error::invalid(field, "(given)", msg.to_string()),
+    }
 }
 
 fn truncate(s: &str) -> String {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::ops::Outcome;
-use crate::types::{AgingBasis, CostingMethod, Money, Rate};
+use crate::types::{AgingBasis, CostingMethod, Money, Multiplier, Rate};
 use crate::writer::Writer;
 use crate::{check, q};
 
@@ -174,17 +174,17 @@ pub struct CreateStore {
     pub surtax_threshold: Money,
     /// Retail price = cost × this multiplier (percent; 200 = keystone).
     #[serde(default = "keystone")]
-    pub retail_multiplier: Rate,
+    pub retail_multiplier: Multiplier,
     /// Wholesale price = cost × this multiplier (percent).
     #[serde(default = "wholesale")]
-    pub wholesale_multiplier: Rate,
+    pub wholesale_multiplier: Multiplier,
 }
 
-fn keystone() -> Rate {
-    Rate(2_000_000)
+fn keystone() -> Multiplier {
+    Multiplier(2_000_000)
 }
-fn wholesale() -> Rate {
-    Rate(1_400_000)
+fn wholesale() -> Multiplier {
+    Multiplier(1_400_000)
 }
 
 impl CreateStore {
@@ -215,7 +215,7 @@ impl CreateStore {
     }
 }
 
-fn check_store_rates(tax: Rate, surtax: Rate, threshold: Money, retail: Rate) -> Result<()> {
+fn check_store_rates(tax: Rate, surtax: Rate, threshold: Money, retail: Multiplier) -> Result<()> {
     if !(Rate::ZERO..=Rate::ONE).contains(&tax) {
         return Err(Error::invalid("tax_rate", tax, "must be between 0 and 100"));
     }
@@ -232,7 +232,7 @@ fn check_store_rates(tax: Rate, surtax: Rate, threshold: Money, retail: Rate) ->
             "a surtax applies up to a per-item threshold; set one with the surtax rate",
         ));
     }
-    if retail <= Rate::ZERO {
+    if retail <= Multiplier(0) {
         return Err(Error::invalid("retail_multiplier", retail, "must be positive"));
     }
     Ok(())
@@ -255,9 +255,9 @@ pub struct UpdateStore {
     /// New surtax threshold.
     pub surtax_threshold: Option<Money>,
     /// New retail multiplier.
-    pub retail_multiplier: Option<Rate>,
+    pub retail_multiplier: Option<Multiplier>,
     /// New wholesale multiplier.
-    pub wholesale_multiplier: Option<Rate>,
+    pub wholesale_multiplier: Option<Multiplier>,
     /// Open or close the store.
     pub active: Option<bool>,
 }
@@ -269,7 +269,7 @@ impl UpdateStore {
             self.tax_rate.unwrap_or(s.tax_rate),
             self.surtax_rate.unwrap_or(s.surtax_rate),
             self.surtax_threshold.unwrap_or(s.surtax_threshold),
-            self.retail_multiplier.unwrap_or(Rate::ONE),
+            self.retail_multiplier.unwrap_or(s.retail_multiplier),
         )?;
         if let Some(name) = &self.name {
             check::non_empty("name", name)?;
@@ -292,8 +292,8 @@ impl UpdateStore {
                 self.tax_rate.map(Rate::ppm),
                 self.surtax_rate.map(Rate::ppm),
                 self.surtax_threshold.map(Money::as_cents),
-                self.retail_multiplier.map(Rate::ppm),
-                self.wholesale_multiplier.map(Rate::ppm),
+                self.retail_multiplier.map(Multiplier::ppm),
+                self.wholesale_multiplier.map(Multiplier::ppm),
                 self.active
             ),
         )

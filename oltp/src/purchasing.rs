@@ -54,7 +54,7 @@ impl CreatePurchaseOrder {
         for (i, l) in self.lines.iter().enumerate() {
             check::positive_qty(&format!("lines[{i}].qty"), l.qty)?;
             check::not_negative(&format!("lines[{i}].unit_cost"), l.unit_cost)?;
-            line_cost(l.unit_cost, l.qty, &format!("lines[{i}].qty"))?;
+            line_cost(l.unit_cost, l.qty, &format!("lines[{i}]"))?;
         }
         store_of_org(w, self.org_id, self.store_id).await?;
         check::vendor(w, self.org_id, self.vendor_id, "vendor_id").await?;
@@ -263,7 +263,7 @@ impl ReceivePurchaseOrder {
                         "only pieces of a serialized style take stock numbers",
                     ));
                 }
-                let cost = line_cost(unit_cost, l.qty, &format!("lines[{i}].qty"))?;
+                let cost = line_cost(unit_cost, l.qty, &format!("lines[{i}]"))?;
                 let it = flow::lot(w, self.org_id, store_id, style_id, None, st.retail_price, on).await?;
                 let m = Movement {
                     item: &it,
@@ -276,7 +276,7 @@ impl ReceivePurchaseOrder {
                     ref_kind: "receipt",
                     ref_id: None,
                 };
-                let movement = flow::add_to_lot(w, &it, Some(on), l.qty, cost, m).await?;
+                let movement = flow::add_to_lot(w, &it, Some(on), l.qty, cost, m, &format!("lines[{i}].qty")).await?;
                 inventory::receipt(w, &it, Some(vendor_id), Some(l.po_line_id), on, l.qty, cost, movement).await?;
                 ids.push(it.id);
             }
@@ -417,11 +417,7 @@ impl RecordVendorPayment {
         for (i, a) in self.applications.iter().enumerate() {
             let field = format!("applications[{i}].amount");
             check::positive_money(&field, a.amount)?;
-            total = total
-                .0
-                .checked_add(a.amount.0)
-                .map(Money)
-                .ok_or_else(|| Error::invalid(field, a.amount, "amount out of range"))?;
+            total = total.plus(a.amount, &field, a.amount, "the applications' total")?;
         }
         if total > self.amount {
             return Err(Error::invalid(
@@ -639,9 +635,9 @@ impl VoidVendorInvoice {
     }
 }
 
-/// `unit_cost × qty`, refused (as `field`) if it does not fit.
+/// `unit_cost × qty`, refused (as `field`) if it is more than the books keep.
 fn line_cost(unit_cost: Money, qty: i64, field: &str) -> Result<Money> {
-    unit_cost.0.checked_mul(qty).map(Money).ok_or_else(|| Error::invalid(field, qty, "line cost out of range"))
+    unit_cost.times(qty, field, format!("{qty} × {unit_cost}"), "the line's cost")
 }
 
 /// Refuses a store of another org (or none) as an invalid `store_id`.

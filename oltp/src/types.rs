@@ -1,16 +1,20 @@
 //! Domain vocabulary. A value that made it into one of these types is valid.
 //!
-//! Money is integer cents and travels in JSON as a decimal string (`"1250.00"`), never as a float.
-//! Rates and shares are parts per million and travel as percent strings (`"6.25"` = 6.25%).
+//! Money is integer cents and travels in JSON as a decimal string (`"1250.00"`), never as a JSON number.
+//! Rates and shares are parts per million and travel as percent strings (`"6.25"` = 6.25%); so do a store's
+//! price multipliers ([`Multiplier`]). Each is bounded where it is parsed (`crate::bounds`), and every figure
+//! worked out from them is checked against [`MAX_TOTAL`] ([`Money::figure`]): no sum or product of money
+//! ever wraps.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::bounds::{MAX_AMOUNT, MAX_MULTIPLIER, MAX_TOTAL};
 use crate::error::{Error, Result};
 
-/// An exact amount of money in cents.
+/// An exact amount of money in cents. Parsed from a command, at most [`MAX_AMOUNT`] either side of zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(pub i64);
 
@@ -32,9 +36,43 @@ impl Money {
     pub const fn as_cents(self) -> i64 {
         self.0
     }
+
+    /// A figure the books work out from amounts (a line's qty × price, a total, a lot's pool cost), computed
+    /// in `i128` so nothing wraps on the way: kept when it lies within ±[`MAX_TOTAL`], else refused with an
+    /// error naming the `field` and `value` that took it there and saying what (`what`) came to how much.
+    pub fn figure(cents: i128, field: &str, value: impl fmt::Display, what: &str) -> Result<Money> {
+        if cents.abs() > i128::from(MAX_TOTAL.0) {
+            return Err(Error::invalid(
+                field,
+                value,
+                format!("{what} comes to {}; the books keep figures up to {MAX_TOTAL}", Cents(cents)),
+            ));
+        }
+        // within ±MAX_TOTAL, so inside i64
+        Ok(Money(cents as i64))
+    }
+
+    /// `self + other` as a [`Money::figure`].
+    pub fn plus(self, other: Money, field: &str, value: impl fmt::Display, what: &str) -> Result<Money> {
+        Money::figure(i128::from(self.0) + i128::from(other.0), field, value, what)
+    }
+
+    /// `self × qty` as a [`Money::figure`].
+    pub fn times(self, qty: i64, field: &str, value: impl fmt::Display, what: &str) -> Result<Money> {
+        Money::figure(i128::from(self.0) * i128::from(qty), field, value, what)
+    }
 }
 
 impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Cents(i128::from(self.0)).fmt(f)
+    }
+}
+
+/// Cents of any size, printed as dollars (`-12.05`): a figure too large for [`Money`] still prints exactly.
+struct Cents(i128);
+
+impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
@@ -45,8 +83,15 @@ impl fmt::Display for Money {
 impl FromStr for Money {
     type Err = String;
 
+    /// A decimal string with at most 2 decimals, at most [`MAX_AMOUNT`] either side of zero; the error is
+    /// `value — rule`, as [`Error::Invalid`] words it.
     fn from_str(s: &str) -> Result<Money, String> {
-        parse_fixed(s, 2).map(Money).ok_or_else(|| "expected an amount like \"1250.00\" (at most 2 decimals)".into())
+        let cents =
+            parse_fixed(s, 2).ok_or_else(|| format!("{s} — not an amount like \"1250.00\" (at most 2 decimals)"))?;
+        if cents.abs() > i128::from(MAX_AMOUNT.0) {
+            return Err(format!("{s} — amounts run from -{MAX_AMOUNT} to {MAX_AMOUNT}"));
+        }
+        Ok(Money(cents as i64))
     }
 }
 
@@ -58,44 +103,56 @@ impl Serialize for Money {
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Money, D::Error> {
-        d.deserialize_any(Fixed { scale: 100, what: "an amount like \"1250.00\"" }).map(Money)
+        d.deserialize_any(Text::<Money>(std::marker::PhantomData))
     }
 }
 
-/// Accepts a decimal string (`"12.50"`) or a whole JSON number (`12`, in whole units); a JSON number with a
-/// fraction is refused, so no amount ever passes through binary floating point.
-struct Fixed {
-    scale: i64,
-    what: &'static str,
+/// Reads a decimal string through the type's `FromStr`; a JSON number of any kind is refused, so no amount
+/// or percent passes through binary floating point or is read in some other unit than written. The error is
+/// `value — rule` (`ops::parse` puts the value in its place).
+struct Text<T>(std::marker::PhantomData<T>);
+
+trait Written: FromStr<Err = String> {
+    const WHAT: &'static str;
 }
 
-impl serde::de::Visitor<'_> for Fixed {
-    type Value = i64;
+impl Written for Money {
+    const WHAT: &'static str = "money is written as a string like \"1250.00\", never a JSON number";
+}
+
+impl Written for Rate {
+    const WHAT: &'static str = "a percent is written as a string like \"6.25\", never a JSON number";
+}
+
+impl Written for Multiplier {
+    const WHAT: &'static str = "a multiplier is a percent written as a string like \"200\", never a JSON number";
+}
+
+impl<T: Written> serde::de::Visitor<'_> for Text<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} as a string", self.what)
+        f.write_str(T::WHAT)
     }
 
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<i64, E> {
-        let digits = if self.scale == 100 { 2 } else { 4 };
-        parse_fixed(s, digits)
-            .ok_or_else(|| E::custom(format!("{s:?} is not {} (at most {digits} decimals)", self.what)))
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<T, E> {
+        s.parse().map_err(E::custom)
     }
 
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<i64, E> {
-        v.checked_mul(self.scale).ok_or_else(|| E::custom(format!("{v} is out of range")))
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<T, E> {
+        Err(E::custom(format!("{v} — {}", T::WHAT)))
     }
 
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<i64, E> {
-        i64::try_from(v).map_err(|_| E::custom(format!("{v} is out of range"))).and_then(|v| self.visit_i64(v))
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<T, E> {
+        Err(E::custom(format!("{v} — {}", T::WHAT)))
     }
 
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<i64, E> {
-        Err(E::custom(format!("{v} is a JSON number with a fraction; write {} as a string", self.what)))
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<T, E> {
+        Err(E::custom(format!("{v} — {}", T::WHAT)))
     }
 }
 
-/// A rate or share as parts per million (6.25% = 62_500).
+/// A rate or share as parts per million (6.25% = 62_500), from 0% to 100%.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Rate(pub i64);
 
@@ -110,33 +167,46 @@ impl Rate {
         self.0
     }
 
-    /// `amount × rate`, rounded half away from zero to the cent (so a return mirrors its sale exactly).
+    /// `amount × rate`, rounded half away from zero to the cent (so a return mirrors its sale exactly). A rate
+    /// is at most 100%, so the result is never larger than the amount.
     pub fn apply(self, amount: Money) -> Money {
-        Money(div_round(i128::from(amount.0) * i128::from(self.0), 1_000_000) as i64)
+        let v = div_round(i128::from(amount.0) * i128::from(self.0), 1_000_000);
+        // |v| <= |amount| for a parsed rate; one from hand-edited books saturates, and the total it goes into is
+        // checked as a figure
+        Money(i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX }))
     }
 }
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // ppm → percent with 4 decimals, trailing zeros trimmed
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let abs = self.0.unsigned_abs();
-        let mut s = format!("{}.{:04}", abs / 10_000, abs % 10_000);
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-        write!(f, "{sign}{s}")
+        percent(self.0, f)
     }
+}
+
+/// ppm → percent with 4 decimals, trailing zeros trimmed.
+fn percent(ppm: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let sign = if ppm < 0 { "-" } else { "" };
+    let abs = ppm.unsigned_abs();
+    let mut s = format!("{}.{:04}", abs / 10_000, abs % 10_000);
+    while s.ends_with('0') {
+        s.pop();
+    }
+    if s.ends_with('.') {
+        s.pop();
+    }
+    write!(f, "{sign}{s}")
 }
 
 impl FromStr for Rate {
     type Err = String;
 
+    /// A percent string with at most 4 decimals, from 0 to 100; the error is `value — rule`.
     fn from_str(s: &str) -> Result<Rate, String> {
-        parse_fixed(s, 4).map(Rate).ok_or_else(|| "expected a percent like \"6.25\" (at most 4 decimals)".into())
+        let ppm = parse_fixed(s, 4).ok_or_else(|| format!("{s} — not a percent like \"6.25\" (at most 4 decimals)"))?;
+        if !(0..=i128::from(Rate::ONE.0)).contains(&ppm) {
+            return Err(format!("{s} — percents run from 0 to 100"));
+        }
+        Ok(Rate(ppm as i64))
     }
 }
 
@@ -148,12 +218,70 @@ impl Serialize for Rate {
 
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Rate, D::Error> {
-        d.deserialize_any(Fixed { scale: 10_000, what: "a percent like \"6.25\"" }).map(Rate)
+        d.deserialize_any(Text::<Rate>(std::marker::PhantomData))
     }
 }
 
-/// Parses a decimal with at most `scale` fraction digits into an integer scaled by 10^scale.
-fn parse_fixed(s: &str, scale: u32) -> Option<i64> {
+/// A price multiplier as parts per million of cost (keystone 200% = 2_000_000), from 0% to
+/// [`MAX_MULTIPLIER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Multiplier(pub i64);
+
+impl Multiplier {
+    /// Parts per million.
+    pub const fn ppm(self) -> i64 {
+        self.0
+    }
+
+    /// `cost × multiplier` rounded half away from zero to the cent, as a price: refused (naming `field` and the
+    /// cost) when it comes to more than [`MAX_AMOUNT`], the largest price a command could give instead.
+    pub fn price(self, cost: Money, field: &str) -> Result<Money> {
+        let v = div_round(i128::from(cost.0) * i128::from(self.0), 1_000_000);
+        if v.abs() > i128::from(MAX_AMOUNT.0) {
+            return Err(Error::invalid(
+                field,
+                cost,
+                format!("× the multiplier {self}% comes to {}, over the largest price {MAX_AMOUNT}", Cents(v)),
+            ));
+        }
+        Ok(Money(v as i64))
+    }
+}
+
+impl fmt::Display for Multiplier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        percent(self.0, f)
+    }
+}
+
+impl FromStr for Multiplier {
+    type Err = String;
+
+    /// A percent string with at most 4 decimals, from 0 to [`MAX_MULTIPLIER`]; the error is `value — rule`.
+    fn from_str(s: &str) -> Result<Multiplier, String> {
+        let ppm = parse_fixed(s, 4).ok_or_else(|| format!("{s} — not a percent like \"200\" (at most 4 decimals)"))?;
+        if !(0..=i128::from(MAX_MULTIPLIER.0)).contains(&ppm) {
+            return Err(format!("{s} — multipliers run from 0 to {MAX_MULTIPLIER} percent"));
+        }
+        Ok(Multiplier(ppm as i64))
+    }
+}
+
+impl Serialize for Multiplier {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Multiplier {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Multiplier, D::Error> {
+        d.deserialize_any(Text::<Multiplier>(std::marker::PhantomData))
+    }
+}
+
+/// Parses a decimal with at most `scale` fraction digits into an integer scaled by 10^scale (`None` when it is
+/// not one, or has more than 30 digits).
+fn parse_fixed(s: &str, scale: u32) -> Option<i128> {
     let s = s.trim();
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -165,17 +293,18 @@ fn parse_fixed(s: &str, scale: u32) -> Option<i64> {
     };
     if (int.is_empty() && frac.is_empty())
         || frac.len() > scale as usize
+        || int.len() > 30
         || !int.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
     {
         return None;
     }
-    let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut frac_val: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let int: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut frac_val: i128 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
     for _ in frac.len()..scale as usize {
         frac_val *= 10;
     }
-    let v = int.checked_mul(10_i64.pow(scale))?.checked_add(frac_val)?;
+    let v = int.checked_mul(10_i128.pow(scale))?.checked_add(frac_val)?;
     Some(if neg { -v } else { v })
 }
 
@@ -188,10 +317,15 @@ pub fn div_round(n: i128, d: i128) -> i128 {
 
 /// Shares `total` over `qty_taken` of `qty_pool` units: `total × taken ÷ pool`, rounded to the cent, with the
 /// last units taking whatever is left so nothing is lost to rounding.
+/// The share is never larger than `total`, so it cannot overflow.
 pub fn prorate(total: Money, qty_taken: i64, qty_pool: i64) -> Money {
-    if qty_pool == 0 || qty_taken >= qty_pool {
+    if qty_pool <= 0 || qty_taken >= qty_pool {
         return total;
     }
+    if qty_taken <= 0 {
+        return Money::ZERO;
+    }
+    // 0 < taken < pool: |share| < |total|
     Money(div_round(i128::from(total.0) * i128::from(qty_taken), i128::from(qty_pool)) as i64)
 }
 
@@ -392,9 +526,19 @@ mod tests {
         assert!("".parse::<Money>().is_err());
         let m: Money = serde_json::from_str("\"19.99\"").unwrap();
         assert_eq!(m, Money(1999));
-        let m: Money = serde_json::from_str("20").unwrap();
-        assert_eq!(m, Money(2000));
+        assert!(serde_json::from_str::<Money>("20").is_err(), "JSON numbers are refused");
         assert!(serde_json::from_str::<Money>("19.99").is_err(), "floats are refused");
+        // the bound, either side of zero, and a cent past it
+        assert_eq!("99999999.99".parse::<Money>().unwrap(), Money(9_999_999_999));
+        assert_eq!("-99999999.99".parse::<Money>().unwrap(), Money(-9_999_999_999));
+        assert_eq!(
+            "100000000".parse::<Money>().unwrap_err(),
+            "100000000 — amounts run from -99999999.99 to 99999999.99"
+        );
+        assert_eq!(
+            "-100000000.00".parse::<Money>().unwrap_err(),
+            "-100000000.00 — amounts run from -99999999.99 to 99999999.99"
+        );
     }
 
     #[test]
@@ -407,6 +551,30 @@ mod tests {
         assert_eq!(six.apply(Money(-25)), Money(-2));
         assert_eq!("8.875".parse::<Rate>().unwrap().to_string(), "8.875");
         assert_eq!(Rate(333_300).to_string(), "33.33");
+        assert_eq!("100".parse::<Rate>().unwrap(), Rate::ONE);
+        assert_eq!("100.0001".parse::<Rate>().unwrap_err(), "100.0001 — percents run from 0 to 100");
+        assert_eq!("-0.0001".parse::<Rate>().unwrap_err(), "-0.0001 — percents run from 0 to 100");
+    }
+
+    #[test]
+    fn figures_are_worked_out_wide_and_kept_inside_the_bound() {
+        let max = MAX_TOTAL;
+        assert_eq!(Money::figure(i128::from(max.0), "f", 1, "x").unwrap(), max);
+        assert_eq!(
+            Money(i64::MAX).times(2, "lines[0]", "2 × …", "the line").unwrap_err().to_string(),
+            "lines[0]: 2 × … — the line comes to 184467440737095516.14; the books keep figures up to 9999999999.99"
+        );
+        assert_eq!(
+            max.plus(Money(1), "cost", Money(1), "the pool").unwrap_err().to_string(),
+            "cost: 0.01 — the pool comes to 10000000000.00; the books keep figures up to 9999999999.99"
+        );
+        assert_eq!(Money(-1).plus(Money(-1), "f", 0, "x").unwrap(), Money(-2));
+        // a price from a multiplier is a price: at most the largest amount
+        assert_eq!(Multiplier(2_000_000).price(Money(12_345), "cost").unwrap(), Money(24_690));
+        assert_eq!(
+            Multiplier(100_000_000).price(Money(9_999_999_999), "cost").unwrap_err().to_string(),
+            "cost: 99999999.99 — × the multiplier 10000% comes to 9999999999.00, over the largest price 99999999.99"
+        );
     }
 
     #[test]
@@ -417,5 +585,9 @@ mod tests {
         let c = prorate(Money(total.0 - a.0 - b.0), 1, 1);
         assert_eq!((a, b, c), (Money(3333), Money(3334), Money(3333)));
         assert_eq!(a.0 + b.0 + c.0, 10_000);
+        // never more than the total, whatever the quantities
+        assert_eq!(prorate(Money(i64::MAX), 1_000_000 - 1, 1_000_000), Money(9_223_362_813_482_738_952));
+        assert_eq!(prorate(total, -1, 3), Money::ZERO);
+        assert_eq!(prorate(total, 5, 3), total);
     }
 }

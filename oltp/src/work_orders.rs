@@ -204,6 +204,9 @@ impl AddBenchCost {
         check::positive_money("amount", self.amount)?;
         let o = order(w, self.org_id, self.work_order_id).await?;
         still_open(&o)?;
+        // the bench cost becomes a line's cost or a piece's: a figure the books keep
+        let so_far = invoices::bench_cost(w, o.id).await?;
+        so_far.plus(self.amount, "amount", self.amount, &format!("the bench cost of {}", o.number))?;
         let id = w
             .insert(
                 "work_order_costs",
@@ -408,7 +411,7 @@ impl CloseProduction {
                 ref_kind: "work_order",
                 ref_id: Some(o.id),
             };
-            flow::add_to_lot(w, &it, Some(on), qty, cost, m).await?;
+            flow::add_to_lot(w, &it, Some(on), qty, cost, m, "work_order_id").await?;
             it.id
         };
         w.update(

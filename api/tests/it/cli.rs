@@ -64,7 +64,7 @@ fn journal_applies_good_lines_reports_bad_ones_and_exits_non_zero() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(stderr.contains("line 3: tax_rate: -1 — must be between 0 and 100"), "{stderr}");
+    assert!(stderr.contains("line 3: tax_rate: -1 — percents run from 0 to 100"), "{stderr}");
     assert!(stderr.contains("2 applied, 1 failed"), "{stderr}");
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(stdout.lines().nth(1).unwrap().contains(r#""line":4"#), "{stdout}");

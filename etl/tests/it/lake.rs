@@ -620,7 +620,9 @@ async fn a_lake_from_an_older_loupe_is_refused_by_reports_and_sync_and_brought_u
 }
 
 /// A seeded random walk over the commands that change rows already in the lake, with a sync after a random
-/// number of them: after every sync the lake equals a rebuild of the same books and reconciles to the cent.
+/// number of them: after every sync the lake equals a rebuild of the same books and reconciles to the cent. Some
+/// commands carry the largest figures the books take, or a step past them (refused, writing nothing): the
+/// lake takes whatever the books took, to the cent.
 #[tokio::test]
 async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Result<()> {
     use rand::{Rng, SeedableRng};
@@ -629,13 +631,13 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     sync(&books, &lake).await?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261124);
     let day = "2023-03-31";
-    let (mut applied, mut refunds) = (0, 0);
+    let (mut applied, mut refunds, mut large) = (0, 0, 0);
     for round in 0..4 {
         for _ in 0..rng.random_range(3..12) {
             // each pick reads the books' current state; a command refused by the rules writes nothing
             let nth = rng.random_range(0..40);
             let few = nth % 3;
-            let json = match rng.random_range(0..10) {
+            let json = match rng.random_range(0..13) {
                 0 => {
                     let piece = books.scalar(&format!("select coalesce((select id from items where serialized and status = 'in_stock' and ownership = 'owned' and store_id = 1 order by id limit 1 offset {nth}), 0) as v")).await?;
                     let customer = books.scalar(&format!("select coalesce((select id from contacts where is_customer and merged_into is null order by id limit 1 offset {nth}), 0) as v")).await?;
@@ -699,14 +701,47 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
                         r#"{{"op":"refund","org_id":1,"store_id":1,"customer_id":{customer},"paid_on":"{day}","method":"cash","amount":"1.00","payment_id":{pay}}}"#
                     )
                 }
+                // the largest amount, or a cent past it, as a payment, a lot's cost and a price of many units
+                10 => {
+                    let customer = books.scalar(&format!("select coalesce((select customer_id from invoices where status = 'finalized' order by id limit 1 offset {nth}), 0) as v")).await?;
+                    let amount: i64 = 9_999_999_999 + rng.random_range(-1..=1);
+                    format!(
+                        r#"{{"op":"record_payment","org_id":1,"store_id":1,"customer_id":{customer},"paid_on":"{day}","method":"other","amount":"{}.{:02}"}}"#,
+                        amount / 100,
+                        amount % 100
+                    )
+                }
+                11 => {
+                    let style = books.scalar(&format!("select coalesce((select style_id from items where not serialized and store_id = 1 order by id limit 1 offset {few}), 0) as v")).await?;
+                    let cents: i64 = 9_999_999_999 + rng.random_range(-1..=1);
+                    format!(
+                        r#"{{"op":"receive_stock","org_id":1,"store_id":1,"style_id":{style},"qty":{},"cost":"{}.{:02}","received_on":"{day}"}}"#,
+                        rng.random_range(1..=1_000_000),
+                        cents / 100,
+                        cents % 100
+                    )
+                }
+                12 => {
+                    let customer = books.scalar(&format!("select coalesce((select id from contacts where is_customer and merged_into is null order by id limit 1 offset {nth}), 0) as v")).await?;
+                    // up to 50 × the largest price: with tax, inside the largest total; 95 and more are past it
+                    let qty = [1, 50, 95, 1_000_000][rng.random_range(0..4)];
+                    format!(
+                        r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":{customer},"invoice_date":"{day}","lines":[{{"kind":"misc","description":"Gold","qty":{qty},"unit_price":"99999999.99"}}],"finalize":true}}"#
+                    )
+                }
                 _ => {
                     let from = books.scalar(&format!("select coalesce((select customer_id from invoices order by id desc limit 1 offset {nth}), 0) as v")).await?;
                     let into = books.scalar(&format!("select coalesce((select customer_id from invoices order by id limit 1 offset {nth}), 0) as v")).await?;
                     format!(r#"{{"op":"merge_contacts","org_id":1,"from_id":{from},"into_id":{into}}}"#)
                 }
             };
+            let before = books.scalar("select count(*) as v from change_log").await?;
             let ok = books.run(&json).await.is_ok();
+            if !ok {
+                assert_eq!(books.scalar("select count(*) as v from change_log").await?, before, "{json} wrote");
+            }
             applied += usize::from(ok);
+            large += usize::from(ok && json.contains("99999999."));
             refunds += usize::from(ok && json.contains(r#""op":"refund""#));
         }
         sync(&books, &lake).await?;
@@ -716,6 +751,7 @@ async fn random_commands_with_syncs_between_equal_a_rebuild_every_time() -> Resu
     }
     assert!(applied >= 20, "only {applied} commands were accepted: the walk tests too little");
     assert!(refunds > 0, "no refund was accepted: the payments' refunded figure went untested");
+    assert!(large > 0, "no command with the largest amount was accepted: the lake never saw one");
     // the partition flags, read from where the rows sit, say what the rows' own figures say, and both sides
     // of each are in use
     let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
@@ -832,4 +868,77 @@ async fn the_org_console_answers_its_own_rows_and_refuses_every_escape() -> Resu
     // store-restricted users get reports, not the console
     assert!(snapshot.console(&Scope::Org { org_id: 1, stores: Some(vec![1]) }).await.is_err());
     Ok(())
+}
+
+/// A row the lake cannot take — books written by an older Loupe, or by hand — stops the sync with the row named
+/// by org, table and id: nothing of the batch lands, for any org, and nothing panics, however often it is run. Once
+/// the row is corrected in the books, the next sync lands everything, another org's change with it.
+#[tokio::test]
+async fn a_row_the_lake_cannot_take_stops_the_batch_naming_its_org_table_and_id() -> Result<()> {
+    let books = Books::demo(7).await?;
+    books.run(r#"{"op":"create_org","name":"Other Jewelers"}"#).await?;
+    let store = books.run(r#"{"op":"create_store","org_id":2,"code":"O","name":"Other","tax_rate":"8"}"#).await?;
+    let who = books.run(r#"{"op":"create_contact","org_id":2,"name":"Zed","customer":true}"#).await?;
+    let lake = books.lake("lake");
+    sync(&books, &lake).await?;
+    let landed = || async { anyhow::Ok((lake.state().await?.map(|s| s.watermark), flat(contents(&lake).await?)?)) };
+    let before = landed().await?;
+
+    // an older Loupe stored a line of 90,000,000,000,000,000.00: whole cents, but past the lake's Decimal128(18, 2)
+    let customer = books.scalar("select min(customer_id) as v from invoices").await?;
+    let inv = books.run(&format!(r#"{{"op":"create_invoice","org_id":1,"store_id":1,"customer_id":{customer},"invoice_date":"2023-03-31","lines":[{{"kind":"misc","description":"Cleaning","unit_price":"25.00"}}],"finalize":true}}"#)).await?;
+    let line = inv.ids[0];
+    books
+        .db
+        .execute_trusted(&format!("update invoice_lines set amount_cents = 9000000000000000000 where id = {line}"))
+        .await?;
+    // meanwhile the other org sells something
+    books.run(&format!(r#"{{"op":"create_invoice","org_id":2,"store_id":{},"customer_id":{},"invoice_date":"2023-03-31","lines":[{{"kind":"misc","description":"Appraisal","unit_price":"100.00"}}],"finalize":true}}"#, store.id, who.id)).await?;
+    let refused = format!(
+        "org 1, invoice {}: net_sales 90000000000000000.00 is outside the lake's money type (at most \
+         9999999999999999.99 either side of zero); nothing of this batch landed: correct the row in the books and \
+         sync again",
+        inv.id
+    );
+    for _ in 0..2 {
+        let e = etl::sync(&books.db, &lake, &AtomicBool::new(false), &mut |_| {}).await.expect_err("refused");
+        assert_eq!(e.to_string(), refused);
+        assert!(landed().await? == before, "a refused sync changed the lake");
+    }
+    let e = etl::rebuild(&books.db, &books.lake("rebuilt"), &mut |_| {}).await.expect_err("refused");
+    assert_eq!(e.to_string(), refused);
+    books.db.execute_trusted(&format!("update invoice_lines set amount_cents = 2500 where id = {line}")).await?;
+
+    // an older Loupe let SQLite turn a lot's pool cost into a float
+    let lot =
+        books.scalar("select min(id) as v from items where not serialized and qty_on_hand > 0 and org_id = 1").await?;
+    let style = books.scalar(&format!("select style_id as v from items where id = {lot}")).await?;
+    let at = books.scalar(&format!("select store_id as v from items where id = {lot}")).await?;
+    let again = books
+        .run(&format!(
+            r#"{{"op":"receive_stock","org_id":1,"store_id":{at},"style_id":{style},"qty":1,"cost":"1.00"}}"#
+        ))
+        .await?;
+    assert_eq!(again.id, lot);
+    let pool = books.scalar(&format!("select pool_cost_cents as v from items where id = {lot}")).await?;
+    books.db.execute_trusted(&format!("update items set pool_cost_cents = 9.3e18 where id = {lot}")).await?;
+    let e = etl::sync(&books.db, &lake, &AtomicBool::new(false), &mut |_| {}).await.expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "org 1, item {lot}: column pool_cost: expected an integer, found Real; nothing of this batch landed: \
+             correct the row in the books and sync again"
+        )
+    );
+    assert!(landed().await? == before, "a refused sync changed the lake");
+
+    // corrected, everything lands: the other org's sale too
+    books.db.execute_trusted(&format!("update items set pool_cost_cents = {pool} where id = {lot}")).await?;
+    sync(&books, &lake).await?;
+    let ctx = lake.snapshot().await?.session(&Scope::Operator).await?;
+    let b = ctx.sql("select count(*) as n from sales_line where org_id = 2").await?.collect().await?;
+    assert_eq!(b[0].column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)), Some(1));
+    let r = etl::reconcile::reconcile(&books.db, &lake).await?;
+    assert!(r.differences.is_empty(), "{:?}", r.differences);
+    equals_a_rebuild(&books, &lake, "rebuilt-after").await
 }

@@ -373,7 +373,9 @@ impl Gen<'_> {
     fn draft_total(&self, d: &Draft) -> i64 {
         let exempt = d.out_of_state || self.customers[d.customer as usize].wholesale;
         let shop = &self.shops[d.shop];
-        let t = tax::compute(&d.taxed, shop.tax, shop.surtax, shop.threshold, exempt);
+        // the demo's figures are far inside the books' bounds; were one refused, the invoice would be too
+        let t = tax::compute(&d.taxed, shop.tax, shop.surtax, shop.threshold, exempt, ("lines", ""))
+            .unwrap_or(tax::Tax::NONE);
         let subtotal: i64 = d.taxed.iter().map(|l| l.amount.0).sum();
         subtotal + t.tax.0 + t.surtax.0 + d.freight
     }

@@ -85,7 +85,7 @@ pub(crate) async fn piece_cost(w: &mut Writer, item: &Item, as_of: Option<NaiveD
         ))
         .await?
         .i64("c")?;
-    Ok(Money(item.base_cost.0 + extra))
+    Money::figure(i128::from(item.base_cost.0) + i128::from(extra), "item_id", item.id, "the piece's cost")
 }
 
 /// One row of the stock-movement ledger.
@@ -497,9 +497,11 @@ pub(crate) async fn put_back_to_lot(
     // FIFO: the units that come back are the newest the sale took, at their layers' cost; average: the sale's
     // booked average cost, in proportion
     let cost = match costing(w, item.org_id).await? {
+        // parts of what the source took, so never more than it
         CostingMethod::Fifo => Money(plan.iter().map(|p| p.2.0).sum()),
         CostingMethod::Average => prorate(Money(src_cost.0 - back_cost.0), qty, open_qty),
     };
+    grown_pool(item, cost, "qty")?;
     let movement =
         record(w, Movement { qty_delta: qty, cost, ref_kind: "reversal", ref_id: Some(source), ..m }).await?;
     for (layer, take, c) in plan {
@@ -588,7 +590,8 @@ pub(crate) async fn reverse_exactly(w: &mut Writer, item: &Item, source: i64, m:
     Ok((movement, cost))
 }
 
-/// Adds received units to a lot: a new layer, and the pool grows by their cost.
+/// Adds received units to a lot: a new layer, and the pool grows by their cost (refused as `field` when the
+/// pool would hold more than the books keep).
 pub(crate) async fn add_to_lot(
     w: &mut Writer,
     item: &Item,
@@ -596,7 +599,9 @@ pub(crate) async fn add_to_lot(
     qty: i64,
     cost: Money,
     m: Movement<'_>,
+    field: &str,
 ) -> Result<i64> {
+    grown_pool(item, cost, field)?;
     let movement = record(w, Movement { qty_delta: qty, cost, ..m }).await?;
     add_layer(w, item, acquired_on, qty, cost, movement).await?;
     w.update(
@@ -613,6 +618,12 @@ pub(crate) async fn add_to_lot(
     )
     .await?;
     Ok(movement)
+}
+
+/// A lot's pool cost once `cost` more comes in: refused (as `field`) past what the books keep, so the pool is
+/// never written by a sum that wraps (SQLite would turn it into a float; PostgreSQL would fail the command).
+pub(crate) fn grown_pool(item: &Item, cost: Money, field: &str) -> Result<Money> {
+    item.pool_cost.plus(cost, field, cost, &format!("the pool cost of {}", item.stock_no))
 }
 
 /// Finds or creates the lot of a style at a store.

@@ -537,7 +537,7 @@ async fn add_lines(w: &mut Writer, inv: &Invoice, lines: &[LineInput], last_no: 
                     line.trade_concession.0,
                     line.list_price.map(|m| m.0),
                     line.taxable,
-                    line.qty * line.unit_price.0 - line.adjustment.0,
+                    line.amount.0,
                     line.returned_line_id,
                     line.memo_line_id,
                     line.work_order_id,
@@ -568,6 +568,8 @@ struct Line {
     work_order_id: Option<i64>,
     gift_card_code: Option<String>,
     actual_value: Option<Money>,
+    /// qty × unit price − adjustment, a figure inside the books' bounds.
+    amount: Money,
 }
 
 async fn resolve_line(w: &mut Writer, inv: &Invoice, l: &LineInput, index: usize) -> Result<Line> {
@@ -594,7 +596,9 @@ async fn resolve_line(w: &mut Writer, inv: &Invoice, l: &LineInput, index: usize
         work_order_id: None,
         gift_card_code: None,
         actual_value: None,
+        amount: Money::ZERO,
     };
+    check::qty_bound(&p("qty"), line.qty)?;
     let only = |field: &str, present: bool| -> Result<()> {
         if present {
             return Err(Error::invalid(p(field), "(present)", format!("not used on a {kind} line")));
@@ -793,10 +797,14 @@ async fn resolve_line(w: &mut Writer, inv: &Invoice, l: &LineInput, index: usize
             }
         }
     }
+    // the customer-facing amount, worked out wide so no quantity or price can wrap it
+    let gross = i128::from(line.qty) * i128::from(line.unit_price.0);
+    let what = format!("{} × {}", line.qty, line.unit_price);
+    line.amount = Money::figure(gross - i128::from(line.adjustment.0), &format!("lines[{index}]"), what, "the line")?;
     if matches!(kind, LineKind::Sale | LineKind::Service | LineKind::Misc) {
         check::not_negative(&p("unit_price"), line.unit_price)?;
         check::not_negative(&p("adjustment"), line.adjustment)?;
-        if line.adjustment.0 > line.qty * line.unit_price.0 {
+        if i128::from(line.adjustment.0) > gross {
             return Err(Error::invalid(p("adjustment"), line.adjustment, "larger than the line's amount"));
         }
     }
@@ -836,23 +844,35 @@ async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, finalized: O
         .await?;
     let head = rows.first().ok_or_else(|| Error::not_found("invoice", invoice_id))?;
     let mut lines = Vec::with_capacity(rows.len());
-    let mut subtotal = 0;
+    let mut subtotal: i128 = 0;
     for r in &rows {
         if r.opt_i64("line_id")?.is_none() {
             continue;
         }
         let l = TaxLine { qty: r.i64("qty")?, amount: Money(r.i64("amount_cents")?), taxable: r.bool("taxable")? };
-        subtotal += l.amount.0;
+        subtotal += i128::from(l.amount.0);
         lines.push(l);
     }
+    // every sum is a figure the books must be able to keep (and the lake to hold)
+    let count = format!("({} lines)", lines.len());
+    let subtotal = Money::figure(subtotal, "lines", &count, "the invoice's subtotal")?;
     let t = tax::compute(
         &lines,
         crate::types::Rate(head.i64("tax_rate_ppm")?),
         crate::types::Rate(head.i64("surtax_rate_ppm")?),
         Money(head.i64("surtax_threshold_cents")?),
         head.bool("out_of_state")? || head.bool("tax_exempt")?,
-    );
-    let total = subtotal + t.tax.0 + t.surtax.0 + head.i64("freight_cents")? + head.i64("fees_cents")?;
+        ("lines", &count),
+    )?;
+    let total = Money::figure(
+        [subtotal.0, t.tax.0, t.surtax.0, head.i64("freight_cents")?, head.i64("fees_cents")?]
+            .into_iter()
+            .map(i128::from)
+            .sum(),
+        "lines",
+        &count,
+        "the invoice's total",
+    )?;
     w.update(
         "invoices",
         org_id,
@@ -862,17 +882,17 @@ async fn recompute_as(w: &mut Writer, org_id: i64, invoice_id: i64, finalized: O
              total_cents = $6, status = $7, finalized_on = $8
              where id = $1 returning *",
             invoice_id,
-            subtotal,
+            subtotal.0,
             t.taxable.0,
             t.tax.0,
             t.surtax.0,
-            total,
+            total.0,
             status,
             finalized
         ),
     )
     .await?;
-    Ok(Money(total))
+    Ok(total)
 }
 
 /// A stored line as finalize and unwind need it.

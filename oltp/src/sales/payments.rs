@@ -287,7 +287,7 @@ impl ApplyPayment {
             }
             Apply::To(list) if list.is_empty() => return Err(Error::invalid("apply", "[]", "names no invoice")),
             Apply::To(list) => {
-                let total = Money(list.iter().map(|a| a.amount.0).sum());
+                let total = applied_total(list.iter().map(|a| a.amount))?;
                 if total > open {
                     return Err(Error::invalid(
                         "apply",
@@ -329,9 +329,9 @@ async fn check_plan(
     (on, date_field): (NaiveDate, &str),
     plan: &[(i64, Money)],
 ) -> Result<()> {
-    let total: i64 = plan.iter().map(|(_, a)| a.0).sum();
-    if total > amount.0 {
-        return Err(Error::invalid("apply", Money(total), format!("applies more than the payment's {amount}")));
+    let total = applied_total(plan.iter().map(|(_, a)| *a))?;
+    if total > amount {
+        return Err(Error::invalid("apply", total, format!("applies more than the payment's {amount}")));
     }
     for (i, (invoice_id, amt)) in plan.iter().enumerate() {
         let field = format!("apply[{i}].amount");
@@ -366,6 +366,7 @@ async fn check_plan(
             ));
         }
         // the same invoice twice in one plan counts both amounts against its balance
+        // (within the plan's total, checked above)
         let earlier: i64 = plan[..i].iter().filter(|(other, _)| other == invoice_id).map(|(_, a)| a.0).sum();
         let balance = Money(invoice_balance(w, inv.id).await?.0 - earlier);
         if *amt > balance {
@@ -373,6 +374,16 @@ async fn check_plan(
         }
     }
     Ok(())
+}
+
+/// What a list of applications takes in all, summed wide: a sum the books cannot keep is refused.
+fn applied_total(amounts: impl Iterator<Item = Money>) -> Result<Money> {
+    let (mut n, mut total) = (0, 0_i128);
+    for a in amounts {
+        n += 1;
+        total += i128::from(a.0);
+    }
+    Money::figure(total, "apply", format!("({n} applications)"), "the applications' total")
 }
 
 async fn insert_applications(
@@ -567,6 +578,10 @@ pub(crate) async fn credit_entry(
     kind: &str,
     source: i64,
 ) -> Result<()> {
+    if amount > Money::ZERO {
+        // a customer's store credit is a balance the books and the lake keep
+        store_credit(w, customer).await?.plus(amount, "amount", amount, "the customer's store credit")?;
+    }
     w.insert(
         "store_credit_entries",
         org_id,

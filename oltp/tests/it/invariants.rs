@@ -1,7 +1,8 @@
 //! Random sequences of commands, good and bad, and the invariants that must hold after every one:
 //! a failed command writes nothing; stored quantities equal the movement ledger; every customer's balance
 //! computed from the books equals the sum of open invoice balances less unapplied money and store credit;
-//! nothing dated in a closed period changes.
+//! nothing dated in a closed period changes. Some commands carry figures a step below, at and past the books'
+//! bounds (the largest amount, quantity and percent, and figures worked out from them near the largest total).
 
 use anyhow::Result;
 use chrono::{Days, NaiveDate};
@@ -13,27 +14,87 @@ use crate::support::TestDb;
 
 #[derive(Debug, Clone)]
 enum Action {
-    ReceivePiece { cost: i64 },
-    ReceiveLot { qty: i64, cost: i64 },
-    SellPiece { pick: usize, price: i64, customer: i64, discount: i64 },
-    SellLot { qty: i64, customer: i64 },
-    Return { pick: usize, qty: i64 },
-    Pay { customer: i64, amount: i64 },
-    PayInvoice { pick: usize, amount: i64 },
-    VoidPayment { pick: usize },
-    ApplyLater { pick: usize },
-    Goodwill { customer: i64, amount: i64 },
-    VoidGoodwill { pick: usize },
-    VoidInvoice { pick: usize },
-    WriteOff { pick: usize },
-    Refund { pick: usize, credit: bool },
-    AddCost { pick: usize, amount: i64 },
-    Scrap { qty: i64 },
-    Close { back: u64 },
-    IssueMemo { pick: usize, customer: i64 },
-    ReturnMemo { pick: usize },
-    InvoiceMemo { pick: usize },
-    Bad { which: u8 },
+    ReceivePiece {
+        cost: i64,
+    },
+    ReceiveLot {
+        qty: i64,
+        cost: i64,
+    },
+    SellPiece {
+        pick: usize,
+        price: i64,
+        customer: i64,
+        discount: i64,
+    },
+    SellLot {
+        qty: i64,
+        customer: i64,
+    },
+    Return {
+        pick: usize,
+        qty: i64,
+    },
+    Pay {
+        customer: i64,
+        amount: i64,
+    },
+    PayInvoice {
+        pick: usize,
+        amount: i64,
+    },
+    VoidPayment {
+        pick: usize,
+    },
+    ApplyLater {
+        pick: usize,
+    },
+    Goodwill {
+        customer: i64,
+        amount: i64,
+    },
+    VoidGoodwill {
+        pick: usize,
+    },
+    VoidInvoice {
+        pick: usize,
+    },
+    WriteOff {
+        pick: usize,
+    },
+    Refund {
+        pick: usize,
+        credit: bool,
+    },
+    AddCost {
+        pick: usize,
+        amount: i64,
+    },
+    Scrap {
+        qty: i64,
+    },
+    Close {
+        back: u64,
+    },
+    IssueMemo {
+        pick: usize,
+        customer: i64,
+    },
+    ReturnMemo {
+        pick: usize,
+    },
+    InvoiceMemo {
+        pick: usize,
+    },
+    Bad {
+        which: u8,
+    },
+    /// A command with a figure one step below (−1), at (0) or past (1) a bound.
+    Near {
+        what: u8,
+        step: i64,
+        pick: usize,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -60,8 +121,14 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0_usize..50).prop_map(|pick| Action::ReturnMemo { pick }),
         1 => (0_usize..50).prop_map(|pick| Action::InvoiceMemo { pick }),
         1 => (0_u8..4).prop_map(|which| Action::Bad { which }),
+        4 => (0_u8..8, -1_i64..=1, 0_usize..50).prop_map(|(what, step, pick)| Action::Near { what, step, pick }),
     ]
 }
+
+/// The largest amount a money field takes, in cents.
+const MAX_AMOUNT: i64 = 9_999_999_999;
+/// The largest quantity.
+const MAX_QTY: i64 = 1_000_000;
 
 fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
@@ -191,6 +258,40 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
                 }
                 None => continue,
             },
+            Action::Near { what, step, pick: p } => match what {
+                // units received, a step around the largest quantity
+                0 => {
+                    json!({"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":MAX_QTY + step,"cost":"1.00","received_on":day})
+                }
+                // the largest cost, and a cent past it; the lot's pool cost grows towards the largest total
+                1 => {
+                    json!({"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":1,"cost":money(MAX_AMOUNT + step),"received_on":day})
+                }
+                // 94 × the largest price with 6% tax is just inside the largest total; 95 is past it
+                2 => {
+                    json!({"op":"create_invoice","org_id":1,"store_id":2,"customer_id":2,"invoice_date":day,"finalize":true,
+                    "lines":[{"kind":"misc","description":"Gold","qty":94 + step,"unit_price":money(MAX_AMOUNT)}]})
+                }
+                3 => {
+                    json!({"op":"record_payment","org_id":1,"store_id":1,"customer_id":3,"paid_on":day,"method":"check","amount":money(MAX_AMOUNT + step)})
+                }
+                // a count of the lot around the largest quantity: a gain comes in at its unit cost
+                4 => json!({"op":"count_stock","org_id":1,"item_id":1,"counted":MAX_QTY + step,"counted_on":day}),
+                5 => match pick(&seen.pieces, *p) {
+                    Some(id) => {
+                        json!({"op":"add_item_cost","org_id":1,"item_id":id,"kind":"setting","amount":money(MAX_AMOUNT + step),"cost_date":day})
+                    }
+                    None => continue,
+                },
+                // money as a JSON number, never taken
+                6 => {
+                    json!({"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":1,"cost":MAX_AMOUNT + step,"received_on":day})
+                }
+                _ => {
+                    let rate = ["99.9999", "100", "100.0001"][usize::try_from(step + 1).unwrap_or_default()];
+                    json!({"op":"create_store","org_id":1,"code":format!("T{n}"),"name":"Test","tax_rate":rate})
+                }
+            },
             Action::Bad { which } => match which {
                 0 => json!({"op":"receive_stock","org_id":1,"store_id":1,"style_id":2,"qty":-1,"cost":"1.00"}),
                 1 => json!({"op":"create_invoice","org_id":1,"store_id":9,"customer_id":2,"lines":[]}),
@@ -208,6 +309,15 @@ async fn run_story(t: &TestDb, actions: &[Action]) -> Result<()> {
             Ok(c) => oltp::execute(&t.db, &t.ctx, &c).await,
             Err(e) => Err(e),
         };
+        if let Action::Near { what, step, .. } = a {
+            // past a bound is always refused (as is money written as a JSON number); at or below it, a command
+            // no other rule stands in the way of is taken
+            if *step == 1 || *what == 6 {
+                assert!(result.is_err(), "taken past a bound: {cmd}");
+            } else if matches!(what, 0 | 3 | 7) {
+                assert!(result.is_ok(), "refused inside the bounds: {cmd} → {result:?}");
+            }
+        }
         match result {
             Ok(out) => match cmd["op"].as_str() {
                 Some("receive_item") => seen.pieces.push(out.id),
@@ -299,6 +409,17 @@ async fn check_invariants(t: &TestDb, after: &str) -> Result<()> {
             .await?;
         assert_eq!(over, 0, "over-applied payment after {after}");
     }
+    // whatever was taken, every stored figure is one the books keep (and whole cents, never a float)
+    let past = t
+        .scalar(
+            "select (select count(*) from items where pool_cost_cents > 999999999999 or pool_cost_cents < -999999999999)
+                  + (select count(*) from invoices where total_cents > 999999999999 or subtotal_cents > 999999999999)
+                  + (select count(*) from invoice_lines where amount_cents > 999999999999 or amount_cents < -999999999999)
+                  + (select count(*) from stock_movements where cost_cents > 999999999999 or cost_cents < -999999999999)
+                  as v",
+        )
+        .await?;
+    assert_eq!(past, 0, "a figure past the books' bound after {after}");
     let store_credit_negative =
         t.scalar("select count(*) as v from (select customer_id from store_credit_entries group by customer_id having sum(amount_cents) < 0) x").await?;
     assert_eq!(store_credit_negative, 0, "store credit below zero after {after}");

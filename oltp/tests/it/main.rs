@@ -4,6 +4,7 @@
 mod support;
 
 mod batch;
+mod bounds;
 mod credit;
 mod demo;
 mod invariants;

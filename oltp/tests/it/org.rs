@@ -42,7 +42,7 @@ async fn bad_input_names_the_field_and_changes_nothing() -> Result<()> {
             t.json_err(r#"{"op":"create_store","org_id":1,"code":"MAIN","name":"Main","tax_rate":"6.123456"}"#).await;
         assert!(e.to_string().starts_with("tax_rate:"), "{e}");
         let e = t.json_err(r#"{"op":"create_store","org_id":1,"code":"MAIN","name":"Main","tax_rate":"120"}"#).await;
-        assert_eq!(e.to_string(), "tax_rate: 120 — must be between 0 and 100");
+        assert_eq!(e.to_string(), "tax_rate: 120 — percents run from 0 to 100");
         let e = t.json_err(r#"{"op":"create_store","org_id":1,"code":"MAIN","nmae":"Main"}"#).await;
         assert_eq!(e.to_string(), "nmae: (present) — create_store has no such field");
         let e = t.json_err(r#"{"op":"create_store","org_id":1,"code":"MAIN"}"#).await;

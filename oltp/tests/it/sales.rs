@@ -342,7 +342,7 @@ async fn review_findings_stay_fixed() -> Result<()> {
         let e = t.json_err(r#"{"op":"create_style","org_id":1,"style_no":"X","family":"pearls","category":"c","description":"d","serialized":true,"retail_price":19.99}"#).await;
         assert_eq!(
             e.to_string(),
-            "retail_price: (given) — 19.99 is a JSON number with a fraction; write an amount like \"1250.00\" as a string"
+            "retail_price: 19.99 — money is written as a string like \"1250.00\", never a JSON number"
         );
         // a surtax needs its per-item threshold
         let e = t
