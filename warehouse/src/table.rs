@@ -98,6 +98,24 @@ pub const fn opt(name: &'static str, kind: Kind) -> Column {
     Column { name, kind, nullable: true }
 }
 
+/// The columns of `parts`, in order, as one list of exactly `N` (a table that shares a run of columns with
+/// another lists it once); a wrong `N` fails the build.
+pub(crate) const fn columns<const N: usize>(parts: &[&[Column]]) -> [Column; N] {
+    let mut out = [req("", Kind::Id); N];
+    let (mut i, mut p) = (0, 0);
+    while p < parts.len() {
+        let mut j = 0;
+        while j < parts[p].len() {
+            out[i] = parts[p][j];
+            i += 1;
+            j += 1;
+        }
+        p += 1;
+    }
+    assert!(i == N, "the parts hold another number of columns");
+    out
+}
+
 /// Facts record what happened; dimensions describe who and what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

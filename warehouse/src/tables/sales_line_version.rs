@@ -3,7 +3,7 @@
 //! piece's fixed facts — with `status` = 'reopened', and the line's id (`line_id`), its version's id and the
 //! reopen date. The sales reports read a version's lines as a finalization voided on its reopen date.
 
-use crate::table::{Column, Kind::*, Role, Table, opt, req};
+use crate::table::{Column, Kind::*, Role, Table, columns, opt, req};
 
 /// The table.
 pub const TABLE: Table = Table {
@@ -13,42 +13,21 @@ pub const TABLE: Table = Table {
     columns: COLUMNS,
 };
 
-const COLUMNS: &[Column] = &[
-    req("org_id", Id),
-    req("id", Id),
-    req("line_id", Id),
-    req("version_id", Id),
-    req("invoice_id", Id),
-    req("line_no", Int),
-    req("invoice_date", Date),
-    req("invoice_no", Text),
-    req("status", Text),
-    req("finalized_on", Date),
-    opt("voided_on", Date),
-    req("reopened_on", Date),
-    req("store_id", Id),
-    req("customer_id", Id),
-    opt("salesperson_id", Id),
-    req("kind", Text),
-    opt("item_id", Id),
-    opt("serialized", Bool),
-    opt("stock_no", Text),
-    opt("item_style_id", Id),
-    opt("base_cost", Money),
-    opt("style_id", Id),
-    req("description", Text),
-    req("qty", Int),
-    req("unit_price", Money),
-    req("adjustment", Money),
-    req("trade_concession", Money),
-    opt("list_price", Money),
-    req("taxable", Bool),
-    req("amount", Money),
-    req("cost", Money),
-    opt("returned_line_id", Id),
-    opt("memo_line_id", Id),
-    opt("work_order_id", Id),
-    opt("trade_in_actual", Money),
-    opt("trade_in_item_id", Id),
-    req("month", MonthOf("invoice_date")),
-];
+const COLUMNS: &[Column] = &columns::<37>(&[
+    &[
+        req("org_id", Id),
+        req("id", Id),
+        req("line_id", Id),
+        req("version_id", Id),
+        req("invoice_id", Id),
+        req("line_no", Int),
+        req("invoice_date", Date),
+        req("invoice_no", Text),
+        req("status", Text),
+        req("finalized_on", Date),
+        opt("voided_on", Date),
+        req("reopened_on", Date),
+    ],
+    super::sales_line::LINE,
+    &[req("month", MonthOf("invoice_date"))],
+]);
