@@ -114,6 +114,7 @@ impl Report {
                 report: self.id.to_string(),
                 view: n.to_string(),
                 known: views.iter().map(|v| v.name).collect::<Vec<_>>().join(", "),
+                hint: crate::error::Hint::nearest(n, views.iter().map(|v| v.name)),
             }),
         }
     }
@@ -440,7 +441,8 @@ pub async fn follow(cx: &Context<'_>, req: &Request, at: &str) -> Result<Link> {
     let mut p = prepare(cx, req).await?;
     if !p.header.columns.iter().any(|c| c.key == column && !c.hidden) {
         let keys = p.header.shown().map(|(_, c)| c.key).collect::<Vec<_>>().join(", ");
-        return Err(bad(format!("no column {column} (columns: {keys})")));
+        let hint = crate::error::Hint::nearest(column, p.header.shown().map(|(_, c)| c.key));
+        return Err(bad(format!("no column {column}{hint} (columns: {keys})")));
     }
     let link = if row == "total" {
         p.total_links().remove(column)

@@ -17,10 +17,10 @@ pub enum Error {
         why: String,
     },
     /// No report has this id.
-    #[error("no report {0:?}: `loupe report list` shows the catalog")]
-    UnknownReport(String),
+    #[error("no report {0:?}{1}: `loupe report list` shows the catalog")]
+    UnknownReport(String, Hint),
     /// The report has no such view.
-    #[error("report {report} has no view {view:?} (it has: {known})")]
+    #[error("report {report} has no view {view:?}{hint} (it has: {known})")]
     UnknownView {
         /// The report.
         report: String,
@@ -28,6 +28,8 @@ pub enum Error {
         view: String,
         /// The views it has.
         known: String,
+        /// The nearest of them, if one is near.
+        hint: Hint,
     },
     /// A drill named a row or column the result does not have, or a cell that does not drill.
     #[error("drill {at:?}: {why}")]
@@ -78,6 +80,30 @@ impl Error {
     /// A bad parameter value.
     pub fn param(name: &str, value: impl std::fmt::Display, why: impl Into<String>) -> Error {
         Error::Param { name: name.to_string(), value: value.to_string(), why: why.into() }
+    }
+}
+
+/// ", did you mean X?" when one of the known names is near the one given (a typo), else nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hint(Option<String>);
+
+impl Hint {
+    /// The nearest of `known` to `given`, if it is within a few edits of it.
+    pub fn nearest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Hint {
+        let best = known
+            .into_iter()
+            .map(|k| (strsim::damerau_levenshtein(&given.to_lowercase(), &k.to_lowercase()), k))
+            .min_by_key(|(d, _)| *d);
+        Hint(best.filter(|(d, k)| *d <= 2.max(k.len() / 4)).map(|(_, k)| k.to_string()))
+    }
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(k) => write!(f, ", did you mean {k}?"),
+            None => Ok(()),
+        }
     }
 }
 

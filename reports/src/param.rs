@@ -162,10 +162,11 @@ impl Values {
         for name in given.keys() {
             if !declared.iter().any(|p| p.name == name) {
                 let known = declared.iter().map(|p| p.name).collect::<Vec<_>>().join(", ");
+                let hint = crate::error::Hint::nearest(name, declared.iter().map(|p| p.name));
                 return Err(Error::param(
                     name,
                     given[name].as_str(),
-                    format!("no such parameter (this view takes: {known})"),
+                    format!("no such parameter{hint} (this view takes: {known})"),
                 ));
             }
         }
@@ -397,6 +398,24 @@ mod tests {
             "param period: \"last_month\" — give a period or from and to, not both"
         );
         assert!(err(&[("period", "fortnight")]).starts_with("param period: \"fortnight\" — must be one of: today"));
+    }
+
+    #[test]
+    fn a_typo_gets_a_did_you_mean_and_nonsense_does_not() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 17).unwrap();
+        let err = |pairs: &[(&str, &str)]| Values::check(DECL, &given(pairs), today).unwrap_err().to_string();
+        assert_eq!(
+            err(&[("stroe", "1")]),
+            "param stroe: \"1\" — no such parameter, did you mean store? (this view takes: from, to, store, edges, by)"
+        );
+        assert_eq!(
+            crate::catalog::get("ar_agin").unwrap_err().to_string(),
+            "no report \"ar_agin\", did you mean ar_aging?: `loupe report list` shows the catalog"
+        );
+        assert_eq!(
+            crate::catalog::get("weather").unwrap_err().to_string(),
+            "no report \"weather\": `loupe report list` shows the catalog"
+        );
     }
 
     #[test]

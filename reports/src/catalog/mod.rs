@@ -36,5 +36,7 @@ static CATALOG: &[Report] = &[
 
 /// The report with this id.
 pub fn get(id: &str) -> Result<&'static Report> {
-    CATALOG.iter().find(|r| r.id == id).ok_or_else(|| Error::UnknownReport(id.to_string()))
+    CATALOG.iter().find(|r| r.id == id).ok_or_else(|| {
+        Error::UnknownReport(id.to_string(), crate::error::Hint::nearest(id, CATALOG.iter().map(|r| r.id)))
+    })
 }
