@@ -297,7 +297,9 @@ fn reports_run_export_and_drill_from_the_command_line() {
          Ann Lee,5803.90,0.00,0.00,0.00,5803.90,0.00,5803.90\r\n\
          Bayside Estate Buyers,1300.00,0.00,0.00,0.00,1300.00,0.00,1300.00\r\n"
     );
-    // Ann's name drills to her invoice
+    // Ann's name drills to her invoice: one row, and the table says so in the singular
+    let invoice = run(&["ar_aging", "--param", "as_of=2026-01-31", "--drill", "1:customer"]);
+    assert!(invoice.contains("INV-000001") && invoice.ends_with("\n1 row\n"), "{invoice}");
     // --explain runs the query and shows its plan with what each operator produced, not the rows: the two
     // open invoices come out of the aggregate that sums them per customer
     let plan = run(&["ar_aging", "--param", "as_of=2026-01-31", "--explain"]);

@@ -44,6 +44,6 @@ pub fn write(o: &Output, out: &mut dyn Write) -> Result<()> {
             .collect();
         writeln!(out, "{}", cells.join("  ").trim_end()).map_err(&io)?;
     }
-    writeln!(out, "{} rows", o.rows).map_err(&io)?;
+    writeln!(out, "{} {}", o.rows, if o.rows == 1 { "row" } else { "rows" }).map_err(&io)?;
     Ok(())
 }
