@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --locked --workspace
-loupe=target/release/loupe
-[ -n "${CARGO_TARGET_DIR:-}" ] && loupe="$CARGO_TARGET_DIR/release/loupe"
+# The dev profile the tests use too (dependencies optimised, see Cargo.toml), so `scripts/test.sh` afterwards
+# reuses this build instead of compiling the dependency graph a second time; release is for benchmarks.
+cargo build --locked --workspace
+loupe="${CARGO_TARGET_DIR:-target}/debug/loupe"
 data="${LOUPE_DATA:-./loupe-data}"
 "$loupe" --data "$data" init
 if [ "$("$loupe" --data "$data" status --orgs)" != "0" ]; then

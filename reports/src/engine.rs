@@ -18,7 +18,7 @@ use warehouse::datafusion::prelude::{DataFrame, SessionContext};
 use warehouse::{Scope, Snapshot};
 
 use crate::error::{Error, Result};
-use crate::model::{Column, Header, Link, Output, Source, Terms, Totals, Value, ratio};
+use crate::model::{Column, Header, Link, Output, Paper, Source, Terms, Totals, Value, ratio};
 use crate::param::{self, Kind, Param, Values};
 
 /// A report in the catalog.
@@ -127,6 +127,8 @@ pub struct Context<'a> {
     scope: Scope,
     today: NaiveDate,
     org_name: String,
+    stores: String,
+    paper: Paper,
     session: SessionContext,
 }
 
@@ -148,7 +150,8 @@ impl<'a> Context<'a> {
                 return Err(Error::param("store", s, "no such store in this org"));
             }
         }
-        Ok(Context { snapshot, scope, today, org_name, session })
+        let stores = stores_shown(&session, &scope).await?;
+        Ok(Context { snapshot, scope, today, org_name, stores, paper: Paper::default(), session })
     }
 
     /// Whose data this context sees.
@@ -203,6 +206,8 @@ pub async fn prepare(cx: &Context<'_>, req: &Request) -> Result<Prepared> {
         view: view.name,
         title: format!("{} — {}", report.title, view.title),
         org: cx.org_name.clone(),
+        stores: cx.stores.clone(),
+        paper: cx.paper,
         filters,
         params: values.as_strings(),
         data_as_of: landed(&cx.snapshot.state().landed_at),
@@ -529,6 +534,22 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
         out.push((p.label.to_string(), shown));
     }
     Ok(out)
+}
+
+/// The stores a scope covers as people read them: "All stores", or their names in order.
+async fn stores_shown(session: &SessionContext, scope: &Scope) -> Result<String> {
+    let Scope::Org { stores: Some(ids), .. } = scope else { return Ok("All stores".to_string()) };
+    if ids.is_empty() {
+        return Ok("No stores".to_string());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let sql = format!("select cast(name as varchar) as n from store where id in ({list}) order by name");
+    let mut names = Vec::new();
+    for b in session.sql(&sql).await?.collect().await? {
+        let a = b.column(0).as_string::<i32>();
+        names.extend((0..b.num_rows()).map(|i| a.value(i).to_string()));
+    }
+    Ok(names.join(", "))
 }
 
 /// Where an id parameter's display name is found.

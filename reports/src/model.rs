@@ -325,6 +325,38 @@ fn shell_word(w: &str) -> String {
     format!("'{}'", w.replace('\'', r"'\''"))
 }
 
+/// The paper size of printed exports, an org setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// US Letter, 8.5 × 11 in (the default: most of Loupe's stores are US jewelers).
+    #[default]
+    Letter,
+    /// ISO A4, 210 × 297 mm.
+    A4,
+}
+
+impl Paper {
+    /// The setting's stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Paper::Letter => "letter",
+            Paper::A4 => "a4",
+        }
+    }
+}
+
+impl std::str::FromStr for Paper {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> crate::error::Result<Paper> {
+        match s {
+            "letter" => Ok(Paper::Letter),
+            "a4" => Ok(Paper::A4),
+            other => Err(crate::error::Error::param("paper", other, "must be letter or a4")),
+        }
+    }
+}
+
 /// What a report's header says: enough to read any export on its own.
 #[derive(Debug, Clone, Serialize)]
 pub struct Header {
@@ -336,6 +368,10 @@ pub struct Header {
     pub title: String,
     /// The org's name or number (shown on PDFs).
     pub org: String,
+    /// The stores the figures cover as people read them: "All stores", or their names.
+    pub stores: String,
+    /// The paper a printed export takes (the org's setting).
+    pub paper: Paper,
     /// The filters in force, as label → value (every parameter, defaults included).
     pub filters: Vec<(String, String)>,
     /// The parameters as given to the engine (for links).

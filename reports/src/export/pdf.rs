@@ -376,6 +376,8 @@ mod tests {
             view: "detail",
             title: "Sales register — Q1 <draft> *all*".into(),
             org: "Gem & Co. #1".into(),
+            stores: "All stores".into(),
+            paper: crate::model::Paper::Letter,
             filters: vec![("As of".into(), "2026-01-31".into()), ("Stores".into(), "Main & Annex [2]".into())],
             params: BTreeMap::new(),
             data_as_of: "2026-02-01T06:00:00Z".into(),

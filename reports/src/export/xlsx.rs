@@ -292,6 +292,8 @@ mod tests {
             view: "by_customer",
             title: "Gross profit — by customer".into(),
             org: "Atelier Demo".into(),
+            stores: "All stores".into(),
+            paper: crate::model::Paper::Letter,
             filters: vec![("Period".into(), "2026-01-01 – 2026-02-28".into()), ("Stores".into(), "all".into())],
             params: BTreeMap::new(),
             data_as_of: "2026-03-01T06:00:00Z".into(),
