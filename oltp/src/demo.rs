@@ -100,6 +100,14 @@ impl DemoSpec {
         DemoSpec { seed, stores, start: START, days, lines, costing: CostingMethod::Fifo }
     }
 
+    /// The spec of a scale whose books end on `until` (the day it is generated, for a first look whose reports
+    /// show this month): the same seed and end day give the same books.
+    pub fn ending(scale: Scale, seed: u64, until: NaiveDate) -> DemoSpec {
+        let mut spec = DemoSpec::new(scale, seed);
+        spec.start = until.checked_sub_days(Days::new(u64::from(spec.days.saturating_sub(1)))).unwrap_or(START);
+        spec
+    }
+
     /// The last business day.
     pub fn end(&self) -> NaiveDate {
         day_date(self.start, self.days.saturating_sub(1))
@@ -507,6 +515,8 @@ impl<'a> Gen<'a> {
                 name: format!("Demo Jewelers (seed {seed})"),
                 costing_method: self.spec.costing,
                 aging_basis: AgingBasis::InvoiceDate,
+                time_zone: Some("America/New_York".into()),
+                paper_size: None,
             })
             .await?
             .id;

@@ -17,6 +17,7 @@ pub mod purchasing;
 pub mod reconcile;
 pub mod restore;
 pub mod sales;
+pub mod saved;
 pub mod stats;
 pub mod types;
 pub mod work_orders;

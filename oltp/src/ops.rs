@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Writer};
-use crate::{catalog, inventory, memos, org, purchasing, restore, sales, work_orders};
+use crate::{catalog, inventory, memos, org, purchasing, restore, sales, saved, work_orders};
 
 /// What a command created or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -135,6 +135,9 @@ commands! {
     CompleteWorkOrder(work_orders::CompleteWorkOrder) = "complete_work_order",
     CloseProduction(work_orders::CloseProduction) = "close_production",
     RestoreRecord(restore::RestoreRecord) = "restore_record",
+    CreateSavedReport(saved::CreateSavedReport) = "create_saved_report",
+    UpdateSavedReport(saved::UpdateSavedReport) = "update_saved_report",
+    DeleteSavedReport(saved::DeleteSavedReport) = "delete_saved_report",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

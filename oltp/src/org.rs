@@ -21,6 +21,33 @@ pub struct CreateOrg {
     /// Default aging basis for AR.
     #[serde(default = "invoice_date")]
     pub aging_basis: AgingBasis,
+    /// The org's time zone, an IANA name (`America/New_York`); UTC unless given. Relative dates in reports
+    /// ("today", "last_month") resolve in it.
+    pub time_zone: Option<String>,
+    /// The paper printed reports take: `letter` (default) or `a4`.
+    pub paper_size: Option<String>,
+}
+
+/// Refuses a time zone that is not an IANA name.
+fn time_zone(tz: &str) -> Result<&str> {
+    let tz = tz.trim();
+    if tz.parse::<chrono_tz::Tz>().is_err() {
+        return Err(Error::invalid(
+            "time_zone",
+            format!("{tz:?}"),
+            "an IANA time zone name such as America/New_York, Europe/London or UTC",
+        ));
+    }
+    Ok(tz)
+}
+
+/// Refuses a paper size other than letter or a4.
+fn paper_size(p: &str) -> Result<&'static str> {
+    match p.trim() {
+        "letter" => Ok("letter"),
+        "a4" => Ok("a4"),
+        _ => Err(Error::invalid("paper_size", format!("{p:?}"), "letter or a4")),
+    }
 }
 
 fn fifo() -> CostingMethod {
@@ -33,13 +60,18 @@ fn invoice_date() -> AgingBasis {
 impl CreateOrg {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         check::non_empty("name", &self.name)?;
+        let tz = self.time_zone.as_deref().map(time_zone).transpose()?.unwrap_or("UTC");
+        let paper = self.paper_size.as_deref().map(paper_size).transpose()?.unwrap_or("letter");
         // the org's own row: its org_id is itself, known only after the insert
         let id = w
             .insert_org(q!(
-                "insert into orgs (name, costing_method, aging_basis, created_at) values ($1, $2, $3, $4) returning *",
+                "insert into orgs (name, costing_method, aging_basis, time_zone, paper_size, created_at)
+                 values ($1, $2, $3, $4, $5, $6) returning *",
                 self.name.trim(),
                 self.costing_method,
                 self.aging_basis,
+                tz,
+                paper,
                 Utc::now()
             ))
             .await?;
@@ -59,6 +91,10 @@ pub struct UpdateOrg {
     pub costing_method: Option<CostingMethod>,
     /// New default aging basis.
     pub aging_basis: Option<AgingBasis>,
+    /// New time zone (an IANA name).
+    pub time_zone: Option<String>,
+    /// New paper size: `letter` or `a4`.
+    pub paper_size: Option<String>,
 }
 
 impl UpdateOrg {
@@ -70,6 +106,8 @@ impl UpdateOrg {
         if let Some(name) = &self.name {
             check::non_empty("name", name)?;
         }
+        let tz = self.time_zone.as_deref().map(time_zone).transpose()?;
+        let paper = self.paper_size.as_deref().map(paper_size).transpose()?;
         if let Some(m) = self.costing_method
             && m.as_str() != org.text("costing_method")?
         {
@@ -90,11 +128,14 @@ impl UpdateOrg {
             self.org_id,
             q!(
                 "update orgs set name = coalesce($2, name), costing_method = coalesce($3, costing_method),
-                 aging_basis = coalesce($4, aging_basis) where id = $1 returning *",
+                 aging_basis = coalesce($4, aging_basis), time_zone = coalesce($5, time_zone),
+                 paper_size = coalesce($6, paper_size) where id = $1 returning *",
                 self.org_id,
                 self.name.as_deref().map(str::trim),
                 self.costing_method,
-                self.aging_basis
+                self.aging_basis,
+                tz,
+                paper
             ),
         )
         .await?;
@@ -721,4 +762,12 @@ impl MergeContacts {
         .await?;
         Ok(Outcome::id(self.into_id))
     }
+}
+
+/// The id of the user `username` of `org_id` (for the CLI's `--user`); another org's user is not found.
+pub async fn user_by_name(db: &crate::db::Db, org_id: i64, username: &str) -> Result<i64> {
+    db.fetch_optional(q!("select id from users where org_id = $1 and username = $2", org_id, username.trim()))
+        .await?
+        .ok_or_else(|| Error::not_found("user", format!("{:?}", username.trim())))?
+        .i64("id")
 }

@@ -14,6 +14,7 @@ mod operations_doc;
 mod org;
 mod purchasing;
 mod sales;
+mod saved;
 mod snapshots;
 mod voids;
 mod work_orders;

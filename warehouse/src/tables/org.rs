@@ -1,5 +1,6 @@
 //! `org`: one row per tenant, with the settings reports follow (its name on every export, the aging basis it
-//! defaults to, how non-serialized stock is costed, the books-closed date).
+//! defaults to, how non-serialized stock is costed, the books-closed date, the time zone relative dates resolve
+//! in and the paper its printed reports take).
 
 use crate::table::{Column, Kind::*, Role, Table, opt, req};
 
@@ -13,4 +14,6 @@ const COLUMNS: &[Column] = &[
     req("costing_method", Text),
     req("aging_basis", Text),
     opt("books_closed_through", Date),
+    req("time_zone", Text),
+    req("paper_size", Text),
 ];
