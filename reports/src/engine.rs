@@ -3,7 +3,7 @@
 //! caller's org and stores, shapes every batch to the declared column types, derives percent columns, sums the
 //! footer and makes the drill links. Results stream, so an export of a million rows never holds them all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -17,108 +17,10 @@ use warehouse::datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use warehouse::datafusion::prelude::{DataFrame, SessionContext};
 use warehouse::{Scope, Snapshot};
 
+use crate::define::{Bind, NONE, Report, View};
 use crate::error::{Error, Result};
-use crate::model::{Column, Header, Link, Output, Paper, Source, Terms, Totals, Value, ratio};
+use crate::model::{Header, Link, Output, Paper, Source, Terms, Totals, Value, ratio};
 use crate::param::{self, Kind, Param, Values};
-
-/// A report in the catalog.
-#[derive(Debug)]
-pub struct Report {
-    /// Stable id (`ar_aging`).
-    pub id: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// What it shows and how each number is made: the user-facing help.
-    pub help: &'static str,
-    /// Its views; the first is the default.
-    pub views: &'static [View],
-}
-
-/// One way of looking at a report: its own parameters, columns and query.
-#[derive(Debug)]
-pub struct View {
-    /// Name (`summary`, `detail`, `invoices` …).
-    pub name: &'static str,
-    /// What it shows, one line.
-    pub title: &'static str,
-    /// Parameters it takes.
-    pub params: &'static [Param],
-    /// Its columns (a function of the parameters where a choice changes the first column).
-    pub columns: fn(&Values) -> Vec<Column>,
-    /// Cells that open other views.
-    pub drills: &'static [Drill],
-    /// The query: DataFusion SQL over the lake's tables returning every `Source::Query` column by key, in the
-    /// view's order (a deterministic tie-break last).
-    pub sql: fn(&Values) -> String,
-    /// A query for footer values that are not sums (distinct counts), one row, columns by key; the other
-    /// columns' footers are the sums.
-    pub footer: Option<fn(&Values) -> String>,
-    /// Intermediate results the query (and footer) read several times, each computed once per run, in order,
-    /// and seen by the later queries as a table of its name. DataFusion plans a CTE again at every reference;
-    /// a stage runs once.
-    pub stages: &'static [Stage],
-}
-
-/// A named intermediate result of a view, computed once per run (see [`View::stages`]).
-#[derive(Debug)]
-pub struct Stage {
-    /// The table name later queries use.
-    pub name: &'static str,
-    /// Its query, over the lake's tables and the stages before it.
-    pub sql: fn(&Values) -> String,
-    /// What is held: the query's rows as they are (`None`), or what a fold makes of them, for work SQL plans
-    /// poorly (grouping millions of rows by a dense key, quantiles and scores over the groups).
-    pub fold: Option<MakeFold>,
-}
-
-/// Makes a stage's fold for the checked parameters.
-pub type MakeFold = fn(&Values) -> Box<dyn Fold>;
-
-/// A stage's own computation over its query's rows: fed every batch in turn, then asked for the rows to hold.
-pub trait Fold: Send {
-    /// Takes one batch of the stage query's rows.
-    fn add(&mut self, batch: &RecordBatch) -> Result<()>;
-    /// The rows the stage holds (none is an empty batch of the stage's schema).
-    fn finish(self: Box<Self>) -> Result<RecordBatch>;
-}
-
-/// Drillable cells: a cell of any of `columns` opens `view` with `bind` added to the current parameters.
-#[derive(Debug)]
-pub struct Drill {
-    /// The columns whose cells drill.
-    pub columns: &'static [&'static str],
-    /// The view opened.
-    pub view: &'static str,
-    /// Parameters set from the row (or fixed).
-    pub bind: &'static [(&'static str, Bind)],
-}
-
-/// Where a drill parameter's value comes from.
-#[derive(Debug, Clone, Copy)]
-pub enum Bind {
-    /// The value of this row's column (in a footer: no value, so the filter is left off).
-    Row(&'static str),
-    /// A fixed value.
-    Fixed(&'static str),
-    /// The key of the column whose cell was followed (a bucket column opens that bucket).
-    Column,
-}
-
-impl Report {
-    /// The view called `name`, or the default.
-    pub fn view(&self, name: Option<&str>) -> Result<&'static View> {
-        let views: &'static [View] = self.views;
-        match name {
-            None => Ok(&views[0]),
-            Some(n) => views.iter().find(|v| v.name == n).ok_or_else(|| Error::UnknownView {
-                report: self.id.to_string(),
-                view: n.to_string(),
-                known: views.iter().map(|v| v.name).collect::<Vec<_>>().join(", "),
-                hint: crate::error::Hint::nearest(n, views.iter().map(|v| v.name)),
-            }),
-        }
-    }
-}
 
 /// Who runs a report, on what: the snapshot, the scope every query goes through, and "today". It holds one
 /// DataFusion session made for the scope, so the reports and drills of one context share it.
@@ -133,7 +35,15 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// A context for `scope` on `snapshot`; `org_name` is printed on exports.
+    /// A context for `scope` on `snapshot` at the instant `now`: today is the calendar day in the org's time
+    /// zone, and the org's name and paper come from the lake.
+    pub async fn at(snapshot: &'a Snapshot, scope: Scope, now: chrono::DateTime<chrono::Utc>) -> Result<Context<'a>> {
+        let settings = org_settings(&snapshot.session(&scope).await?).await?;
+        let today = crate::dates::today_in(&settings.time_zone, now);
+        Context::new(snapshot, scope, today, settings.name).await
+    }
+
+    /// A context for `scope` on `snapshot` on the day `today`; `org_name` is printed on exports.
     pub async fn new(snapshot: &'a Snapshot, scope: Scope, today: NaiveDate, org_name: String) -> Result<Context<'a>> {
         let session = snapshot.session(&scope).await?;
         // a store the scope names must be one of its org's: a store of another org, or none, would see nothing
@@ -151,7 +61,11 @@ impl<'a> Context<'a> {
             }
         }
         let stores = stores_shown(&session, &scope).await?;
-        Ok(Context { snapshot, scope, today, org_name, stores, paper: Paper::default(), session })
+        let paper = match &scope {
+            Scope::Org { .. } => org_settings(&session).await?.paper,
+            Scope::Operator => Paper::default(),
+        };
+        Ok(Context { snapshot, scope, today, org_name, stores, paper, session })
     }
 
     /// Whose data this context sees.
@@ -259,11 +173,33 @@ impl Prepared {
     }
 
     /// Reads every row, refusing (before reading them all) a result of more than `max` rows for `format`.
-    pub async fn collect_at_most(mut self, max: usize, format: &'static str) -> Result<Output> {
+    pub async fn collect_at_most(self, max: usize, format: &'static str) -> Result<Output> {
+        self.gather(max, format, |_, _| {}).await
+    }
+
+    /// Reads every row with, for each, the keys of the columns whose cell drills (what a screen marks).
+    pub async fn collect_marked(self) -> Result<(Output, Vec<BTreeSet<&'static str>>)> {
+        let mut marks = Vec::new();
+        let o = self
+            .gather(usize::MAX, "", |p, b| {
+                marks.extend((0..b.num_rows()).map(|r| p.links(b, r).into_keys().collect::<BTreeSet<_>>()));
+            })
+            .await?;
+        Ok((o, marks))
+    }
+
+    /// Reads every row (at most `max`), showing each batch to `each` as it arrives.
+    async fn gather(
+        mut self,
+        max: usize,
+        format: &'static str,
+        mut each: impl FnMut(&Prepared, &RecordBatch),
+    ) -> Result<Output> {
         let mut totals = Totals::new(&self.header.columns);
         let mut batches = Vec::new();
         let mut rows = 0;
         while let Some(b) = self.next().await? {
+            each(&self, &b);
             totals.add(&self.header.columns, &b);
             rows += b.num_rows();
             batches.push(b);
@@ -344,7 +280,19 @@ fn number(a: &ArrayRef, r: usize) -> i128 {
 async fn resolve(cx: &Context<'_>, req: &Request) -> Result<(&'static Report, &'static View, Values, SessionContext)> {
     let report = crate::catalog::get(&req.report)?;
     let view = report.view(req.view.as_deref())?;
-    let values = Values::check(view.params, &req.params, cx.today)?;
+    let mut params = by_name(&cx.session, view.params, &req.params).await?;
+    // a bucket given by its label (`31–60`) is its key under this run's edges
+    if let Some(given) = params.get("bucket").cloned()
+        && view.params.iter().any(|p| p.name == "bucket" && matches!(p.kind, Kind::Choice(_)))
+    {
+        let mut others = params.clone();
+        others.remove("bucket");
+        let buckets = crate::catalog::buckets::Buckets::of(&Values::check(view.params, &others, cx.today)?);
+        if let Some(key) = buckets.key_named(&given) {
+            params.insert("bucket".to_string(), key.to_string());
+        }
+    }
+    let values = Values::check(view.params, &params, cx.today)?;
     let session = staged(&cx.session, view, &values).await?;
     Ok((report, view, values, session))
 }
@@ -444,11 +392,13 @@ pub async fn follow(cx: &Context<'_>, req: &Request, at: &str) -> Result<Link> {
     let (row, column) =
         at.split_once(':').ok_or_else(|| bad("write ROW:COLUMN, e.g. 3:customer or total:b2".into()))?;
     let mut p = prepare(cx, req).await?;
-    if !p.header.columns.iter().any(|c| c.key == column && !c.hidden) {
-        let keys = p.header.shown().map(|(_, c)| c.key).collect::<Vec<_>>().join(", ");
+    // a column by its key (`b2`) or by its label as shown (`31–60`, `31-60`, `Customer`)
+    let by_label = p.header.shown().find(|(_, c)| crate::model::loose(&c.label) == crate::model::loose(column));
+    let Some(column) = p.header.shown().find(|(_, c)| c.key == column).or(by_label).map(|(_, c)| c.key) else {
+        let keys = p.header.shown().map(|(_, c)| format!("{} ({})", c.key, c.label)).collect::<Vec<_>>().join(", ");
         let hint = crate::error::Hint::nearest(column, p.header.shown().map(|(_, c)| c.key));
         return Err(bad(format!("no column {column}{hint} (columns: {keys})")));
-    }
+    };
     let link = if row == "total" {
         p.total_links().remove(column)
     } else {
@@ -515,6 +465,15 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
         let shown = match (p.kind, lookup(p.name)) {
             (Kind::Date, _) => values.shown(p.name).unwrap_or(v),
             (Kind::IdOrNone, _) if v == "0" => "(none)".to_string(),
+            (Kind::Choice(_), _) if p.name == "bucket" => {
+                let labels = crate::catalog::buckets::Buckets::of(values).labels();
+                match (v.as_str(), labels.iter().find(|(k, _)| *k == v)) {
+                    (_, Some((_, label))) => label.clone(),
+                    ("current", None) => "Current".to_string(),
+                    ("open", None) => "All open".to_string(),
+                    _ => v,
+                }
+            }
             (_, _) if v == NONE => "(none)".to_string(),
             (Kind::Id | Kind::IdOrNone, Some((table, name_col))) => {
                 let sql = format!("select {name_col} as n from {table} where id = {v}");
@@ -536,6 +495,31 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
     Ok(out)
 }
 
+/// A text column's values, whichever string type the query produced (`varchar` casts give views).
+fn texts(column: &ArrayRef) -> Result<Vec<String>> {
+    let a = cast(column, &warehouse::arrow::datatypes::DataType::Utf8)?;
+    let a = a.as_string::<i32>();
+    Ok((0..a.len()).map(|i| if a.is_null(i) { String::new() } else { a.value(i).to_string() }).collect())
+}
+
+/// What the org's row in the lake says about how its reports read.
+struct OrgSettings {
+    name: String,
+    time_zone: String,
+    paper: Paper,
+}
+
+/// The settings of the org a scoped session sees.
+async fn org_settings(session: &SessionContext) -> Result<OrgSettings> {
+    let sql = "select cast(name as varchar), cast(time_zone as varchar), cast(paper_size as varchar) from org";
+    let batches = session.sql(sql).await?.collect().await?;
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Err(Error::param("org", "", "the lake holds no org for this scope: run `loupe etl sync`"));
+    };
+    let text = |c: usize| texts(b.column(c)).map(|t| t.into_iter().next().unwrap_or_default());
+    Ok(OrgSettings { name: text(0)?, time_zone: text(1)?, paper: text(2)?.parse().unwrap_or_default() })
+}
+
 /// The stores a scope covers as people read them: "All stores", or their names in order.
 async fn stores_shown(session: &SessionContext, scope: &Scope) -> Result<String> {
     let Scope::Org { stores: Some(ids), .. } = scope else { return Ok("All stores".to_string()) };
@@ -546,10 +530,95 @@ async fn stores_shown(session: &SessionContext, scope: &Scope) -> Result<String>
     let sql = format!("select cast(name as varchar) as n from store where id in ({list}) order by name");
     let mut names = Vec::new();
     for b in session.sql(&sql).await?.collect().await? {
-        let a = b.column(0).as_string::<i32>();
-        names.extend((0..b.num_rows()).map(|i| a.value(i).to_string()));
+        names.extend(texts(b.column(0))?);
     }
     Ok(names.join(", "))
+}
+
+/// How records an id parameter names are found by what people call them.
+struct Named {
+    /// The lake table.
+    table: &'static str,
+    /// What a record is called in errors.
+    noun: &'static str,
+    /// The column shown beside the id among candidates.
+    shown: &'static str,
+    /// Columns matched (case-insensitively, whole value).
+    matched: &'static [&'static str],
+    /// Which rows are candidates at all.
+    filter: &'static str,
+}
+
+/// The records each id parameter takes by name, number or stock number.
+fn named(param: &str) -> Option<Named> {
+    let n = |table, noun, shown, matched, filter| Named { table, noun, shown, matched, filter };
+    Some(match param {
+        "store" => n("store", "store", "name", &["name", "code"], "true"),
+        "customer" => n("contact", "customer", "name", &["name", "email", "phone"], "is_customer"),
+        "vendor" => n("contact", "vendor", "name", &["name", "email", "phone"], "is_vendor"),
+        "invoice" => n("invoice", "invoice", "invoice_no", &["invoice_no"], "true"),
+        "item" => n("item", "item", "stock_no", &["stock_no"], "true"),
+        "salesperson" => n("\"user\"", "salesperson", "display_name", &["username", "display_name"], "is_salesperson"),
+        _ => return None,
+    })
+}
+
+/// The parameters with every record given by name, number or stock number replaced by its id, found through
+/// the caller's scoped session: a name no record of the scope has is "not found" (another org's, or a store
+/// the caller may not see, is not even hinted at), and a name several records share is refused with them listed.
+/// An id is given as digits, or `#12`.
+async fn by_name(
+    session: &SessionContext,
+    declared: &[Param],
+    given: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = given.clone();
+    for p in declared.iter().filter(|p| matches!(p.kind, Kind::Id | Kind::IdOrNone)) {
+        let Some(raw) = given.get(p.name) else { continue };
+        let value = raw.trim();
+        let digits = value.strip_prefix('#').unwrap_or(value);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            out.insert(p.name.to_string(), digits.to_string());
+            continue;
+        }
+        let Some(n) = named(p.name) else { continue };
+        if value.is_empty() {
+            continue;
+        }
+        let wanted = param::quote(&value.to_lowercase());
+        let test = n.matched.iter().map(|c| format!("lower(cast({c} as varchar)) = {wanted}")).collect::<Vec<_>>();
+        let sql = format!(
+            "select id, cast({} as varchar) as shown from {} where {} and ({}) order by id limit 11",
+            n.shown,
+            n.table,
+            n.filter,
+            test.join(" or ")
+        );
+        let mut found: Vec<(i64, String)> = Vec::new();
+        for b in session.sql(&sql).await?.collect().await? {
+            let ids = b.column(0).as_primitive::<Int64Type>();
+            found.extend((0..b.num_rows()).map(|i| ids.value(i)).zip(texts(b.column(1))?));
+        }
+        match found.as_slice() {
+            [] => {
+                return Err(Error::param(p.name, value, format!("no {} by this name among those you may see", n.noun)));
+            }
+            [(id, _)] => {
+                out.insert(p.name.to_string(), id.to_string());
+            }
+            many => {
+                let listed = many.iter().take(10).map(|(id, s)| format!("{s} (#{id})")).collect::<Vec<_>>();
+                let (count, more) =
+                    if many.len() > 10 { ("more than 10".into(), ", …") } else { (many.len().to_string(), "") };
+                return Err(Error::param(
+                    p.name,
+                    value,
+                    format!("{count} {}s go by this name: {}{more}; give the id", n.noun, listed.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Where an id parameter's display name is found.
@@ -564,41 +633,9 @@ fn lookup(param: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// The SQL condition for an optional id filter (`and store_id = 3`; 0 = none: `and salesperson_id is null`),
-/// or nothing.
-pub fn and_id(column: &str, values: &Values, param: &str) -> String {
-    match values.int(param) {
-        Some(0) => format!(" and {column} is null"),
-        Some(v) => format!(" and {column} = {v}"),
-        None => String::new(),
-    }
-}
-
-/// A date as a SQL literal.
-pub fn date(d: NaiveDate) -> String {
-    format!("date '{d}'")
-}
-
-/// An optional text filter (`and family = 'pearls'`; `none`: `and family is null`), or nothing.
-pub fn and_text(column: &str, values: &Values, param: &str) -> String {
-    match values.text(param) {
-        Some(NONE) => format!(" and {column} is null"),
-        Some(v) => format!(" and {column} = {}", param::quote(v)),
-        None => String::new(),
-    }
-}
-
-/// The value a text filter takes for "has none" (lines without a family or category).
-pub const NONE: &str = "none";
-
 /// When the snapshot landed, as people read it: `2026-01-31 18:04:05 UTC`.
 fn landed(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_else(|_| rfc3339.to_string())
-}
-
-/// Days from 1970-01-01 (what Arrow's `Date32` counts) to `d`.
-pub fn epoch_days(d: NaiveDate) -> i64 {
-    d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days()
 }

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod dates;
+pub mod define;
 pub mod engine;
 mod error;
 pub mod export;

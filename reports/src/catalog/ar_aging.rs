@@ -1,7 +1,7 @@
 //! AR aging: what each customer owes as of a date, by how long it has been owed.
 
 use super::buckets::{self, Buckets};
-use crate::engine::{Bind, Drill, Report, Stage, View, and_id, date};
+use crate::define::{Bind, Drill, Report, Stage, View, and_id, date};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 
@@ -233,7 +233,7 @@ fn open_cte(v: &Values) -> String {
                 i.paid - coalesce(s.paid, 0) as paid, i.written_off - coalesce(s.written, 0) as written_off,
                 cast({days} - cast({basis} as int) as bigint) as age
          from invoice i",
-        days = crate::engine::epoch_days(v.date("as_of")),
+        days = crate::define::epoch_days(v.date("as_of")),
     );
     let live = format!(
         "where i.status in ('finalized', 'voided') and i.finalized_on <= {d}
@@ -250,7 +250,7 @@ fn open_cte(v: &Values) -> String {
                 i.paid - coalesce(s.paid, 0) as paid, i.written_off - coalesce(s.written, 0) as written_off,
                 cast({days} - cast({basis} as int) as bigint) as age
          from ar_kept v join invoice i on i.id = v.invoice_id left join since s on s.id = v.invoice_id",
-        days = crate::engine::epoch_days(v.date("as_of")),
+        days = crate::define::epoch_days(v.date("as_of")),
         basis = basis.replace("i.", "v."),
     );
     format!(

@@ -76,6 +76,16 @@ impl Buckets {
         s
     }
 
+    /// The bucket key a `bucket` value names: a key (`b2`, `current`, `open`) as it is, or a bucket's label as
+    /// the columns show it (`31–60`, typed `31-60` too; `Current`).
+    pub(crate) fn key_named(&self, given: &str) -> Option<&'static str> {
+        let want = crate::model::loose(given);
+        if let Some(k) = CHOICES.iter().find(|k| **k == want) {
+            return Some(k);
+        }
+        self.labels().into_iter().find(|(_, l)| crate::model::loose(l) == want).map(|(k, _)| k)
+    }
+
     /// The keys in order.
     pub(crate) fn keys(&self) -> Vec<&'static str> {
         KEYS[..=self.edges.len()].to_vec()

@@ -1,7 +1,7 @@
 //! Gross profit: revenue, cost and margin of the period's sales, partnership-aware.
 
 use super::sales;
-use crate::engine::{Bind, Drill, Report, View, date};
+use crate::define::{Bind, Drill, Report, View, date};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 

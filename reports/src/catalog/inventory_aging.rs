@@ -1,7 +1,7 @@
 //! Inventory aging: how long the owned stock has been held, by age bucket.
 
 use super::buckets::{self, Buckets};
-use crate::engine::{Bind, Drill, Report, Stage, View, and_id, and_text, date, epoch_days};
+use crate::define::{Bind, Drill, Report, Stage, View, and_id, and_text, date, epoch_days};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 

@@ -1,6 +1,6 @@
 //! Inventory valuation: what the owned stock was worth on a date, at cost and at retail.
 
-use crate::engine::{Bind, Drill, Report, View, and_id, and_text, date};
+use crate::define::{Bind, Drill, Report, View, and_id, and_text, date};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 

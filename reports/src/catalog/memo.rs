@@ -1,7 +1,7 @@
 //! What the memo reports share: where every memo line stood on a date, from its events (issued, invoiced,
 //! returned, and their reversals, applied in the order they were recorded), and its cost then.
 
-use crate::engine::{and_id, date};
+use crate::define::{and_id, date};
 use crate::param::{Default, Kind, Param, Values};
 
 /// The five families, for the `family` filter.
@@ -110,7 +110,7 @@ pub(crate) const OPEN_LINE_COLUMNS: &[crate::model::Column] = {
 pub(crate) fn open_lines_sql(v: &Values) -> String {
     let on = v.date("as_of");
     let b = super::buckets::Buckets::of(v);
-    let age = format!("cast({} - cast(l.memo_date as int) as bigint)", crate::engine::epoch_days(on));
+    let age = format!("cast({} - cast(l.memo_date as int) as bigint)", crate::define::epoch_days(on));
     let bucket = match v.text("bucket") {
         None | Some("open") => String::new(),
         Some(k) => format!(" and {} = '{k}'", b.key_sql(&age)),
@@ -132,6 +132,6 @@ pub(crate) fn open_lines_sql(v: &Values) -> String {
         line_cost = line_cost_cte(on),
         items = super::stock::items_sql(on),
         label = b.label_sql(&b.key_sql(&age)),
-        family = crate::engine::and_text("s.family", v, "family"),
+        family = crate::define::and_text("s.family", v, "family"),
     )
 }

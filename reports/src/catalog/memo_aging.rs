@@ -2,7 +2,7 @@
 
 use super::buckets::{self, Buckets};
 use super::memo;
-use crate::engine::{Bind, Drill, Report, View};
+use crate::define::{Bind, Drill, Report, View};
 use crate::model::Column;
 use crate::param::{Default, Kind, Param, Values};
 
@@ -76,7 +76,7 @@ fn summary_columns(v: &Values) -> Vec<Column> {
 fn summary_sql(v: &Values) -> String {
     let on = v.date("as_of");
     let b = Buckets::of(v);
-    let age = format!("cast({} - cast(l.memo_date as int) as bigint)", crate::engine::epoch_days(on));
+    let age = format!("cast({} - cast(l.memo_date as int) as bigint)", crate::define::epoch_days(on));
     let key = b.key_sql(&age);
     let sums: String =
         b.keys().iter().map(|k| format!("sum(case when {key} = '{k}' then l.retail else 0 end) as {k}, ")).collect();

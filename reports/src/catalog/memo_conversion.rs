@@ -1,7 +1,7 @@
 //! Memo conversion: of what went out on memo in a period, how much was bought, by value and by count.
 
 use super::memo;
-use crate::engine::{Bind, Drill, Report, View, date};
+use crate::define::{Bind, Drill, Report, View, date};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 
@@ -114,7 +114,7 @@ fn summary_sql(v: &Values) -> String {
 }
 
 fn lines_sql(v: &Values) -> String {
-    let outcome = crate::engine::and_text("l.status", v, "outcome");
+    let outcome = crate::define::and_text("l.status", v, "outcome");
     format!(
         "with {ctes}
          select l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, l.qty, l.retail,

@@ -2,7 +2,7 @@
 
 use super::buckets;
 use super::memo;
-use crate::engine::{Report, View};
+use crate::define::{Report, View};
 use crate::param::{Default, Kind, Param};
 
 pub(crate) const REPORT: Report = Report {

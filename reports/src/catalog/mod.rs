@@ -1,10 +1,10 @@
 //! The catalog: one file per report, each with its help text, views and queries.
 
-use crate::engine::Report;
+use crate::define::Report;
 use crate::error::{Error, Result};
 
 mod ar_aging;
-mod buckets;
+pub(crate) mod buckets;
 mod gross_profit;
 mod inventory_aging;
 mod inventory_valuation;

@@ -2,7 +2,7 @@
 //! discounting cost in margin.
 
 use super::sales;
-use crate::engine::{Bind, Drill, Report, View};
+use crate::define::{Bind, Drill, Report, View};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 

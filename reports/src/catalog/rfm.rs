@@ -4,7 +4,7 @@ use chrono::Months;
 
 mod score;
 
-use crate::engine::{Bind, Drill, Fold, Report, Stage, View, and_id, date, epoch_days};
+use crate::define::{Bind, Drill, Fold, Report, Stage, View, and_id, date, epoch_days};
 use crate::model::{Column, Total, Type};
 use crate::param::{Default, Kind, Param, Values};
 

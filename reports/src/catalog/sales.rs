@@ -4,7 +4,7 @@
 
 use chrono::{Datelike as _, Months, NaiveDate};
 
-use crate::engine::{Stage, and_id, and_text, date};
+use crate::define::{Stage, and_id, and_text, date};
 use crate::param::{Default, Kind, Param, Values};
 
 /// The date voids, reopenings and costs are known by (default today), apart from the period.

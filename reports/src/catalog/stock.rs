@@ -11,7 +11,7 @@
 //! and costs are there for the dates it was); its current figures count only where it is now, so they are
 //! taken only from records at a store the caller sees.
 
-use crate::engine::date;
+use crate::define::date;
 
 /// Rows `(item_id, store_id, qty, ledger_cost)`: every stock record's units held at each store on `d` (in
 /// stock or out on memo) and, for a lot, its ledger cost; zero positions included.

@@ -13,7 +13,7 @@ use warehouse::arrow::compute::{max, min};
 use warehouse::arrow::datatypes::{DataType, Date32Type, Decimal128Type, Field, Int8Type, Int64Type, Schema};
 
 use super::{GRID, SEGMENTS};
-use crate::engine::Fold;
+use crate::define::Fold;
 use crate::error::{Error, Result};
 
 /// A customer's measures so far (16 bytes, so a few million customers stay in cache-friendly arrays).
