@@ -25,6 +25,7 @@ fi
 # the lake through DuckDB: the last six months of sales
 "$loupe" --data "$data" sql "select month, count(*) as invoices, sum(total) as sales from invoice
   where status = 'finalized' group by month order by month desc limit 6"
-# two reports over the lake, as of the demo's last day
-"$loupe" --data "$data" report run ar_aging --param as_of=2026-01-01 | tail -n 4
-"$loupe" --data "$data" report run gross_profit --param from=2025-12-01 --param to=2025-12-31 --param by=family
+# two reports over the lake with their default dates (the demo's books end today): AR aging as of today, and
+# gross profit by family for this month
+"$loupe" --data "$data" report run ar_aging | tail -n 5
+"$loupe" --data "$data" report run gross_profit --param period=this_month --param by=family

@@ -98,7 +98,21 @@ pub enum Cmd {
         /// How the demo org costs its lots.
         #[arg(long, value_enum, default_value_t = DemoCosting::Fifo)]
         costing: DemoCosting,
+        /// The books' last day (YYYY-MM-DD); today unless given, so reports with their default dates show data.
+        /// The same seed and last day give the same books.
+        #[arg(long, value_parser = demo_until)]
+        until: Option<chrono::NaiveDate>,
     },
+}
+
+/// `--until`: a date in the window the books accept.
+fn demo_until(s: &str) -> Result<chrono::NaiveDate, String> {
+    let d: chrono::NaiveDate = s.parse().map_err(|_| format!("{s:?}: write the date as YYYY-MM-DD"))?;
+    let (first, last) = (oltp::bounds::FIRST_YEAR + 5, oltp::bounds::LAST_YEAR);
+    if !(first..=last).contains(&chrono::Datelike::year(&d)) {
+        return Err(format!("{s}: the demo's last day falls in {first}–{last}"));
+    }
+    Ok(d)
 }
 
 /// `loupe report …`
@@ -111,9 +125,9 @@ pub enum ReportCmd {
         /// The report's id (`loupe report list`).
         id: String,
     },
-    /// Run a report.
+    /// Run a report, or a saved report by its name (`loupe report saved`).
     Run {
-        /// The report's id (`loupe report list`).
+        /// The report's id (`loupe report list`) or a saved report's name.
         id: String,
         /// The view (default: the report's first, usually its summary).
         #[arg(long)]
@@ -121,9 +135,9 @@ pub enum ReportCmd {
         /// A parameter, `key=value` (repeat for several); `loupe report describe ID` lists them.
         #[arg(long = "param", value_name = "KEY=VALUE")]
         params: Vec<String>,
-        /// table, csv, json, xlsx or pdf.
-        #[arg(long, default_value = "table")]
-        format: String,
+        /// table, csv, json, xlsx or pdf (default: table, or the saved report's format).
+        #[arg(long)]
+        format: Option<String>,
         /// Write to this file instead of the terminal.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -143,6 +157,52 @@ pub enum ReportCmd {
         /// CSV: begin with a UTF-8 byte-order mark, so Excel on Windows reads "0–30" as written.
         #[arg(long)]
         bom: bool,
+        /// Whose saved reports a name is looked up among (their own before the org's shared ones).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Keep a report under a name — its view, parameters (relative dates kept as words) and format — to run
+    /// later with `loupe report run NAME`; saving an existing name replaces it.
+    Save {
+        /// The name to run it by.
+        name: String,
+        /// The report's id (`loupe report list`).
+        id: String,
+        /// The view (default: the report's first).
+        #[arg(long)]
+        view: Option<String>,
+        /// A parameter, `key=value` (repeat for several); `from=last_month` stays "last month".
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// table, csv, json, xlsx or pdf.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Keep it for this user (their username); without it the report is shared with the org.
+        #[arg(long)]
+        user: Option<String>,
+        /// The org (default: the lake's only org).
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// The saved reports: the org's shared ones, and a user's own with --user.
+    Saved {
+        /// Also this user's own (their username).
+        #[arg(long)]
+        user: Option<String>,
+        /// The org (default: the lake's only org).
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// Forget a saved report.
+    Unsave {
+        /// Its name.
+        name: String,
+        /// The user it belongs to (their username); without it, the org's shared one.
+        #[arg(long)]
+        user: Option<String>,
+        /// The org (default: the lake's only org).
+        #[arg(long)]
+        org: Option<i64>,
     },
 }
 
@@ -475,20 +535,49 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Sql { query, format, org } => crate::lake::sql(&cli.lake()?, query, *format, *org).await,
         Cmd::Report { command: ReportCmd::List } => Ok(crate::report::list()),
         Cmd::Report { command: ReportCmd::Describe { id } } => crate::report::describe(id),
-        Cmd::Report { command: ReportCmd::Run { id, view, params, format, out, drill, org, stores, explain, bom } } => {
+        Cmd::Report {
+            command: ReportCmd::Run { id, view, params, format, out, drill, org, stores, explain, bom, user },
+        } => {
             let run = crate::report::Run {
                 id,
                 view: view.as_deref(),
                 params,
-                format,
+                format: format.as_deref(),
                 out: out.as_deref(),
                 drill: drill.as_deref(),
                 org: *org,
                 stores,
                 explain: *explain,
                 bom: *bom,
+                user: user.as_deref(),
             };
-            crate::report::run(&cli.lake()?, run).await
+            let lake = cli.lake()?;
+            if reports::catalog::get(id).is_ok() {
+                return crate::report::run(&lake, None, run).await;
+            }
+            let db = cli.open().await?;
+            let code = crate::report::run(&lake, Some(&db), run).await;
+            db.close().await;
+            code
+        }
+        Cmd::Report { command: ReportCmd::Save { name, id, view, params, format, user, org } } => {
+            let (lake, db) = (cli.lake()?, cli.open().await?);
+            let save = crate::report::Save { name, id, view: view.as_deref(), params, format, user: user.as_deref() };
+            let code = crate::report::save(&lake, &db, *org, save).await;
+            db.close().await;
+            code
+        }
+        Cmd::Report { command: ReportCmd::Saved { user, org } } => {
+            let (lake, db) = (cli.lake()?, cli.open().await?);
+            let code = crate::report::saved(&lake, &db, *org, user.as_deref()).await;
+            db.close().await;
+            code
+        }
+        Cmd::Report { command: ReportCmd::Unsave { name, user, org } } => {
+            let (lake, db) = (cli.lake()?, cli.open().await?);
+            let code = crate::report::unsave(&lake, &db, *org, name, user.as_deref()).await;
+            db.close().await;
+            code
         }
         Cmd::Extract { duckdb, org } => crate::lake::extract(&cli.lake()?, duckdb, *org).await,
         Cmd::Reconcile => {
@@ -498,9 +587,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             db.close().await;
             code
         }
-        Cmd::Demo { scale, seed, lines, costing } => {
+        Cmd::Demo { scale, seed, lines, costing, until } => {
             let db = cli.open_with(true).await?;
-            let mut spec = oltp::demo::DemoSpec::new((*scale).into(), *seed);
+            let until = until.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let mut spec = oltp::demo::DemoSpec::ending((*scale).into(), *seed, until);
             spec.costing = (*costing).into();
             if let Some(lines) = lines {
                 spec.lines = *lines;

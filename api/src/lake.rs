@@ -188,7 +188,7 @@ pub(crate) async fn sql(lake: &Lake, query: &str, format: SqlFormat, org: Option
         warehouse::duck::query(&conn, query)?
     };
     let out = match format {
-        SqlFormat::Table => crate::table::aligned(&batches)?,
+        SqlFormat::Table => crate::table::aligned(&batches, crate::table::terminal_width())?,
         SqlFormat::Csv => crate::table::csv(&batches)?,
     };
     print!("{out}");

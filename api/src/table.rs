@@ -1,20 +1,15 @@
-//! Printing Arrow results on a terminal: aligned columns (numbers to the right) or RFC 4180 CSV.
+//! Arrow results on a terminal (`loupe sql`): cells in Arrow's display form, printed by the reports' own table
+//! printer and CSV writer, so the CLI has one of each.
 
 use anyhow::Result;
+use reports::export::table::Grid;
 use warehouse::arrow::array::RecordBatch;
 use warehouse::arrow::datatypes::DataType;
 use warehouse::arrow::util::display::{ArrayFormatter, FormatOptions};
 
 /// A result as text: column names, which columns are numbers (right-aligned), and the formatted cells.
-#[derive(Default)]
-struct Cells {
-    header: Vec<String>,
-    numeric: Vec<bool>,
-    rows: Vec<Vec<String>>,
-}
-
-fn cells(batches: &[RecordBatch]) -> Result<Cells> {
-    let Some(first) = batches.first() else { return Ok(Cells::default()) };
+fn grid(batches: &[RecordBatch]) -> Result<Grid> {
+    let Some(first) = batches.first() else { return Ok(Grid::default()) };
     let schema = first.schema();
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let numeric: Vec<bool> = schema
@@ -31,50 +26,27 @@ fn cells(batches: &[RecordBatch]) -> Result<Cells> {
             rows.push(formatters.iter().map(|f| f.value(i).to_string()).collect());
         }
     }
-    Ok(Cells { header, numeric, rows })
+    Ok(Grid { header, numeric, rows, ..Grid::default() })
 }
 
-/// Aligned columns under a header.
-pub(crate) fn aligned(batches: &[RecordBatch]) -> Result<String> {
-    let Cells { header, numeric, rows } = cells(batches)?;
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |r: &[String]| {
-        r.iter()
-            .enumerate()
-            .map(|(i, c)| if numeric[i] { format!("{c:>w$}", w = width[i]) } else { format!("{c:<w$}", w = width[i]) })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = String::new();
-    out.push_str(&line(&header));
-    out.push('\n');
-    out.push_str(&width.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
-    out.push('\n');
-    for r in &rows {
-        out.push_str(&line(r));
-        out.push('\n');
-    }
-    out.push_str(&format!("({} row{})\n", rows.len(), if rows.len() == 1 { "" } else { "s" }));
-    Ok(out)
+/// Aligned columns under a header, fitted to `width` when given.
+pub(crate) fn aligned(batches: &[RecordBatch], width: Option<usize>) -> Result<String> {
+    let mut out = Vec::new();
+    grid(batches)?.write(&mut out, width)?;
+    Ok(String::from_utf8(out)?)
 }
 
 /// RFC 4180: a header row, fields quoted when they hold a comma, a quote or a line break.
 pub(crate) fn csv(batches: &[RecordBatch]) -> Result<String> {
-    let Cells { header, rows, .. } = cells(batches)?;
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-    };
-    let mut out = String::new();
-    for r in std::iter::once(&header).chain(rows.iter()) {
-        out.push_str(&r.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+    let g = grid(batches)?;
+    let mut out = Vec::new();
+    if !g.header.is_empty() {
+        reports::export::csv::text(&mut out, &g.header, &g.rows)?;
     }
-    Ok(out)
+    Ok(String::from_utf8(out)?)
+}
+
+/// The terminal's width when standard output is one (a pipe or file gets whole lines).
+pub(crate) fn terminal_width() -> Option<usize> {
+    console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols))
 }

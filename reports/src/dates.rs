@@ -8,6 +8,15 @@ use chrono::{Datelike as _, Days, Months, NaiveDate};
 pub const WORDS: &str = "today, yesterday, N_days_ago, this_month, last_month, this_quarter, last_quarter, \
 this_year, last_year, year_to_date";
 
+/// The calendar day it is at `now` in the time zone `tz` (an IANA name; UTC when it names none, which the books
+/// never store). "Today" for a store in New York at 02:00 UTC is still yesterday in UTC terms.
+pub fn today_in(tz: &str, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(zone) => now.with_timezone(&zone).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
 /// The period a word names, as (first day, last day); `None` when it names none.
 pub fn period(word: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let month = today.with_day(1)?;
@@ -46,6 +55,32 @@ mod tests {
 
     fn p(word: &str, today: &str) -> Option<(String, String)> {
         period(word, d(today)).map(|(a, b)| (a.to_string(), b.to_string()))
+    }
+
+    fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(rfc3339).map(|t| t.to_utc()).unwrap_or_default()
+    }
+
+    #[test]
+    fn today_is_the_org_s_calendar_day() {
+        // 03:00 UTC on March 1st is still February 28th in New York (EST, UTC−5) …
+        assert_eq!(today_in("America/New_York", at("2026-03-01T03:00:00Z")), d("2026-02-28"));
+        assert_eq!(today_in("America/New_York", at("2026-03-01T05:00:00Z")), d("2026-03-01"));
+        // … the leap day in a leap year, and already the next day east of UTC
+        assert_eq!(today_in("America/New_York", at("2024-03-01T02:00:00Z")), d("2024-02-29"));
+        assert_eq!(today_in("Pacific/Auckland", at("2026-12-31T11:00:00Z")), d("2027-01-01"));
+        assert_eq!(today_in("UTC", at("2026-12-31T23:59:59Z")), d("2026-12-31"));
+        // summer time: New York is UTC−4 from the second Sunday of March (03:30 UTC on 2026-07-01 is 23:30 the
+        // day before)
+        assert_eq!(today_in("America/New_York", at("2026-07-01T03:30:00Z")), d("2026-06-30"));
+        assert_eq!(today_in("America/New_York", at("2026-07-01T04:00:00Z")), d("2026-07-01"));
+        // a quarter's edge seen from both sides: "last_quarter" moves with the org's day, not UTC's
+        let ny = today_in("America/New_York", at("2026-04-01T02:00:00Z"));
+        assert_eq!(p("last_quarter", &ny.to_string()), pair("2025-10-01", "2025-12-31"));
+        let utc = today_in("UTC", at("2026-04-01T02:00:00Z"));
+        assert_eq!(p("last_quarter", &utc.to_string()), pair("2026-01-01", "2026-03-31"));
+        // a name that is no zone (the books never store one) reads as UTC
+        assert_eq!(today_in("Mars/Olympus", at("2026-03-01T03:00:00Z")), d("2026-03-01"));
     }
 
     fn pair(a: &str, b: &str) -> Option<(String, String)> {

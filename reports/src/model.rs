@@ -315,9 +315,18 @@ impl Link {
     }
 }
 
+/// A label as typed loosely: case, spaces and the kind of dash do not matter (`31-60` finds "31–60").
+pub(crate) fn loose(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if matches!(c, '–' | '—' | '‐' | '−') { '-' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// `w` as one POSIX shell word: as it is when every character is safe, otherwise in single quotes (a quote
 /// inside closes, escapes and reopens them).
-fn shell_word(w: &str) -> String {
+pub fn shell_word(w: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_=.,:/+@%".contains(c);
     if !w.is_empty() && w.chars().all(safe) {
         return w.to_string();

@@ -181,12 +181,12 @@ fn sql_and_extract_show_the_lake_as_the_journal_left_it() {
          2,1,2,1300.00,\"a, \"\"quoted\"\" name\"\r\n"
     );
     let out = loupe(dir.path()).args(["sql", "select sum(amount) as paid from payment"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n-------\n1000.00\n(1 row)\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n───────\n1000.00\n1 row\n");
 
     // under --org it is the org's console: the same answer, and a way out refused
     let out =
         loupe(dir.path()).args(["sql", "select sum(amount) as paid from payment", "--org", "1"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n-------\n1000.00\n(1 row)\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "   paid\n───────\n1000.00\n1 row\n");
     let out =
         loupe(dir.path()).args(["sql", "select * from read_text('/etc/hostname')", "--org", "1"]).output().unwrap();
     assert!(!out.status.success());
@@ -299,7 +299,12 @@ fn reports_run_export_and_drill_from_the_command_line() {
     );
     // Ann's name drills to her invoice: one row, and the table says so in the singular
     let invoice = run(&["ar_aging", "--param", "as_of=2026-01-31", "--drill", "1:customer"]);
-    assert!(invoice.contains("INV-000001") && invoice.ends_with("\n1 row\n"), "{invoice}");
+    assert!(invoice.contains("INV-000001") && invoice.contains("\n1 row\n"), "{invoice}");
+    // the invoices view drills from the customer, the invoice number and the total: those cells carry "›"
+    assert!(
+        invoice.ends_with("› drills: --drill ROW:COLUMN (or total:COLUMN), the column by key or label\n"),
+        "{invoice}"
+    );
     // --explain runs the query and shows its plan with what each operator produced, not the rows: the two
     // open invoices come out of the aggregate that sums them per customer
     let plan = run(&["ar_aging", "--param", "as_of=2026-01-31", "--explain"]);
@@ -322,11 +327,11 @@ fn reports_run_export_and_drill_from_the_command_line() {
         [
             "1",
             "Ann",
-            "Lee",
-            "INV-000001",
+            "Lee›",
+            "INV-000001›",
             "2026-01-10",
             "2026-01-10",
-            "6,803.90",
+            "6,803.90›",
             "1,000.00",
             "0.00",
             "5,803.90",
@@ -435,4 +440,94 @@ fn a_keyed_journal_run_twice_applies_each_line_once() {
     let (ok, _, err) = run(&[]);
     assert!(!ok);
     assert!(err.contains("key: ann-1 — already used for another command"), "{err}");
+}
+
+/// A report saved under a name runs later as saved — a customer given by name, the format kept — a user's own
+/// before the org's shared one; a request the engine refuses is not saved.
+#[test]
+fn saved_reports_run_by_name() {
+    let dir = opening_day();
+    let cli = |args: &[&str]| {
+        let out = loupe(dir.path()).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = cli(&[
+        "report",
+        "save",
+        "Ann's aging",
+        "ar_aging",
+        "--param",
+        "customer=ann lee",
+        "--param",
+        "as_of=2026-01-31",
+        "--format",
+        "csv",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "created saved report 1 \"Ann's aging\" (shared with the org)\n");
+    // Ann alone, as the CSV the save chose (by hand: 6,803.90 less her 1,000.00 deposit, under 30 days old)
+    let (ok, out, err) = cli(&["report", "run", "Ann's aging"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "Customer,0–30,31–60,61–90,91+,Total open,Unapplied / credits,Net\r\nAnn Lee,5803.90,0.00,0.00,0.00,5803.90,0.00,5803.90\r\n"
+    );
+    assert!(
+        err.contains(
+            "loupe report run ar_aging --view summary --param as_of=2026-01-31 --param 'customer=ann lee' --format csv"
+        ),
+        "{err}"
+    );
+    // the command line overrides what was saved
+    let (_, out, _) = cli(&["report", "run", "Ann's aging", "--format", "table"]);
+    assert!(out.contains("Customer: Ann Lee (#2)") && out.contains("\n1 row\n"), "{out}");
+
+    // Leo keeps his own under the same name; he runs his, the org the shared one
+    let (ok, _, err) = cli(&[
+        "report",
+        "save",
+        "Ann's aging",
+        "ar_aging",
+        "--view",
+        "invoices",
+        "--param",
+        "customer=2",
+        "--user",
+        "leo",
+    ]);
+    assert!(ok, "{err}");
+    let (_, out, _) = cli(&["report", "saved", "--user", "leo"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains("leo") && lines[0].contains("--view invoices"), "{out}");
+    assert!(lines[1].contains("shared") && lines[1].contains("--format csv"), "{out}");
+    let (_, out, _) = cli(&["report", "run", "Ann's aging", "--user", "leo", "--format", "csv"]);
+    assert!(out.starts_with("Customer,Invoice,Date,Due,Total,Paid"), "{out}");
+
+    // refused, and nothing saved: an unknown parameter, a name nobody has, another org's user, a catalog id
+    for (args, error) in [
+        (vec!["report", "save", "X", "ar_aging", "--param", "as_off=today"], "no such parameter, did you mean as_of?"),
+        (
+            vec!["report", "save", "X", "ar_aging", "--param", "customer=Zed"],
+            "no customer by this name among those you may see",
+        ),
+        (vec!["report", "save", "X", "ar_aging", "--user", "zed"], "user \"zed\" not found"),
+        (vec!["report", "save", "rfm", "ar_aging"], "\"rfm\" is the id of a report in the catalog"),
+    ] {
+        let (ok, _, err) = cli(&args);
+        assert!(!ok && err.contains(error), "{args:?}: {err}");
+    }
+    let (_, out, _) = cli(&["report", "saved"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+
+    // forgotten: the name no longer runs, and the error says what it looked for
+    let (ok, out, err) = cli(&["report", "unsave", "Ann's aging"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "forgot saved report \"Ann's aging\"\n");
+    let (ok, _, err) = cli(&["report", "run", "Ann's aging"]);
+    assert!(!ok && err.contains("nor is \"Ann's aging\" the name of a saved report"), "{err}");
 }

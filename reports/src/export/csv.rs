@@ -43,3 +43,12 @@ impl<'w> Writer<'w> {
         self.inner.flush().map_err(crate::export::io("csv"))
     }
 }
+
+/// Writes text cells under a header as RFC 4180 CSV, CRLF line ends (what `loupe sql --format csv` prints).
+pub fn text(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
+    for r in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        w.write_record(r).map_err(err)?;
+    }
+    w.flush().map_err(crate::export::io("csv"))
+}

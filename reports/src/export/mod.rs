@@ -31,6 +31,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name, as `--format` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+        }
+    }
+
     /// Binary formats go to a file, never a terminal.
     pub fn needs_file(self) -> bool {
         matches!(self, Format::Xlsx | Format::Pdf)
@@ -61,6 +72,8 @@ pub async fn write(p: Prepared, format: Format, out: &mut dyn Write) -> Result<u
 pub struct Options {
     /// CSV: begin with a UTF-8 byte-order mark, for Excel on Windows.
     pub bom: bool,
+    /// Table: the terminal's width in characters, to fit the table to (text columns are cut).
+    pub width: Option<usize>,
 }
 
 /// [`write`] with `options`.
@@ -77,8 +90,8 @@ pub async fn write_with(mut p: Prepared, format: Format, out: &mut dyn Write, op
             Ok(rows)
         }
         Format::Table => {
-            let o = p.collect().await?;
-            table::write(&o, out)?;
+            let (o, drills) = p.collect_marked().await?;
+            table::write(&o, &drills, out, options.width)?;
             Ok(o.rows)
         }
         Format::Json => {

@@ -3,6 +3,7 @@
 //! cross-checked against SQL over the books.
 
 mod ar_aging;
+mod asked;
 mod cases;
 mod demo;
 mod rfm;
