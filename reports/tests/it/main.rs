@@ -5,6 +5,7 @@
 mod ar_aging;
 mod cases;
 mod demo;
+mod export;
 mod rfm;
 mod sales;
 mod scope;
