@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and running Loupe needs on a fresh Debian machine with a Rust toolchain:
-# rustfmt and clippy for the checks, a C compiler for the bundled SQLite, openpyxl for the XLSX export tests,
-# and DuckDB's shared library.
+# rustfmt and clippy for the checks, a C compiler for the bundled SQLite, openpyxl and LibreOffice for the XLSX
+# export tests, and DuckDB's shared library.
 set -euo pipefail
 if ! command -v cc >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
@@ -11,6 +11,12 @@ fi
 if ! command -v pdftotext >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq poppler-utils
+fi
+# LibreOffice headless (Calc without a GUI): the XLSX export tests recalculate the totals' formulas in it, and
+# the CSV tests open a CSV in it
+if ! command -v soffice >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui
 fi
 if command -v rustup >/dev/null 2>&1; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt

@@ -6,6 +6,7 @@ mod ar_aging;
 mod asked;
 mod cases;
 mod demo;
+mod export;
 mod rfm;
 mod sales;
 mod scope;
