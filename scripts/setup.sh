@@ -1,35 +1,10 @@
 #!/usr/bin/env bash
-# Installs what building and running Loupe needs on a fresh Debian machine with a Rust toolchain:
-# rustfmt and clippy for the checks, a C compiler for the bundled SQLite, openpyxl and LibreOffice for the XLSX
-# export tests, and DuckDB's shared library.
+# Installs what building and running Loupe needs on a fresh Debian machine with a Rust toolchain: a C compiler
+# for the bundled SQLite, and DuckDB's shared library. What only the tests need (readers of the exports,
+# rustfmt and clippy) is scripts/test-setup.sh's, so the first run does not wait for it.
 set -euo pipefail
 if ! command -v cc >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq build-essential curl
-fi
-# poppler-utils: the PDF export's tests read the PDFs back with pdftotext, pdfinfo and pdftoppm
-if ! command -v pdftotext >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq poppler-utils
-fi
-# LibreOffice headless (Calc without a GUI): the XLSX export tests recalculate the totals' formulas in it, and
-# the CSV tests open a CSV in it
-if ! command -v soffice >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui
-fi
-if command -v rustup >/dev/null 2>&1; then
-  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-fi
-# openpyxl: the XLSX export tests read their files back with a real reader
-if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
-  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq python3 python3-pip
-  fi
-  # Debian's own python3 refuses pip installs (PEP 668, externally managed) unless told otherwise
-  python3 -m pip install --quiet openpyxl 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages openpyxl
 fi
 "$(dirname "$0")/duckdb.sh"

@@ -4,6 +4,7 @@
 # to skip the leg), and the S3 leg of the lake against a local moto server (TEST_S3_ENDPOINT, LOUPE_SKIP_S3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/test-setup.sh
 local_pg=
 if [ -z "${TEST_PG_URL:-}" ] && [ -z "${LOUPE_SKIP_PG:-}" ]; then
   if [ "$(id -u)" = "0" ] || command -v pg_ctlcluster >/dev/null 2>&1; then
