@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::style;
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::types::{Money, Rate, ShareKind};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 use flow::Movement;
 

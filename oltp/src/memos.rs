@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::inventory::flow::{self, Item, Movement};
-use crate::ops::Outcome;
 use crate::types::Money;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Sends stock out to a customer on approval.

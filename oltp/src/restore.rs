@@ -5,10 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::q;
 use crate::sales::invoices;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 
 /// Brings back a deleted record from its last audit image.
 #[derive(Debug, Clone, Serialize, Deserialize)]

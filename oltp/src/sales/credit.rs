@@ -10,10 +10,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::sales::payments::credit_entry;
 use crate::types::Money;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Gives a customer store credit as goodwill, with no invoice or payment behind it.

@@ -8,11 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::style;
 use crate::error::{Error, Result};
 use crate::inventory::{self, flow, flow::Movement};
-use crate::ops::Outcome;
 use crate::sales::payments::Tender;
 use crate::sales::tax::{self, TaxLine};
 use crate::types::{LineKind, Money, prorate};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// One line of an invoice as entered.
