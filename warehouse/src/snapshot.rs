@@ -11,8 +11,8 @@ use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
 use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
 use crate::error::{Error, Result, delta};
-use crate::lake::State;
 use crate::scan::LakeTable;
+use crate::state::State;
 use crate::table::{StoreScope, Table};
 
 /// Whose data a session may see.
