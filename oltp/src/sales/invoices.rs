@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::style;
 use crate::error::{Error, Result};
+use crate::inventory::piece::{self, Status};
 use crate::inventory::{self, flow, flow::Movement};
 use crate::sales::payments::Tender;
 use crate::sales::tax::{self, TaxLine};
@@ -1020,18 +1021,10 @@ async fn sell(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) -> R
     let m = Movement::at(&it, on, "sale", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
         // the conditional update is what makes a piece sell once, even under concurrent finalizations
-        let sold = w
-            .update(
-                "items",
-                inv.org_id,
-                it.id,
-                q!("update items set status = 'sold', qty_on_hand = 0 where id = $1 and status = 'in_stock' returning *", it.id),
-            )
-            .await?;
-        if !sold {
-            let now = w.fetch_one(q!("select status from items where id = $1", it.id)).await?.text("status")?;
-            return Err(Error::Conflict(format!("stock {} is {now}, not in stock: it cannot be sold", it.stock_no)));
-        }
+        piece::move_piece(w, &it, Status::InStock, Status::Sold, |now| {
+            format!("stock {} is {now}, not in stock: it cannot be sold", it.stock_no)
+        })
+        .await?;
         let cost = flow::piece_cost(w, &it, None).await?;
         (flow::record(w, Movement { qty_delta: -1, cost: Money(-cost.0), ..m }).await?, cost)
     } else {
@@ -1092,25 +1085,10 @@ async fn take_back(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate)
     }
     let m = Movement::at(&it, on, "return", "invoice_line", Some(l.id));
     let (movement, cost) = if it.serialized {
-        let back_in = w
-            .update(
-                "items",
-                inv.org_id,
-                it.id,
-                q!(
-                    "update items set status = 'in_stock', qty_on_hand = 1, store_id = $2 where id = $1 and status = 'sold'
-                     returning *",
-                    it.id,
-                    inv.store_id
-                ),
-            )
-            .await?;
-        if !back_in {
-            return Err(Error::Conflict(format!(
-                "stock {} is {}, not sold: it cannot come back",
-                it.stock_no, it.status
-            )));
-        }
+        piece::move_piece_to(w, &it, Status::Sold, Status::InStock, inv.store_id, |now| {
+            format!("stock {} is {now}, not sold: it cannot come back", it.stock_no)
+        })
+        .await?;
         let moved = flow::item(w, inv.org_id, it.id, "item_id").await?;
         let cost = prorate(Money(sold_cost.0 - prior_cost.0), back, sold - prior_qty);
         (flow::record(w, Movement { item: &moved, store_id: inv.store_id, qty_delta: 1, cost, ..m }).await?, cost)
@@ -1257,26 +1235,12 @@ async fn unwind(w: &mut Writer, inv: &Invoice, on: NaiveDate) -> Result<()> {
             LineKind::Sale => unsell(w, inv, l, on).await?,
             LineKind::Return => unreturn(w, inv, l, on).await?,
             LineKind::TradeIn => {
-                if let Some(piece) = l.trade_in_item_id {
-                    let it = flow::item(w, inv.org_id, piece, "item_id").await?;
-                    let gone = w
-                        .update(
-                            "items",
-                            inv.org_id,
-                            piece,
-                            q!(
-                                "update items set status = 'voided', qty_on_hand = 0 where id = $1 and status = 'in_stock'
-                                 returning *",
-                                piece
-                            ),
-                        )
-                        .await?;
-                    if !gone {
-                        return Err(Error::Conflict(format!(
-                            "traded-in piece {} is {}; it must be in stock to undo the trade-in",
-                            it.stock_no, it.status
-                        )));
-                    }
+                if let Some(traded) = l.trade_in_item_id {
+                    let it = flow::item(w, inv.org_id, traded, "item_id").await?;
+                    piece::move_piece(w, &it, Status::InStock, Status::Voided, |now| {
+                        format!("traded-in piece {} is {now}; it must be in stock to undo the trade-in", it.stock_no)
+                    })
+                    .await?;
                     flow::record(
                         w,
                         Movement {
@@ -1329,17 +1293,10 @@ async fn unsell(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) ->
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
     let m = Movement::at(&it, on, "void_sale", "reversal", l.movement_id);
     if it.serialized {
-        let back = w
-            .update(
-                "items",
-                inv.org_id,
-                it.id,
-                q!("update items set status = 'in_stock', qty_on_hand = 1 where id = $1 and status = 'sold' returning *", it.id),
-            )
-            .await?;
-        if !back {
-            return Err(Error::Conflict(format!("stock {} is {}, not sold", it.stock_no, it.status)));
-        }
+        piece::move_piece(w, &it, Status::Sold, Status::InStock, |now| {
+            format!("stock {} is {now}, not sold", it.stock_no)
+        })
+        .await?;
         flow::record(w, Movement { qty_delta: 1, cost: l.cost, ..m }).await?;
     } else {
         let source = l.movement_id.ok_or_else(|| Error::Database(format!("sale line {} has no movement", l.id)))?;
@@ -1370,20 +1327,10 @@ async fn unreturn(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: NaiveDate) 
     let it = flow::item(w, inv.org_id, item_id, "item_id").await?;
     let m = Movement::at(&it, on, "void_return", "reversal", l.movement_id);
     if it.serialized {
-        let out = w
-            .update(
-                "items",
-                inv.org_id,
-                it.id,
-                q!("update items set status = 'sold', qty_on_hand = 0 where id = $1 and status = 'in_stock' returning *", it.id),
-            )
-            .await?;
-        if !out {
-            return Err(Error::Conflict(format!(
-                "returned piece {} is {}; it must be in stock to undo the return",
-                it.stock_no, it.status
-            )));
-        }
+        piece::move_piece(w, &it, Status::InStock, Status::Sold, |now| {
+            format!("returned piece {} is {now}; it must be in stock to undo the return", it.stock_no)
+        })
+        .await?;
         flow::record(w, Movement { qty_delta: -1, cost: l.cost, ..m }).await?;
     } else {
         let source = l.movement_id.ok_or_else(|| Error::Database(format!("return line {} has no movement", l.id)))?;
