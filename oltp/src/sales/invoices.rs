@@ -9,6 +9,7 @@ use crate::catalog::style;
 use crate::error::{Error, Result};
 use crate::inventory::piece::{self, Status};
 use crate::inventory::{self, flow, flow::Movement};
+use crate::sales::ledgers;
 use crate::sales::payments::Tender;
 use crate::sales::tax::{self, TaxLine};
 use crate::types::{LineKind, Money, prorate};
@@ -1164,7 +1165,7 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: Naiv
             ),
         )
         .await?;
-        return super::payments::gift_card_entry(w, inv.org_id, card, on, amount, "issue", l.id).await;
+        return ledgers::gift_card_entry(w, inv.org_id, card, on, amount, "issue", l.id).await;
     }
     let card = w
         .insert(
@@ -1181,7 +1182,7 @@ async fn issue_gift_card(w: &mut Writer, inv: &Invoice, l: &StoredLine, on: Naiv
             ),
         )
         .await?;
-    super::payments::gift_card_entry(w, inv.org_id, card, on, amount, "issue", l.id).await?;
+    ledgers::gift_card_entry(w, inv.org_id, card, on, amount, "issue", l.id).await?;
     if l.gift_card_code.is_none() {
         w.update(
             "invoice_lines",
@@ -1280,7 +1281,7 @@ async fn unwind(w: &mut Writer, inv: &Invoice, on: NaiveDate) -> Result<()> {
                     q!("update gift_cards set balance_cents = 0 where id = $1 returning *", id),
                 )
                 .await?;
-                super::payments::gift_card_entry(w, inv.org_id, id, on, Money(-initial), "void", l.id).await?;
+                ledgers::gift_card_entry(w, inv.org_id, id, on, Money(-initial), "void", l.id).await?;
             }
             LineKind::Service | LineKind::Misc => {}
         }
