@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sales::invoices;
+use crate::sales::invoices::header::invoice;
 use crate::sales::ledgers::{card_entry, credit_entry, gift_card, store_credit};
 use crate::types::{Money, PaymentMethod};
 use crate::writer::{Outcome, Writer};
@@ -336,7 +336,7 @@ async fn check_plan(
     for (i, (invoice_id, amt)) in plan.iter().enumerate() {
         let field = format!("apply[{i}].amount");
         check::positive_money(&field, *amt)?;
-        let inv = invoices::invoice(w, org_id, *invoice_id, &format!("apply[{i}].invoice_id")).await?;
+        let inv = invoice(w, org_id, *invoice_id, &format!("apply[{i}].invoice_id")).await?;
         if inv.customer_id != customer_id {
             return Err(Error::invalid(
                 format!("apply[{i}].invoice_id"),
@@ -617,7 +617,7 @@ impl Refund {
         }
         match (self.invoice_id, self.payment_id) {
             (Some(inv_id), None) => {
-                let inv = invoices::invoice(w, self.org_id, inv_id, "invoice_id").await?;
+                let inv = invoice(w, self.org_id, inv_id, "invoice_id").await?;
                 if inv.customer_id != self.customer_id {
                     return Err(Error::invalid("invoice_id", inv_id, "the invoice is another customer's"));
                 }
@@ -733,7 +733,7 @@ impl WriteOff {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         let on = self.written_on.unwrap_or(w.today);
         w.check_open(self.org_id, "written_on", on).await?;
-        let inv = invoices::invoice(w, self.org_id, self.invoice_id, "invoice_id").await?;
+        let inv = invoice(w, self.org_id, self.invoice_id, "invoice_id").await?;
         if inv.status != "finalized" {
             return Err(Error::invalid("invoice_id", self.invoice_id, format!("invoice is {}", inv.status)));
         }
