@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use oltp::{Ctx, Db};
+
+use crate::place::Place;
 
 /// Loupe: the books of a jewelry business, and the truth about them.
 #[derive(Debug, Parser)]
@@ -39,7 +41,7 @@ pub enum Cmd {
     /// Measure throughput (see docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
-        command: BenchCmd,
+        command: crate::bench::BenchCmd,
     },
     /// Inventory checks.
     Inventory {
@@ -269,60 +271,6 @@ impl From<DemoScale> for oltp::demo::Scale {
     }
 }
 
-/// `loupe bench …`
-#[derive(Debug, Subcommand)]
-pub enum BenchCmd {
-    /// Invoices per second: three lines, finalized, and a payment. Runs on a fresh SQLite file in a temp
-    /// directory, or on the (empty) database given by --database-url.
-    Invoices {
-        /// Invoices to record.
-        #[arg(long, default_value_t = 5000)]
-        invoices: usize,
-        /// Concurrent clients.
-        #[arg(long, default_value_t = 1)]
-        clients: usize,
-        /// Distinct customers the sales go to.
-        #[arg(long, default_value_t = 500)]
-        customers: usize,
-        /// Record the payment as its own command after the sale, instead of as a tender taken with it (one
-        /// command, as a point of sale rings it).
-        #[arg(long)]
-        separate_payment: bool,
-    },
-    /// How fast the books reach the lake, on a copy of the SQLite books in --data (never touched): full load
-    /// rows/s, lake size against the books, incremental batch latency, and freshness with the sync loop running.
-    Lake {
-        /// Changes per incremental batch.
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-        changes: u64,
-        /// Incremental batches to time.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
-        rounds: u64,
-        /// Sales whose freshness is timed.
-        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-        samples: u64,
-        /// The sync loop's pause between looks at the books, in milliseconds.
-        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..=60_000))]
-        every_ms: u64,
-        /// Measure on the books themselves, adding the benchmark's sales to them (for a demo too big to copy).
-        #[arg(long)]
-        in_place: bool,
-    },
-    /// Each report's warm latency and peak memory over the lake (DataFusion), beside the same report as SQL on
-    /// the SQLite books and in DuckDB over the lake's files, with the totals each engine found.
-    Report {
-        /// Warm runs of each report.
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
-        rounds: u64,
-        /// Only this report (repeatable; default: all nine).
-        #[arg(long = "report", value_name = "ID")]
-        only: Vec<String>,
-        /// Leave out the SQLite side (at the large scale a run of it takes up to minutes).
-        #[arg(long)]
-        no_sqlite: bool,
-    },
-}
-
 /// `loupe inventory …`
 #[derive(Debug, Subcommand)]
 pub enum InventoryCmd {
@@ -364,33 +312,28 @@ pub enum OpsCmd {
 }
 
 impl Cli {
+    /// The books and the lake the global options name.
+    pub(crate) fn place(&self) -> Place<'_> {
+        Place { data: &self.data, url: self.database_url.as_deref(), lake_at: self.lake.as_deref() }
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| self.data.join("loupe.db").display().to_string())
+        self.place().database_url()
     }
 
     /// The lake in effect: --lake, or the data directory's.
     pub fn lake(&self) -> Result<etl::Lake> {
-        match &self.lake {
-            None => Ok(etl::Lake::at(warehouse::lake_dir(&self.data))),
-            Some(at) => Ok(etl::Lake::open(at, &self.data.join("lake-local"), Default::default())?),
-        }
+        self.place().lake()
     }
 
     async fn open(&self) -> Result<Db> {
-        self.open_with(false).await
+        self.place().open().await
     }
 
     /// Opens the database; `single`: one connection, for one sequential writer.
     async fn open_with(&self, single: bool) -> Result<Db> {
-        if self.database_url.is_none() {
-            std::fs::create_dir_all(&self.data)
-                .with_context(|| format!("cannot create data directory {}", self.data.display()))?;
-        }
-        let url = self.database_url();
-        let db = if single { Db::connect_single(&url).await? } else { Db::connect(&url).await? };
-        db.migrate().await?;
-        Ok(db)
+        self.place().open_with(single).await
     }
 }
 
@@ -417,51 +360,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { command: BenchCmd::Lake { changes, rounds, samples, every_ms, in_place } } => {
-            let plan = crate::lake_bench::Plan {
-                changes: *changes as usize,
-                rounds: *rounds as usize,
-                samples: *samples as usize,
-                every: std::time::Duration::from_millis(*every_ms),
-                in_place: *in_place,
-            };
-            crate::lake_bench::run(&cli.database_url(), &cli.data, plan).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Bench { command: BenchCmd::Report { rounds, only, no_sqlite } } => {
-            let lake = cli.lake()?;
-            let db = cli.open().await?;
-            crate::report_bench::run(&db, &lake, *rounds as usize, only, !*no_sqlite).await?;
-            db.close().await;
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Bench { command: BenchCmd::Invoices { invoices, clients, customers, separate_payment } } => {
-            if *clients == 0 || *customers == 0 || *invoices == 0 {
-                anyhow::bail!("--invoices, --clients and --customers must be at least 1");
-            }
-            let tmp = tempfile::tempdir().context("cannot create a temp directory")?;
-            let url = match &cli.database_url {
-                Some(u) => u.clone(),
-                None => tmp.path().join("bench.db").display().to_string(),
-            };
-            let db = Db::connect(&url).await?;
-            db.migrate().await?;
-            crate::bench::prepare(&db, *customers, *invoices).await?;
-            let r = crate::bench::invoices(&db, *invoices, *clients, *customers, *separate_payment).await?;
-            db.close().await;
-            println!(
-                "{:?}: {} invoices (3 lines + payment {}) with {} client(s) in {:.2}s = {:.0} invoices/s; p50 {:.2} ms, p95 {:.2} ms",
-                db.dialect(),
-                r.invoices,
-                if *separate_payment { "as a second command" } else { "taken with the sale" },
-                r.clients,
-                r.elapsed.as_secs_f64(),
-                r.rate(),
-                r.p50.as_secs_f64() * 1e3,
-                r.p95.as_secs_f64() * 1e3
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Bench { command } => crate::bench::run(command, cli.place()).await,
         Cmd::Inventory { command: InventoryCmd::Reconcile } => {
             let db = cli.open().await?;
             let checked = oltp::reconcile::items_checked(&db).await?;

@@ -5,7 +5,6 @@ pub mod cli;
 mod demo;
 mod journal;
 mod lake;
-mod lake_bench;
+mod place;
 mod report;
-mod report_bench;
 mod table;

@@ -11,8 +11,6 @@ use etl::Lake;
 use oltp::Db;
 use reports::export::Format;
 use reports::{Request, Scope};
-use warehouse::arrow::array::AsArray;
-use warehouse::arrow::datatypes::Int64Type;
 
 /// `loupe report list`.
 pub(crate) fn list() -> ExitCode {
@@ -246,17 +244,7 @@ pub(crate) async fn unsave(lake: &Lake, db: &Db, org: Option<i64>, name: &str, u
 
 /// The org a report runs for: the one asked, or the lake's only org; with its name.
 async fn org(snapshot: &warehouse::Snapshot, asked: Option<i64>) -> Result<(i64, String)> {
-    let ctx = snapshot.session(&Scope::Operator).await?;
-    let batches = ctx.sql("select id, name from org order by id").await?.collect().await?;
-    let mut orgs = Vec::new();
-    for b in &batches {
-        let ids = b.column(0).as_primitive::<Int64Type>();
-        let names = warehouse::arrow::compute::cast(b.column(1), &warehouse::arrow::datatypes::DataType::Utf8)?;
-        let names = names.as_string::<i32>();
-        for i in 0..b.num_rows() {
-            orgs.push((ids.value(i), names.value(i).to_string()));
-        }
-    }
+    let mut orgs = snapshot.orgs().await?;
     match asked {
         Some(id) => match orgs.into_iter().find(|(o, _)| *o == id) {
             Some(o) => Ok(o),

@@ -3,9 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::types::{Family, Money};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Adds a style (a catalog entry). Whether its stock is serialized — one record per physical piece — or

@@ -23,10 +23,10 @@ use rand::SeedableRng;
 
 use crate::db::Db;
 use crate::error::Error;
-use crate::ops::{Batch, BatchError, Command, Outcome};
+use crate::ops::{Batch, BatchError, Command};
 use crate::org::{ClosePeriod, CreateContact, CreateOrg, CreateStore, CreateUser};
 use crate::types::{AgingBasis, CostingMethod, Family, Money, Multiplier, Rate};
-use crate::writer::Ctx;
+use crate::writer::{Ctx, Outcome};
 use catalog::CATEGORIES;
 use draw::{Rand, between, chance, index, percent_of, pick};
 

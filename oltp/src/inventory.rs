@@ -3,17 +3,18 @@
 //! a row in the stock-movement ledger.
 
 pub(crate) mod flow;
+pub(crate) mod piece;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::style;
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::types::{Money, Rate, ShareKind};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 use flow::Movement;
+use piece::Status;
 
 /// Receives one serialized piece: its own stock number, quantity one, its own exact cost.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -591,22 +592,9 @@ async fn remove_stock(
         if qty.is_some_and(|q| q != 1) {
             return Err(Error::invalid("qty", qty.unwrap_or(0), "a serialized piece goes whole"));
         }
-        let status = if kind == "scrap" { "scrapped" } else { "returned_to_vendor" };
-        let done = w
-            .update(
-                "items",
-                org_id,
-                it.id,
-                q!(
-                    "update items set status = $2, qty_on_hand = 0 where id = $1 and status = 'in_stock' returning *",
-                    it.id,
-                    status
-                ),
-            )
+        let to = if kind == "scrap" { Status::Scrapped } else { Status::ReturnedToVendor };
+        piece::move_piece(w, &it, Status::InStock, to, |now| format!("stock {} is {now}, not in stock", it.stock_no))
             .await?;
-        if !done {
-            return Err(Error::Conflict(format!("stock {} is {}, not in stock", it.stock_no, it.status)));
-        }
         let cost = flow::piece_cost(w, &it, None).await?;
         flow::record(w, Movement { qty_delta: -1, cost: Money(-cost.0), ..m }).await?;
         return Ok(Outcome::id(it.id));

@@ -25,5 +25,5 @@ pub mod writer;
 
 pub use db::{Db, Dialect, ReadTx};
 pub use error::{Error, Result};
-pub use ops::{Applied, Batch, BatchError, Command, Outcome, execute, execute_keyed};
-pub use writer::Ctx;
+pub use ops::{Applied, Batch, BatchError, Command, execute, execute_keyed};
+pub use writer::{Ctx, Outcome};

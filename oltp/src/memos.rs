@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::inventory::flow::{self, Item, Movement};
-use crate::ops::Outcome;
+use crate::inventory::piece::{self, Status};
 use crate::types::Money;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Sends stock out to a customer on approval.
@@ -435,39 +435,32 @@ async fn store_of_org(w: &mut Writer, org_id: i64, store_id: i64, field: &str) -
 /// in the pool: memo stock is still owned. A lot's units go out from its oldest layers holding units on hand
 /// (`flow::memo_out_layers`).
 async fn send_out(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i64) -> Result<()> {
-    let moved = if it.serialized {
-        w.update(
-            "items",
-            it.org_id,
-            it.id,
-            q!(
-                "update items set status = 'on_memo', qty_on_hand = 0, qty_on_memo = 1
-                 where id = $1 and status = 'in_stock' returning *",
-                it.id
-            ),
-        )
-        .await?
+    if it.serialized {
+        piece::move_piece(w, it, Status::InStock, Status::OnMemo, |now| {
+            format!("stock {} is {now}, not in stock", it.stock_no)
+        })
+        .await?;
     } else {
-        w.update(
-            "items",
-            it.org_id,
-            it.id,
-            q!(
-                "update items set qty_on_hand = qty_on_hand - $2, qty_on_memo = qty_on_memo + $2
-                 where id = $1 and qty_on_hand >= $2 returning *",
+        let moved = w
+            .update(
+                "items",
+                it.org_id,
                 it.id,
-                qty
-            ),
-        )
-        .await?
-    };
-    if !moved {
-        let now = flow::item(w, it.org_id, it.id, "item_id").await?;
-        return Err(Error::Conflict(if now.serialized {
-            format!("stock {} is {}, not in stock", now.stock_no, now.status)
-        } else {
-            format!("stock {} has {} on hand; cannot put {qty} on memo", now.stock_no, now.qty_on_hand)
-        }));
+                q!(
+                    "update items set qty_on_hand = qty_on_hand - $2, qty_on_memo = qty_on_memo + $2
+                     where id = $1 and qty_on_hand >= $2 returning *",
+                    it.id,
+                    qty
+                ),
+            )
+            .await?;
+        if !moved {
+            let now = flow::item(w, it.org_id, it.id, "item_id").await?;
+            return Err(Error::Conflict(format!(
+                "stock {} has {} on hand; cannot put {qty} on memo",
+                now.stock_no, now.qty_on_hand
+            )));
+        }
     }
     let movement = movement(w, it, "memo_out", -qty, on, line_id).await?;
     if !it.serialized {
@@ -478,35 +471,27 @@ async fn send_out(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i
 
 /// Moves `qty` units of `it` from out on memo back to on hand; for a lot, returns the layers they came back to.
 async fn bring_back(w: &mut Writer, it: &Item, qty: i64, on: NaiveDate, line_id: i64) -> Result<Vec<(i64, i64)>> {
-    let moved = if it.serialized {
-        w.update(
-            "items",
-            it.org_id,
-            it.id,
-            q!(
-                "update items set status = 'in_stock', qty_on_hand = 1, qty_on_memo = 0
-                 where id = $1 and status = 'on_memo' returning *",
-                it.id
-            ),
-        )
-        .await?
+    // a line that is out always has its units on memo; anything else is a broken ledger
+    let broken = || format!("stock {} does not have {qty} unit(s) out on memo", it.stock_no);
+    if it.serialized {
+        piece::move_piece(w, it, Status::OnMemo, Status::InStock, |_| broken()).await?;
     } else {
-        w.update(
-            "items",
-            it.org_id,
-            it.id,
-            q!(
-                "update items set qty_on_hand = qty_on_hand + $2, qty_on_memo = qty_on_memo - $2
-                 where id = $1 and qty_on_memo >= $2 returning *",
+        let moved = w
+            .update(
+                "items",
+                it.org_id,
                 it.id,
-                qty
-            ),
-        )
-        .await?
-    };
-    if !moved {
-        // a line that is out always has its units on memo; anything else is a broken ledger
-        return Err(Error::Conflict(format!("stock {} does not have {qty} unit(s) out on memo", it.stock_no)));
+                q!(
+                    "update items set qty_on_hand = qty_on_hand + $2, qty_on_memo = qty_on_memo - $2
+                     where id = $1 and qty_on_memo >= $2 returning *",
+                    it.id,
+                    qty
+                ),
+            )
+            .await?;
+        if !moved {
+            return Err(Error::Conflict(broken()));
+        }
     }
     let movement = movement(w, it, "memo_back", qty, on, line_id).await?;
     if it.serialized {

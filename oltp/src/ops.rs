@@ -6,36 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::writer::{Ctx, Writer};
+use crate::writer::{Ctx, Outcome, Writer};
 use crate::{catalog, inventory, memos, org, purchasing, restore, sales, saved, work_orders};
-
-/// What a command created or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Outcome {
-    /// The id of the record the command created or acted on.
-    pub id: i64,
-    /// Its document number, where it has one (`INV-000042`).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub number: Option<String>,
-    /// Ids of records created alongside (invoice lines, memo lines, applications), in input order.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub ids: Vec<i64>,
-    /// Payments taken with it (tenders on a sale), in input order.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub payments: Vec<i64>,
-}
-
-impl Outcome {
-    /// Just an id.
-    pub fn id(id: i64) -> Outcome {
-        Outcome { id, ..Outcome::default() }
-    }
-
-    /// An id and a document number.
-    pub fn numbered(id: i64, number: String) -> Outcome {
-        Outcome { id, number: Some(number), ..Outcome::default() }
-    }
-}
 
 macro_rules! commands {
     ($($variant:ident($path:path) = $op:literal),+ $(,)?) => {

@@ -4,9 +4,8 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::types::{AgingBasis, CostingMethod, Money, Multiplier, Rate};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Creates a tenant.

@@ -9,9 +9,8 @@ use crate::db::Dialect;
 use crate::error::{Error, Result};
 use crate::inventory::flow::{self, Movement};
 use crate::inventory::{self, NewPiece};
-use crate::ops::Outcome;
 use crate::types::Money;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Orders goods from a vendor for a store.

@@ -5,10 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
 use crate::q;
-use crate::sales::invoices;
-use crate::writer::Writer;
+use crate::sales::invoices::{self, header};
+use crate::writer::{Outcome, Writer};
 
 /// Brings back a deleted record from its last audit image.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,7 +61,7 @@ impl RestoreRecord {
         // an invoice line comes back only to its invoice while that is still open, and a return line only while
         // what it returns has not been returned since
         let invoice_id = field("invoice_id").ok_or_else(|| Error::Database("audit image without invoice_id".into()))?;
-        let inv = invoices::invoice(w, self.org_id, invoice_id, "entity_id").await?;
+        let inv = header::invoice(w, self.org_id, invoice_id, "entity_id").await?;
         if inv.status != "open" {
             return Err(Error::invalid(
                 "entity_id",
@@ -83,7 +82,7 @@ impl RestoreRecord {
             }
         }
         w.restore(entity, self.org_id, self.entity_id, &image).await?;
-        invoices::recompute(w, self.org_id, inv.id).await?;
+        header::recompute(w, self.org_id, inv.id).await?;
         Ok(Outcome::numbered(inv.id, inv.number))
     }
 }

@@ -1,8 +1,9 @@
 //! Sales and money: invoices with their tax, payments, refunds, store credit (goodwill credit in `credit`), gift
-//! cards, write-offs.
+//! cards (their balances and the store-credit balance in `ledgers`), write-offs.
 
 pub(crate) mod credit;
 pub(crate) mod invoices;
+pub(crate) mod ledgers;
 pub(crate) mod payments;
 pub(crate) mod tax;
 

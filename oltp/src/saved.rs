@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// The groups that may share a report with the whole org (anyone may keep their own).

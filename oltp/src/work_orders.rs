@@ -8,10 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::style;
 use crate::error::{Error, Result};
 use crate::inventory::{self, flow, flow::Movement};
-use crate::ops::Outcome;
 use crate::sales::{CreateInvoice, LineInput, invoices, payments};
 use crate::types::{BenchCostKind, LineKind, Money, WorkOrderKind, WorkOrderStatus};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Opens a work order.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::db::{Db, Dialect, Q, Row, Tx};
 use crate::error::{Error, Result};
@@ -23,6 +24,34 @@ impl Ctx {
     /// The operator acting today.
     pub fn operator() -> Ctx {
         Ctx { actor: None, today: chrono::Local::now().date_naive() }
+    }
+}
+
+/// What a command created or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Outcome {
+    /// The id of the record the command created or acted on.
+    pub id: i64,
+    /// Its document number, where it has one (`INV-000042`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub number: Option<String>,
+    /// Ids of records created alongside (invoice lines, memo lines, applications), in input order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ids: Vec<i64>,
+    /// Payments taken with it (tenders on a sale), in input order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub payments: Vec<i64>,
+}
+
+impl Outcome {
+    /// Just an id.
+    pub fn id(id: i64) -> Outcome {
+        Outcome { id, ..Outcome::default() }
+    }
+
+    /// An id and a document number.
+    pub fn numbered(id: i64, number: String) -> Outcome {
+        Outcome { id, number: Some(number), ..Outcome::default() }
     }
 }
 

@@ -8,7 +8,7 @@
 //! a crash anywhere leaves the state at the previous batch: the next run lands the batch again, and landing is
 //! an upsert by key, so nothing is lost and nothing is counted twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -23,26 +23,14 @@ use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder};
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result, delta};
+use crate::state::State;
 use crate::table::Table;
 
 /// The application id under which the ETL records each table's watermark in the Delta log.
 pub const APP_ID: &str = "loupe-etl";
-
-/// What the lake holds: the watermark of the last batch that landed in every table, and each table's version
-/// after it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct State {
-    /// The last `change_log` sequence number the lake reflects.
-    pub watermark: i64,
-    /// Each table's Delta version holding that batch.
-    pub versions: BTreeMap<String, u64>,
-    /// When that batch landed (RFC 3339).
-    pub landed_at: String,
-}
 
 /// Where a lake lives.
 #[derive(Debug, Clone)]

@@ -14,12 +14,14 @@ mod s3;
 pub mod sales;
 mod scan;
 mod snapshot;
+mod state;
 mod table;
 pub mod tables;
 
 pub use error::{Error, Result};
-pub use lake::{APP_ID, Compaction, Lake, Landing, State, WriterLock};
+pub use lake::{APP_ID, Compaction, Lake, Landing, WriterLock};
 pub use snapshot::{Scope, SharedSnapshot, Snapshot};
+pub use state::State;
 pub use table::{Column, Kind, MONEY, PERCENT, Role, StoreScope, Table, opt, req, zero_terms};
 
 use std::path::{Path, PathBuf};

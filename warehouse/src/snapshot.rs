@@ -6,13 +6,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use deltalake::DeltaTable;
+use deltalake::arrow::array::AsArray;
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::{DataType, Int64Type};
 use deltalake::datafusion::common::{Column, JoinType};
 use deltalake::datafusion::prelude::{SessionConfig, SessionContext, col, lit};
 use deltalake::logstore::object_store::{self, ObjectStore, ObjectStoreExt as _};
 
 use crate::error::{Error, Result, delta};
-use crate::lake::State;
 use crate::scan::LakeTable;
+use crate::state::State;
 use crate::table::{StoreScope, Table};
 
 /// Whose data a session may see.
@@ -154,6 +157,22 @@ impl Snapshot {
             ctx.register_table(t.name, df.into_view())?;
         }
         Ok(ctx)
+    }
+
+    /// Every org in the lake, as (id, name) by id: the operator's CLI picks from them the org a report runs for.
+    pub async fn orgs(&self) -> Result<Vec<(i64, String)>> {
+        let ctx = self.session(&Scope::Operator).await?;
+        let batches = ctx.sql("select id, name from org order by id").await?.collect().await?;
+        let mut orgs = Vec::new();
+        for b in &batches {
+            let ids = b.column(0).as_primitive::<Int64Type>();
+            let names = cast(b.column(1), &DataType::Utf8)?;
+            let names = names.as_string::<i32>();
+            for i in 0..b.num_rows() {
+                orgs.push((ids.value(i), names.value(i).to_string()));
+            }
+        }
+        Ok(orgs)
     }
 
     /// The tables, for readers that bring their own engine (DuckDB reads the same files).

@@ -9,7 +9,7 @@ use crate::db::{Db, Q};
 use crate::error::Error;
 use crate::inventory::flow::{self, Movement};
 use crate::types::Money;
-use crate::writer::{Ctx, Writer};
+use crate::writer::{Ctx, Outcome, Writer};
 use crate::{ops, q};
 
 type TestResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -49,7 +49,7 @@ async fn dbs() -> TestResult<Vec<(Db, Option<tempfile::TempDir>)>> {
     Ok(v)
 }
 
-async fn run(db: &Db, line: &str) -> TestResult<ops::Outcome> {
+async fn run(db: &Db, line: &str) -> TestResult<Outcome> {
     Ok(ops::execute(db, &ctx()?, &ops::parse(line)?).await?)
 }
 

@@ -10,10 +10,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
-use crate::sales::payments::credit_entry;
+use crate::sales::ledgers::{credit_entry, lowest_balance_from};
 use crate::types::Money;
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Gives a customer store credit as goodwill, with no invoice or payment behind it.
@@ -124,46 +123,4 @@ impl VoidStoreCredit {
         credit_entry(w, self.org_id, customer, on, Money(-amount.0), "goodwill_void", self.store_credit_id).await?;
         Ok(Outcome::id(self.store_credit_id))
     }
-}
-
-/// The lowest store-credit balance the customer holds from the end of `from` on (entries on the same date
-/// count in the order they were recorded, and a void recorded now comes after them), and the date it falls to it.
-async fn lowest_balance_from(
-    w: &mut Writer,
-    org_id: i64,
-    customer: i64,
-    from: NaiveDate,
-) -> Result<(Money, NaiveDate)> {
-    let rows = w
-        .fetch_all(q!(
-            "select entry_date, amount_cents from store_credit_entries where org_id = $1 and customer_id = $2
-             order by entry_date, id",
-            org_id,
-            customer
-        ))
-        .await?;
-    let mut balance = 0_i64;
-    let mut low: Option<(i64, NaiveDate)> = None;
-    let keep = |b: i64, d: NaiveDate, low: &mut Option<(i64, NaiveDate)>| {
-        if low.is_none_or(|(l, _)| b < l) {
-            *low = Some((b, d));
-        }
-    };
-    let mut reached = false;
-    for r in rows {
-        let (d, amount) = (r.date("entry_date")?, r.i64("amount_cents")?);
-        if d > from && !reached {
-            keep(balance, from, &mut low);
-            reached = true;
-        }
-        balance += amount;
-        if d > from {
-            keep(balance, d, &mut low);
-        }
-    }
-    if !reached {
-        keep(balance, from, &mut low);
-    }
-    let (b, d) = low.unwrap_or((balance, from));
-    Ok((Money(b), d))
 }

@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ops::Outcome;
-use crate::sales::invoices;
+use crate::sales::invoices::header::invoice;
+use crate::sales::ledgers::{card_entry, credit_entry, gift_card, store_credit};
 use crate::types::{Money, PaymentMethod};
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
 /// Where a payment goes.
@@ -336,7 +336,7 @@ async fn check_plan(
     for (i, (invoice_id, amt)) in plan.iter().enumerate() {
         let field = format!("apply[{i}].amount");
         check::positive_money(&field, *amt)?;
-        let inv = invoices::invoice(w, org_id, *invoice_id, &format!("apply[{i}].invoice_id")).await?;
+        let inv = invoice(w, org_id, *invoice_id, &format!("apply[{i}].invoice_id")).await?;
         if inv.customer_id != customer_id {
             return Err(Error::invalid(
                 format!("apply[{i}].invoice_id"),
@@ -487,119 +487,6 @@ pub(crate) async fn unapplied(w: &mut Writer, payment_id: i64) -> Result<Money> 
     Ok(Money(r.i64("open")?))
 }
 
-async fn store_credit(w: &mut Writer, customer_id: i64) -> Result<Money> {
-    let r = w
-        .fetch_one(q!(
-            "select cast(coalesce(sum(amount_cents), 0) as bigint) as b from store_credit_entries where customer_id = $1",
-            customer_id
-        ))
-        .await?;
-    Ok(Money(r.i64("b")?))
-}
-
-async fn gift_card(w: &mut Writer, org_id: i64, code: &str, amount: Money) -> Result<i64> {
-    let r = w
-        .fetch_optional(q!(
-            "select id, balance_cents from gift_cards where org_id = $1 and code = $2",
-            org_id,
-            code.trim()
-        ))
-        .await?
-        .ok_or_else(|| Error::invalid("gift_card_code", code, "no such gift card"))?;
-    let balance = Money(r.i64("balance_cents")?);
-    if amount > balance {
-        return Err(Error::invalid("amount", amount, format!("gift card {code} has a balance of {balance}")));
-    }
-    r.i64("id")
-}
-
-async fn card_entry(
-    w: &mut Writer,
-    org_id: i64,
-    card: i64,
-    on: NaiveDate,
-    amount: Money,
-    kind: &str,
-    source: i64,
-) -> Result<()> {
-    let changed = w
-        .update(
-            "gift_cards",
-            org_id,
-            card,
-            q!(
-                "update gift_cards set balance_cents = balance_cents + $2 where id = $1 and balance_cents + $2 >= 0 returning *",
-                card,
-                amount.0
-            ),
-        )
-        .await?;
-    if !changed {
-        return Err(Error::Conflict("the gift card's balance would go below zero".into()));
-    }
-    gift_card_entry(w, org_id, card, on, amount, kind, source).await
-}
-
-/// One row of a gift card's balance ledger (`issue`, `redeem`, `void`); the caller keeps the balance in step.
-pub(crate) async fn gift_card_entry(
-    w: &mut Writer,
-    org_id: i64,
-    card: i64,
-    on: NaiveDate,
-    amount: Money,
-    kind: &str,
-    source: i64,
-) -> Result<()> {
-    w.insert(
-        "gift_card_entries",
-        org_id,
-        q!(
-            "insert into gift_card_entries (org_id, gift_card_id, entry_date, amount_cents, source_kind, source_id)
-             values ($1, $2, $3, $4, $5, $6) returning *",
-            org_id,
-            card,
-            on,
-            amount.0,
-            kind,
-            source
-        ),
-    )
-    .await?;
-    Ok(())
-}
-
-/// One row of a customer's store-credit ledger (`issue`, `redeem`, `void`, `goodwill`, `goodwill_void`).
-pub(crate) async fn credit_entry(
-    w: &mut Writer,
-    org_id: i64,
-    customer: i64,
-    on: NaiveDate,
-    amount: Money,
-    kind: &str,
-    source: i64,
-) -> Result<()> {
-    if amount > Money::ZERO {
-        // a customer's store credit is a balance the books and the lake keep
-        store_credit(w, customer).await?.plus(amount, "amount", amount, "the customer's store credit")?;
-    }
-    w.insert(
-        "store_credit_entries",
-        org_id,
-        q!(
-            "insert into store_credit_entries (org_id, customer_id, entry_date, amount_cents, source_kind, source_id)
-             values ($1, $2, $3, $4, $5, $6) returning *",
-            org_id,
-            customer,
-            on,
-            amount.0,
-            kind,
-            source
-        ),
-    )
-    .await?;
-    Ok(())
-}
-
 /// Voids a payment (a bounced check, a reversal): the balances it paid reopen.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -730,7 +617,7 @@ impl Refund {
         }
         match (self.invoice_id, self.payment_id) {
             (Some(inv_id), None) => {
-                let inv = invoices::invoice(w, self.org_id, inv_id, "invoice_id").await?;
+                let inv = invoice(w, self.org_id, inv_id, "invoice_id").await?;
                 if inv.customer_id != self.customer_id {
                     return Err(Error::invalid("invoice_id", inv_id, "the invoice is another customer's"));
                 }
@@ -846,7 +733,7 @@ impl WriteOff {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         let on = self.written_on.unwrap_or(w.today);
         w.check_open(self.org_id, "written_on", on).await?;
-        let inv = invoices::invoice(w, self.org_id, self.invoice_id, "invoice_id").await?;
+        let inv = invoice(w, self.org_id, self.invoice_id, "invoice_id").await?;
         if inv.status != "finalized" {
             return Err(Error::invalid("invoice_id", self.invoice_id, format!("invoice is {}", inv.status)));
         }
