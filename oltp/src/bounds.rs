@@ -19,14 +19,14 @@ use crate::error::{Error, Result};
 use crate::types::{Money, Multiplier};
 
 /// The largest amount one money field of a command takes, either side of zero: 99,999,999.99.
-pub const MAX_AMOUNT: Money = Money(9_999_999_999);
+pub const MAX_AMOUNT: Money = Money::MAX_AMOUNT;
 /// The largest figure the books work out from amounts and keep, either side of zero: 9,999,999,999.99.
-pub const MAX_TOTAL: Money = Money(999_999_999_999);
+pub const MAX_TOTAL: Money = Money::MAX_TOTAL;
 /// The largest quantity a command takes (units received, sold, moved, counted, ordered): 1,000,000, a
 /// wholesaler's lot of beads or melee with room to spare.
 pub const MAX_QTY: i64 = 1_000_000;
 /// The largest price multiplier: 10,000% (cost × 100; keystone is 200%).
-pub const MAX_MULTIPLIER: Multiplier = Multiplier(100_000_000);
+pub const MAX_MULTIPLIER: Multiplier = Multiplier::MAX;
 
 /// The earliest date the books take (an estate piece acquired long ago still fits).
 pub const FIRST_YEAR: i32 = 1900;

@@ -3,7 +3,7 @@
 //! Money is integer cents and travels in JSON as a decimal string (`"1250.00"`), never as a JSON number.
 //! Rates and shares are parts per million and travel as percent strings (`"6.25"` = 6.25%); so do a store's
 //! price multipliers ([`Multiplier`]). Each is bounded where it is parsed (`crate::bounds`), and every figure
-//! worked out from them is checked against [`MAX_TOTAL`] ([`Money::figure`]): no sum or product of money
+//! worked out from them is checked against [`crate::bounds::MAX_TOTAL`] ([`Money::figure`]): no sum or product of money
 //! ever wraps.
 
 use std::fmt;
@@ -11,14 +11,18 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::bounds::{MAX_AMOUNT, MAX_MULTIPLIER, MAX_TOTAL};
 use crate::error::{Error, Result};
 
-/// An exact amount of money in cents. Parsed from a command, at most [`MAX_AMOUNT`] either side of zero.
+/// An exact amount of money in cents. Parsed from a command, at most [`crate::bounds::MAX_AMOUNT`] either side of zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(pub i64);
 
 impl Money {
+    /// The largest amount one money field takes (why: [`crate::bounds`]).
+    pub const MAX_AMOUNT: Money = Money(9_999_999_999);
+    /// The largest figure the books work out and keep (why: [`crate::bounds`]).
+    pub const MAX_TOTAL: Money = Money(999_999_999_999);
+
     /// Zero dollars.
     pub const ZERO: Money = Money(0);
 
@@ -38,14 +42,14 @@ impl Money {
     }
 
     /// A figure the books work out from amounts (a line's qty × price, a total, a lot's pool cost), computed
-    /// in `i128` so nothing wraps on the way: kept when it lies within ±[`MAX_TOTAL`], else refused with an
+    /// in `i128` so nothing wraps on the way: kept when it lies within ±[`crate::bounds::MAX_TOTAL`], else refused with an
     /// error naming the `field` and `value` that took it there and saying what (`what`) came to how much.
     pub fn figure(cents: i128, field: &str, value: impl fmt::Display, what: &str) -> Result<Money> {
-        if cents.abs() > i128::from(MAX_TOTAL.0) {
+        if cents.abs() > i128::from(Money::MAX_TOTAL.0) {
             return Err(Error::invalid(
                 field,
                 value,
-                format!("{what} comes to {}; the books keep figures up to {MAX_TOTAL}", Cents(cents)),
+                format!("{what} comes to {}; the books keep figures up to {}", Cents(cents), Money::MAX_TOTAL),
             ));
         }
         // within ±MAX_TOTAL, so inside i64
@@ -83,13 +87,13 @@ impl fmt::Display for Cents {
 impl FromStr for Money {
     type Err = String;
 
-    /// A decimal string with at most 2 decimals, at most [`MAX_AMOUNT`] either side of zero; the error is
+    /// A decimal string with at most 2 decimals, at most [`crate::bounds::MAX_AMOUNT`] either side of zero; the error is
     /// `value — rule`, as [`Error::Invalid`] words it.
     fn from_str(s: &str) -> Result<Money, String> {
         let cents =
             parse_fixed(s, 2).ok_or_else(|| format!("{s} — not an amount like \"1250.00\" (at most 2 decimals)"))?;
-        if cents.abs() > i128::from(MAX_AMOUNT.0) {
-            return Err(format!("{s} — amounts run from -{MAX_AMOUNT} to {MAX_AMOUNT}"));
+        if cents.abs() > i128::from(Money::MAX_AMOUNT.0) {
+            return Err(format!("{s} — amounts run from -{max} to {max}", max = Money::MAX_AMOUNT));
         }
         Ok(Money(cents as i64))
     }
@@ -223,25 +227,28 @@ impl<'de> Deserialize<'de> for Rate {
 }
 
 /// A price multiplier as parts per million of cost (keystone 200% = 2_000_000), from 0% to
-/// [`MAX_MULTIPLIER`].
+/// [`crate::bounds::MAX_MULTIPLIER`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Multiplier(pub i64);
 
 impl Multiplier {
+    /// The largest price multiplier, 10,000 % (why: [`crate::bounds`]).
+    pub const MAX: Multiplier = Multiplier(100_000_000);
+
     /// Parts per million.
     pub const fn ppm(self) -> i64 {
         self.0
     }
 
     /// `cost × multiplier` rounded half away from zero to the cent, as a price: refused (naming `field` and the
-    /// cost) when it comes to more than [`MAX_AMOUNT`], the largest price a command could give instead.
+    /// cost) when it comes to more than [`crate::bounds::MAX_AMOUNT`], the largest price a command could give instead.
     pub fn price(self, cost: Money, field: &str) -> Result<Money> {
         let v = div_round(i128::from(cost.0) * i128::from(self.0), 1_000_000);
-        if v.abs() > i128::from(MAX_AMOUNT.0) {
+        if v.abs() > i128::from(Money::MAX_AMOUNT.0) {
             return Err(Error::invalid(
                 field,
                 cost,
-                format!("× the multiplier {self}% comes to {}, over the largest price {MAX_AMOUNT}", Cents(v)),
+                format!("× the multiplier {self}% comes to {}, over the largest price {}", Cents(v), Money::MAX_AMOUNT),
             ));
         }
         Ok(Money(v as i64))
@@ -257,11 +264,11 @@ impl fmt::Display for Multiplier {
 impl FromStr for Multiplier {
     type Err = String;
 
-    /// A percent string with at most 4 decimals, from 0 to [`MAX_MULTIPLIER`]; the error is `value — rule`.
+    /// A percent string with at most 4 decimals, from 0 to [`crate::bounds::MAX_MULTIPLIER`]; the error is `value — rule`.
     fn from_str(s: &str) -> Result<Multiplier, String> {
         let ppm = parse_fixed(s, 4).ok_or_else(|| format!("{s} — not a percent like \"200\" (at most 4 decimals)"))?;
-        if !(0..=i128::from(MAX_MULTIPLIER.0)).contains(&ppm) {
-            return Err(format!("{s} — multipliers run from 0 to {MAX_MULTIPLIER} percent"));
+        if !(0..=i128::from(Multiplier::MAX.0)).contains(&ppm) {
+            return Err(format!("{s} — multipliers run from 0 to {} percent", Multiplier::MAX));
         }
         Ok(Multiplier(ppm as i64))
     }
@@ -558,7 +565,7 @@ mod tests {
 
     #[test]
     fn figures_are_worked_out_wide_and_kept_inside_the_bound() {
-        let max = MAX_TOTAL;
+        let max = Money::MAX_TOTAL;
         assert_eq!(Money::figure(i128::from(max.0), "f", 1, "x").unwrap(), max);
         assert_eq!(
             Money(i64::MAX).times(2, "lines[0]", "2 × …", "the line").unwrap_err().to_string(),

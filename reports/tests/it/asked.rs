@@ -73,13 +73,18 @@ async fn customers_stores_and_invoices_by_name_or_number() -> Result<()> {
     // ambiguous: both candidates listed, nothing run
     let e = aging(vec![("customer", "ann lee")]).await.err().context("two Ann Lees")?.to_string();
     assert!(
-        e.contains("param customer: \"ann lee\" — 2 customers go by this name: Ann Lee (#1), Ann Lee (#2); give the id"),
+        e.contains(
+            "param customer: \"ann lee\" — 2 customers go by this name: Ann Lee (#1), Ann Lee (#2); give the id"
+        ),
         "{e}"
     );
     // another org's customer, or a name nobody has: not found, and nothing of the other org leaks
     for other in ["Zed Other", "Nobody"] {
         let e = aging(vec![("customer", other)]).await.err().context("not found")?.to_string();
-        assert!(e.contains(&format!("param customer: \"{other}\" — no customer by this name among those you may see")), "{e}");
+        assert!(
+            e.contains(&format!("param customer: \"{other}\" — no customer by this name among those you may see")),
+            "{e}"
+        );
         assert!(!e.contains("#4"), "{e}");
     }
 

@@ -274,7 +274,8 @@ async fn xlsx_aging_totals_are_subtotals_with_the_hand_worked_totals() -> Result
 async fn a_csv_with_a_bom_keeps_its_en_dashes_in_libreoffice_and_python() -> Result<()> {
     let books = Books::from_journal(JOURNAL).await?;
     let dir = tempfile::tempdir()?;
-    let csv = export(&books, AGING, Format::Csv, Options { bom: true, ..Options::default() }, dir.path(), "aging.csv").await?;
+    let csv = export(&books, AGING, Format::Csv, Options { bom: true, ..Options::default() }, dir.path(), "aging.csv")
+        .await?;
     let bytes = std::fs::read(&csv)?;
     assert!(bytes.starts_with(b"\xef\xbb\xbfCustomer,0\xe2\x80\x9330,"), "{:?}", &bytes[..12.min(bytes.len())]);
 
