@@ -1,6 +1,7 @@
 //! Writers: every format reads the same [`Header`], typed batches and footer, so CSV, XLSX, PDF, JSON and the
 //! screen agree about what is money, a percent or a date. CSV and XLSX stream (a million rows never sit in
-//! memory); the screen, JSON and PDF lay out a collected result.
+//! memory); the screen, JSON and PDF lay out a collected result (the PDF in chunks of pages, from its rows kept
+//! as Arrow batches).
 
 use std::io::Write;
 use std::path::Path;
@@ -26,7 +27,7 @@ pub enum Format {
     Json,
     /// An Excel workbook (streamed in constant memory).
     Xlsx,
-    /// A PDF document (at most [`pdf::MAX_ROWS`] rows).
+    /// A PDF document (at most [`pdf::MAX_ROWS`] rows, laid out in chunks).
     Pdf,
 }
 
@@ -128,7 +129,9 @@ async fn xlsx_file(mut p: Prepared, path: &Path) -> Result<usize> {
     Ok(rows)
 }
 
-/// Lays out a PDF (refusing more than [`pdf::MAX_ROWS`] rows before reading them all).
+/// Lays out a PDF (refusing more than [`pdf::MAX_ROWS`] rows before reading them all). The rows are read first
+/// and kept as Arrow batches (about a hundred bytes a row): every page's layout is chosen from the whole
+/// result's widest cells and its totals before the first is laid out.
 async fn pdf_bytes(p: Prepared) -> Result<(Vec<u8>, usize)> {
     let o = p.collect_at_most(pdf::MAX_ROWS, "pdf").await?;
     Ok((pdf::render(&o)?, o.rows))

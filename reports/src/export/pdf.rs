@@ -1,48 +1,88 @@
-//! PDF: the report laid out by typst from one template (`report.typ`): title, org, filters and data as of on
-//! top; a table whose header row repeats on every page, numbers right-aligned in their display form (the
-//! screen's `1,234.56`, `12.34%`), the totals row in bold; "Page x of y" and the title in every footer.
-//! Portrait for narrow reports, landscape past six columns or when the text would not fit.
+//! PDF: the report laid out by typst from one template (`report.typ`): title, org, stores, filters and data as
+//! of on top; a table whose header row repeats on every page, numbers right-aligned in their display form (the
+//! screen's `1,234.56`, `12.34%`), the totals row in bold at the end; "Page x of y" and the title in every
+//! footer. On the org's paper (Letter or A4); portrait for narrow reports, landscape past six columns or when
+//! the text would not fit.
 //!
 //! The data reaches the template as a JSON file in typst's in-memory file system, never spliced into markup,
 //! so no name or filter value can be read as typst syntax. Fonts come from typst-assets, embedded in the
-//! binary: the output does not depend on the machine's fonts or clock. A PDF is laid out whole, so it has a
-//! row limit ([`MAX_ROWS`]); CSV and XLSX stream any size.
+//! binary: the output does not depend on the machine's fonts or clock.
+//!
+//! Up to [`TAGGED_ROWS`] rows a report is one typst compilation. A longer one is laid out in chunks of
+//! [`CHUNK_ROWS`] rows, one compilation each, so typst's layout state stays the size of a chunk whatever the
+//! report's (one compilation of 20,000 rows peaks near 2.6 GB; see docs/BENCHMARKS.md). Each chunk is written as
+//! a PDF of its own, without footers, and only its bytes are kept; its last page is dropped and the rows on it
+//! begin the next chunk (the template marks each row with its number, so the page a row landed on is known), so
+//! no page in the middle is left part-filled. A last compilation makes the document: every kept page, in order,
+//! as the background of one of its pages, under the footers ("Page x of y", counted by typst over the whole
+//! document). Everything that shapes a page is decided once, before the first chunk: orientation and font size
+//! from every row, the labels and the totals, and each column's width from its widest cells in the whole report,
+//! so every page looks the same.
 
+use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use serde::Serialize;
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
-use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::foundations::{Bytes, Datetime, Duration, NativeElement as _, Smart};
+use typst::introspection::{Introspector as _, MetadataElem};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use warehouse::arrow::array::RecordBatch;
+use warehouse::arrow::datatypes::DataType;
 
 use crate::error::{Error, Result};
-use crate::model::{Output, Value};
+use crate::model::{Header, Output, Paper, Type, Value};
 
-/// The most rows a PDF takes; larger results are refused with a clear error (export CSV or XLSX instead).
-pub const MAX_ROWS: usize = 5_000;
+/// The most rows a PDF takes: some 22,000 Letter pages, far past what anyone prints or reads. Past the chunks,
+/// the last compilation and the PDF writer hold every page of the document at once (about 145 KB a page,
+/// docs/BENCHMARKS.md), so this keeps one export's memory to a few GB; larger results are refused with a clear
+/// error (CSV and XLSX stream any size).
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// Rows laid out per typst compilation of a long report: about 11 landscape pages. Measured on 20,000 rows
+/// (docs/BENCHMARKS.md): 500 was the fastest and took the least memory of 250 to 4,000 (a chunk's compilation
+/// grows faster than its rows); smaller chunks repeat more fonts in the file (each chunk's PDF carries its own
+/// subsets) and lay out more dropped last pages again.
+const CHUNK_ROWS: usize = 500;
+/// Up to this many rows a PDF is one compilation, and tagged (its table readable by screen readers); past it,
+/// chunked and untagged: a tagged PDF's tag tree is built from one document's elements, and tags make a PDF
+/// several times larger (3.3 MB instead of 0.3 MB at 2,000 rows).
+const TAGGED_ROWS: usize = 2_000;
 
 /// The template, compiled into the binary.
 const TEMPLATE: &str = include_str!("report.typ");
 /// Where the template reads its data.
 const DATA: &str = "/data.json";
 
-/// Page widths inside the margins (US Letter, half-inch side margins), in points.
-const PORTRAIT_WIDTH: f64 = 540.0;
-const LANDSCAPE_WIDTH: f64 = 720.0;
-/// Up to this many rows a PDF is tagged (its table readable by screen readers); past it, untagged: tags make a
-/// 20,000-row PDF some fifteen times larger (33 MB instead of 2 MB).
-const TAGGED_ROWS: usize = 2_000;
 /// More shown columns than this always go landscape.
 const PORTRAIT_COLUMNS: usize = 6;
 /// Font sizes tried, largest first, until the estimated table fits the page; the last one is the floor
 /// (past it, text cells wrap at their spaces).
 const SIZES: [f64; 5] = [9.0, 8.5, 8.0, 7.5, 7.0];
+/// A text cell counts up to this many characters in the width estimate; longer ones wrap.
+const WRAP: usize = 40;
 
 /// Renders a collected result as a PDF document.
 pub fn render(o: &Output) -> Result<Vec<u8>> {
+    Ok(document(o)?.bytes)
+}
+
+/// A written PDF and its page count.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The PDF file.
+    pub bytes: Vec<u8>,
+    /// Its pages.
+    pub pages: usize,
+}
+
+/// [`render`], telling the pages too.
+pub fn document(o: &Output) -> Result<Document> {
     if o.rows > MAX_ROWS {
         return Err(err(format!(
             "{} rows exceed the PDF limit of {}; export CSV or XLSX for results this large",
@@ -50,23 +90,213 @@ pub fn render(o: &Output) -> Result<Vec<u8>> {
             grouped(MAX_ROWS)
         )));
     }
-    let data = Data::new(o)?;
-    let json = serde_json::to_string(&data).map_err(|e| err(e.to_string()))?;
-    compile(TEMPLATE, json, o.rows <= TAGGED_ROWS)
+    let plan = Plan::new(o)?;
+    if o.rows <= TAGGED_ROWS {
+        return write(&plan.lay_out(o, 0..o.rows, false)?, true);
+    }
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < o.rows {
+        let end = (start + CHUNK_ROWS).min(o.rows);
+        let doc = plan.lay_out(o, start..end, true)?;
+        let pages = doc.pages().len();
+        // every page but the last is kept; the rows of the last begin the next chunk, so that no page in the
+        // middle of the document is left part-filled
+        let (kept, next) = match first_row_on(&doc, pages) {
+            Some(row) if end < o.rows && row > start => (pages - 1, row),
+            _ => (pages, end),
+        };
+        chunks.push((write(&doc, false)?.bytes, kept));
+        start = next;
+    }
+    plan.compose(chunks)
 }
 
-/// What the template reads from `/data.json`: display strings only, so the PDF says what the screen says.
+/// The first row (by the `metadata` the template puts in its first cell) that begins on page `page`.
+fn first_row_on(doc: &PagedDocument, page: usize) -> Option<usize> {
+    let introspector = doc.introspector();
+    introspector
+        .query(&MetadataElem::ELEM.select())
+        .iter()
+        .filter(|m| m.location().and_then(|at| introspector.position(at)).is_some_and(|at| at.page.get() == page))
+        .filter_map(|m| match m.to_packed::<MetadataElem>()?.value {
+            typst::foundations::Value::Int(row) => usize::try_from(row).ok(),
+            _ => None,
+        })
+        .min()
+}
+
+/// What every chunk of a document shares: the header, the columns, the totals and the layout.
+struct Plan<'a> {
+    header: &'a Header,
+    /// The shown columns' positions in the batches, and types.
+    shown: Vec<(usize, Type)>,
+    columns: Vec<DataColumn<'a>>,
+    totals: Option<Vec<String>>,
+    /// Each column's widest cells over the whole document.
+    widest: Vec<Vec<String>>,
+    sheet: Sheet,
+    landscape: bool,
+    size: f64,
+}
+
+impl<'a> Plan<'a> {
+    /// The layout for every row of `o`, its header and totals.
+    fn new(o: &'a Output) -> Result<Plan<'a>> {
+        let h = &o.header;
+        let shown: Vec<_> = h.shown().map(|(i, c)| (i, c.ty)).collect();
+        if shown.is_empty() {
+            return Err(err(format!("report {} view {} shows no columns", h.report, h.view)));
+        }
+        // a batch that does not match its header is a defect upstream: an error, never a panic in `Value::at`
+        for b in &o.batches {
+            if let Some((i, ty)) =
+                shown.iter().find(|(i, ty)| !b.columns().get(*i).is_some_and(|a| readable(*ty, a.data_type())))
+            {
+                return Err(err(format!("column {} of report {} is not {ty:?} in its rows", i + 1, h.report)));
+            }
+        }
+        let columns: Vec<DataColumn<'a>> =
+            h.shown().map(|(_, c)| DataColumn { label: c.label.as_ref(), numeric: c.ty.is_numeric() }).collect();
+        let totals = o
+            .totals
+            .iter()
+            .any(|v| *v != Value::Null)
+            .then(|| shown.iter().map(|(i, _)| cell(&o.totals, *i)).collect::<Vec<_>>());
+        let mut widths = Widths::new(&columns);
+        let mut widest = Widest::new(columns.len());
+        each_row(&o.batches, 0..o.rows, |b, r| {
+            for (c, (i, ty)) in shown.iter().enumerate() {
+                let s = Value::at(*ty, b.column(*i), r).display();
+                widths.cell(c, &s);
+                widest.cell(c, s);
+            }
+        });
+        widths.row(totals.as_deref().unwrap_or_default());
+        let sheet = Sheet::of(h.paper);
+        let (landscape, size) = widths.layout(&sheet);
+        Ok(Plan { header: h, shown, columns, totals, widest: widest.finish(), sheet, landscape, size })
+    }
+
+    /// Lays out `rows` of `o`: the whole document, or (`chunk`) a chunk of it without footers and with each row
+    /// marked by its number.
+    fn lay_out(&self, o: &Output, rows: Range<usize>, chunk: bool) -> Result<PagedDocument> {
+        let mut cells = Vec::with_capacity(rows.len());
+        each_row(&o.batches, rows.clone(), |b, r| {
+            cells.push(self.shown.iter().map(|(i, ty)| Value::at(*ty, b.column(*i), r).display()).collect());
+        });
+        let data = Data {
+            rows: cells,
+            top: rows.start == 0,
+            end: rows.end >= o.rows,
+            offset: rows.start,
+            chunk,
+            ..self.data()
+        };
+        let json = serde_json::to_string(&data).map_err(|e| err(e.to_string()))?;
+        lay_out(TEMPLATE, json, Vec::new())
+    }
+
+    /// The document made of the chunks' PDFs, each with the number of its pages to take, under the footers.
+    fn compose(&self, chunks: Vec<(Vec<u8>, usize)>) -> Result<Document> {
+        let files: Vec<(String, usize)> =
+            chunks.iter().enumerate().map(|(i, (_, pages))| (format!("/chunk-{i}.pdf"), *pages)).collect();
+        let pages = files.iter().map(|(file, pages)| Pages { file, pages: *pages }).collect();
+        let data = Data { pages: Some(pages), ..self.data() };
+        let json = serde_json::to_string(&data).map_err(|e| err(e.to_string()))?;
+        let files = files.iter().zip(chunks).map(|((file, _), (pdf, _))| (file.clone(), Bytes::new(pdf))).collect();
+        write(&lay_out(TEMPLATE, json, files)?, false)
+    }
+
+    /// What every document and chunk reads, with no rows.
+    fn data(&self) -> Data<'_> {
+        let h = self.header;
+        Data {
+            title: &h.title,
+            org: &h.org,
+            stores: &h.stores,
+            filters: &h.filters,
+            as_of: &h.data_as_of,
+            sheet: self.sheet,
+            landscape: self.landscape,
+            size: self.size,
+            width: self.sheet.inside(self.landscape),
+            columns: &self.columns,
+            widest: &self.widest,
+            rows: Vec::new(),
+            totals: self.totals.as_deref(),
+            top: true,
+            end: true,
+            offset: 0,
+            chunk: false,
+            pages: None,
+        }
+    }
+}
+
+/// Whether [`Value::at`] reads a `ty` value from an array of type `dt`.
+fn readable(ty: Type, dt: &DataType) -> bool {
+    matches!(
+        (ty, dt),
+        (Type::Money | Type::Percent, DataType::Decimal128(..))
+            | (Type::Count, DataType::Int64)
+            | (Type::Date, DataType::Date32)
+            | (Type::Text, DataType::Utf8)
+    )
+}
+
+/// Calls `f` with each row in `rows` (numbered across the batches) as a batch and a row in it.
+fn each_row(batches: &[RecordBatch], rows: Range<usize>, mut f: impl FnMut(&RecordBatch, usize)) {
+    let mut start = 0;
+    for b in batches {
+        let end = start + b.num_rows();
+        for r in rows.start.max(start)..rows.end.min(end) {
+            f(b, r - start);
+        }
+        if end >= rows.end {
+            return;
+        }
+        start = end;
+    }
+}
+
+/// What the template reads from `/data.json` for one chunk: display strings only, so the PDF says what the
+/// screen says.
 #[derive(Debug, Serialize)]
 struct Data<'a> {
     title: &'a str,
     org: &'a str,
+    stores: &'a str,
     filters: &'a [(String, String)],
     as_of: &'a str,
+    sheet: Sheet,
     landscape: bool,
     size: f64,
-    columns: Vec<DataColumn<'a>>,
+    /// The width inside the margins, in points.
+    width: f64,
+    columns: &'a [DataColumn<'a>],
+    /// Each column's widest cells in the whole document: every chunk sizes its columns by these, the labels and
+    /// the totals, so the columns stand where they stand on every page.
+    widest: &'a [Vec<String>],
     rows: Vec<Vec<String>>,
-    totals: Option<Vec<String>>,
+    totals: Option<&'a [String]>,
+    /// Whether this chunk begins the document (and shows the title, org, stores and filters above its rows).
+    top: bool,
+    /// Whether this chunk ends the document (and shows the totals below its rows).
+    end: bool,
+    /// The rows before this chunk's (for the stripes and the row marks).
+    offset: usize,
+    /// Whether these rows are a chunk of a longer document: no footers, each row marked with its number.
+    chunk: bool,
+    /// The pages to take from the chunks' PDFs, in order, when this is the document made of them.
+    pages: Option<Vec<Pages<'a>>>,
+}
+
+/// The first `pages` pages of the PDF at `file` (in the document's world).
+#[derive(Debug, Serialize)]
+struct Pages<'a> {
+    file: &'a str,
+    pages: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,78 +305,145 @@ struct DataColumn<'a> {
     numeric: bool,
 }
 
-impl<'a> Data<'a> {
-    fn new(o: &'a Output) -> Result<Data<'a>> {
-        let h = &o.header;
-        let shown: Vec<_> = h.shown().collect();
-        if shown.is_empty() {
-            return Err(err(format!("report {} view {} shows no columns", h.report, h.view)));
-        }
-        let rows: Vec<Vec<String>> =
-            o.values().iter().map(|row| shown.iter().map(|(i, _)| cell(row, *i)).collect()).collect();
-        let totals = o
-            .totals
-            .iter()
-            .any(|v| *v != Value::Null)
-            .then(|| shown.iter().map(|(i, _)| cell(&o.totals, *i)).collect::<Vec<_>>());
-        let columns: Vec<DataColumn<'a>> =
-            shown.iter().map(|(_, c)| DataColumn { label: c.label.as_ref(), numeric: c.ty.is_numeric() }).collect();
-        let (landscape, size) = layout(&columns, &rows, totals.as_deref());
-        Ok(Data {
-            title: &h.title,
-            org: &h.org,
-            filters: &h.filters,
-            as_of: &h.data_as_of,
-            landscape,
-            size,
-            columns,
-            rows,
-            totals,
-        })
-    }
-}
-
 /// The display form of `values[i]` (empty when a footer is shorter than the columns, which is a defect upstream
 /// but not worth a failed export).
 fn cell(values: &[Value], i: usize) -> String {
     values.get(i).map(Value::display).unwrap_or_default()
 }
 
-/// Orientation and font size: portrait at the largest size when the table fits, otherwise landscape at the
-/// largest size that fits (or the smallest size, letting text wrap).
-///
-/// The width is an estimate: about half an em per character (near the width of Libertinus figures), a text cell
-/// counted up to 40 characters (longer ones wrap), a header label by its longest word (labels wrap at spaces),
-/// plus the cell insets.
-fn layout(columns: &[DataColumn<'_>], rows: &[Vec<String>], totals: Option<&[String]>) -> (bool, f64) {
-    let chars: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(c, col)| {
-            let label = col.label.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
-            let cells = rows.iter().map(|r| r.as_slice()).chain(totals);
-            let widest = cells.filter_map(|r| r.get(c)).map(|s| s.chars().count().min(40)).max().unwrap_or(0);
-            label.max(widest)
-        })
-        .collect();
-    let width = |size: f64| chars.iter().map(|n| *n as f64 * 0.5 * size + 8.0).sum::<f64>();
-    if columns.len() <= PORTRAIT_COLUMNS && width(SIZES[0]) <= PORTRAIT_WIDTH {
-        return (false, SIZES[0]);
-    }
-    let size = SIZES.into_iter().find(|s| width(*s) <= LANDSCAPE_WIDTH).unwrap_or(SIZES[SIZES.len() - 1]);
-    (true, size)
+/// Points per millimetre.
+const MM: f64 = 72.0 / 25.4;
+
+/// A paper's portrait page and margins, in points. The template sets its page from these, so the width estimate
+/// and the page agree.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+struct Sheet {
+    /// typst's name for the paper.
+    paper: &'static str,
+    width: f64,
+    height: f64,
+    /// Left and right margins.
+    x: f64,
+    top: f64,
+    /// Room for the footer.
+    bottom: f64,
 }
 
-/// Lays out `template` with `data` as `/data.json` and writes the PDF, `tagged` or not.
-fn compile(template: &str, data: String, tagged: bool) -> Result<Vec<u8>> {
-    let world = Doc::new(template, data)?;
-    let result = typst::compile(&world).output;
-    // typst memoizes across compilations in a process-wide cache: drop what the last renders did not reuse, so
-    // a server's memory does not grow with every report it prints.
-    typst::comemo::evict(2);
-    let document = result.map_err(|errors| err(diagnostics(&world, &errors)))?;
+impl Sheet {
+    fn of(paper: Paper) -> Sheet {
+        match paper {
+            // half an inch around, 0.7 in at the bottom
+            Paper::Letter => {
+                Sheet { paper: "us-letter", width: 612.0, height: 792.0, x: 36.0, top: 36.0, bottom: 50.4 }
+            }
+            // the metric neighbours of Letter's: 12 mm around, 18 mm at the bottom
+            Paper::A4 => Sheet {
+                paper: "a4",
+                width: 210.0 * MM,
+                height: 297.0 * MM,
+                x: 12.0 * MM,
+                top: 12.0 * MM,
+                bottom: 18.0 * MM,
+            },
+        }
+    }
+
+    /// The width inside the side margins.
+    fn inside(&self, landscape: bool) -> f64 {
+        (if landscape { self.height } else { self.width }) - 2.0 * self.x
+    }
+}
+
+/// Each column's width estimate in characters, as rows go past.
+///
+/// About half an em per character (near the width of Libertinus figures), a text cell counted up to [`WRAP`]
+/// characters (longer ones wrap), a header label by its longest word (labels wrap at spaces), plus the cell
+/// insets.
+#[derive(Debug, Clone)]
+struct Widths(Vec<usize>);
+
+impl Widths {
+    /// The labels' widths.
+    fn new(columns: &[DataColumn<'_>]) -> Widths {
+        Widths(
+            columns.iter().map(|c| c.label.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0)).collect(),
+        )
+    }
+
+    fn cell(&mut self, c: usize, s: &str) {
+        if let Some(w) = self.0.get_mut(c) {
+            *w = (*w).max(s.chars().count().min(WRAP));
+        }
+    }
+
+    fn row(&mut self, row: &[String]) {
+        for (c, s) in row.iter().enumerate() {
+            self.cell(c, s);
+        }
+    }
+
+    /// Orientation and font size: portrait at the largest size when the table fits, otherwise landscape at the
+    /// largest size that fits (or the smallest size, letting text wrap).
+    fn layout(&self, sheet: &Sheet) -> (bool, f64) {
+        let width = |size: f64| self.0.iter().map(|n| *n as f64 * 0.5 * size + 8.0).sum::<f64>();
+        if self.0.len() <= PORTRAIT_COLUMNS && width(SIZES[0]) <= sheet.inside(false) {
+            return (false, SIZES[0]);
+        }
+        let size = SIZES.into_iter().find(|s| width(*s) <= sheet.inside(true)).unwrap_or(SIZES[SIZES.len() - 1]);
+        (true, size)
+    }
+}
+
+/// Cells measured per column for its width (see [`Widest`]).
+const WIDEST: usize = 16;
+
+/// Each column's widest cells, for typst to measure, so that every chunk gives a column the same width: the
+/// [`WIDEST`] cells with the most characters, one of each shape (digits count alike: with tabular figures
+/// `1,234.56` and `9,999.99` are equally wide, so a money column keeps a handful of cells whatever its rows).
+#[derive(Debug, Clone)]
+struct Widest(Vec<BTreeMap<(usize, String), String>>);
+
+impl Widest {
+    fn new(columns: usize) -> Widest {
+        Widest(vec![BTreeMap::new(); columns])
+    }
+
+    fn cell(&mut self, c: usize, s: String) {
+        let Some(keep) = self.0.get_mut(c) else { return };
+        let chars = s.chars().count();
+        if keep.len() >= WIDEST && keep.first_key_value().is_some_and(|((n, _), _)| chars < *n) {
+            return;
+        }
+        let shape: String = s.chars().map(|ch| if ch.is_ascii_digit() { '0' } else { ch }).collect();
+        keep.entry((chars, shape)).or_insert(s);
+        if keep.len() > WIDEST {
+            keep.pop_first();
+        }
+    }
+
+    fn finish(self) -> Vec<Vec<String>> {
+        self.0.into_iter().map(|keep| keep.into_values().collect()).collect()
+    }
+}
+
+/// Lays out `template` with `data` as `/data.json` and `files` beside it.
+fn lay_out(template: &str, data: String, files: Vec<(String, Bytes)>) -> Result<PagedDocument> {
+    let world = Doc::new(template, data, files)?;
+    let result = typst::compile::<PagedDocument>(&world).output;
+    // typst memoizes across compilations in a process-wide cache; a report's chunks have nothing to share (their
+    // rows differ), and keeping the last ones' results took more memory and time (docs/BENCHMARKS.md): clear it,
+    // so neither a long report nor a server's memory grows with every compilation.
+    typst::comemo::evict(0);
+    result.map_err(|errors| err(diagnostics(&world, &errors)))
+}
+
+/// Writes the PDF, `tagged` or not.
+fn write(document: &PagedDocument, tagged: bool) -> Result<Document> {
     let options = typst_pdf::PdfOptions { creator: Smart::Custom(Some("Loupe".into())), tagged, ..Default::default() };
-    typst_pdf::pdf(&document, &options).map_err(|errors| err(diagnostics(&world, &errors)))
+    match typst_pdf::pdf(document, &options) {
+        Ok(bytes) => Ok(Document { bytes, pages: document.pages().len() }),
+        Err(errors) => Err(err(diagnostics(&Doc::new(TEMPLATE, String::new(), Vec::new())?, &errors))),
+    }
 }
 
 /// Compiler errors as one line: each message with its line in the template and its hints.
@@ -193,16 +490,17 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     }
 });
 
-/// One document's world: the template as the main file, the data beside it, nothing else (no packages, no
-/// disk, no system fonts, no clock).
+/// One document's world: the template as the main file, the data and the chunks' PDFs beside it, nothing else
+/// (no packages, no disk, no system fonts, no clock).
 struct Doc {
     main: Source,
     data_id: FileId,
     data: Bytes,
+    files: Vec<(FileId, Bytes)>,
 }
 
 impl Doc {
-    fn new(template: &str, data: String) -> Result<Doc> {
+    fn new(template: &str, data: String, files: Vec<(String, Bytes)>) -> Result<Doc> {
         let id = |path: &str| {
             VirtualPath::new(path)
                 .map(|p| RootedPath::new(VirtualRoot::Project, p).intern())
@@ -212,6 +510,7 @@ impl Doc {
             main: Source::new(id("/report.typ")?, template.to_string()),
             data_id: id(DATA)?,
             data: Bytes::from_string(data),
+            files: files.into_iter().map(|(path, bytes)| Ok((id(&path)?, bytes))).collect::<Result<_>>()?,
         })
     }
 }
@@ -244,6 +543,8 @@ impl World for Doc {
             Ok(self.data.clone())
         } else if id == self.main.id() {
             Ok(Bytes::from_string(self.main.text().to_string()))
+        } else if let Some((_, bytes)) = self.files.iter().find(|(f, _)| *f == id) {
+            Ok(bytes.clone())
         } else {
             Err(FileError::NotFound(id.vpath().get_with_slash().into()))
         }
@@ -260,7 +561,7 @@ impl World for Doc {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, HashMap};
     use std::path::Path;
     use std::process::Command;
     use std::sync::Arc;
@@ -270,7 +571,7 @@ mod tests {
     use warehouse::arrow::array::{ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
 
     use super::*;
-    use crate::model::{Column, Header, Totals, Type, ratio};
+    use crate::model::{Column, Totals, ratio};
 
     /// Names that are typst syntax if spliced into markup: they must print as written.
     const NAMES: [&str; 3] =
@@ -376,9 +677,9 @@ mod tests {
             view: "detail",
             title: "Sales register — Q1 <draft> *all*".into(),
             org: "Gem & Co. #1".into(),
-            stores: "All stores".into(),
-            paper: crate::model::Paper::Letter,
-            filters: vec![("As of".into(), "2026-01-31".into()), ("Stores".into(), "Main & Annex [2]".into())],
+            stores: "Main & Annex [2]".into(),
+            paper: Paper::Letter,
+            filters: vec![("As of".into(), "2026-01-31".into()), ("Salesperson".into(), "Any <one> *".into())],
             params: BTreeMap::new(),
             data_as_of: "2026-02-01T06:00:00Z".into(),
             columns,
@@ -443,6 +744,20 @@ mod tests {
             .collect())
     }
 
+    /// Whether `page` (pdftotext -layout) has the header row: one line with every label, in order.
+    fn has_header_row(page: &str) -> bool {
+        page.lines().any(|l| {
+            let mut at = 0;
+            LABELS.iter().all(|label| match l[at..].find(label) {
+                Some(i) => {
+                    at += i + label.len();
+                    true
+                }
+                None => false,
+            })
+        })
+    }
+
     #[test]
     fn a_wide_report_prints_landscape_with_its_header_on_every_page_and_totals_at_the_end() -> anyhow::Result<()> {
         let o = output(150)?;
@@ -457,28 +772,20 @@ mod tests {
         let page_texts: Vec<&str> = text.split('\x0c').filter(|p| !p.trim().is_empty()).collect();
         assert_eq!(page_texts.len(), pages);
         let first = page_texts[0];
+        // the org and the stores, each on a line of its own
+        for line in ["Gem & Co. #1", "Main & Annex [2]"] {
+            assert!(first.lines().any(|l| l.trim() == line), "page 1 lacks the line {line:?}:\n{first}");
+        }
         for top in [
             "Sales register — Q1 <draft> *all*",
-            "Gem & Co. #1",
             "As of: 2026-01-31",
-            "Stores: Main & Annex [2]",
+            "Salesperson: Any <one> *",
             "Data as of 2026-02-01T06:00:00Z",
         ] {
             assert!(first.contains(top), "page 1 lacks {top:?}:\n{first}");
         }
         for (k, page) in page_texts.iter().enumerate() {
-            // the header row repeats: one line with every label, in order
-            let header = page.lines().any(|l| {
-                let mut at = 0;
-                LABELS.iter().all(|label| match l[at..].find(label) {
-                    Some(i) => {
-                        at += i + label.len();
-                        true
-                    }
-                    None => false,
-                })
-            });
-            assert!(header, "page {} lacks the header row:\n{page}", k + 1);
+            assert!(has_header_row(page), "page {} lacks the header row:\n{page}", k + 1);
             let footer = format!("Page {} of {pages}", k + 1);
             assert!(page.contains(&footer), "page {} lacks {footer:?}:\n{page}", k + 1);
             assert!(page.contains("Sales register — Q1 <draft> *all*"), "page {} lacks the title in its footer", k + 1);
@@ -533,37 +840,176 @@ mod tests {
         Ok(())
     }
 
+    /// The layout `rows` under `columns` take on `paper`.
+    fn layout(columns: &[DataColumn<'_>], rows: &[Vec<String>], paper: Paper) -> (bool, f64) {
+        let mut widths = Widths::new(columns);
+        for row in rows {
+            widths.row(row);
+        }
+        widths.layout(&Sheet::of(paper))
+    }
+
     #[test]
     fn wide_columns_go_landscape_and_shrink_the_font_to_fit() {
         let col = |label| DataColumn { label, numeric: false };
         let columns = [col("Customer"), col("Address"), col("Note")];
         let narrow = vec![vec!["Plain Jewelers".to_string(), "1 Main St".into(), String::new()]];
-        assert_eq!(layout(&columns, &narrow, None), (false, 9.0));
+        assert_eq!(layout(&columns, &narrow, Paper::Letter), (false, 9.0));
         // three 40-character cells: 3 × (40 × 4.5 + 8) = 564 pt at 9 pt, wider than portrait's 540
         let wide = vec![vec!["x".repeat(60); 3]];
-        assert_eq!(layout(&columns, &wide, None), (true, 9.0));
+        assert_eq!(layout(&columns, &wide, Paper::Letter), (true, 9.0));
         // ten such columns: landscape at the smallest size, text wrapping
         let ten: Vec<_> = (0..10).map(|_| col("Note")).collect();
-        assert_eq!(layout(&ten, &[vec!["x".repeat(40); 10]], None), (true, 7.0));
+        assert_eq!(layout(&ten, &[vec!["x".repeat(40); 10]], Paper::Letter), (true, 7.0));
+    }
+
+    #[test]
+    fn the_width_that_fits_follows_the_paper() {
+        let col = |label| DataColumn { label, numeric: false };
+        let columns = [col("Customer"), col("Address"), col("Note")];
+        // three 38-character cells: 3 × (38 × 4.5 + 8) = 537 pt at 9 pt: inside Letter's 612 − 72 = 540, past
+        // A4's 595.28 − 2 × 34.02 = 527.24 (and inside A4 landscape's 841.89 − 68.03 = 773.86)
+        let rows = vec![vec!["x".repeat(38); 3]];
+        assert_eq!(layout(&columns, &rows, Paper::Letter), (false, 9.0));
+        assert_eq!(layout(&columns, &rows, Paper::A4), (true, 9.0));
+    }
+
+    #[test]
+    fn a4_and_letter_pages_have_their_sizes() -> anyhow::Result<()> {
+        let mut o = output(10)?;
+        for c in &mut o.header.columns {
+            c.hidden = !["customer", "amount", "items"].contains(&c.key);
+        }
+        // pdfinfo: A4 is 210 × 297 mm = 595.28 × 841.89 pt, Letter 8.5 × 11 in = 612 × 792 pt
+        for (paper, size) in [(Paper::A4, (595, 842)), (Paper::Letter, (612, 792))] {
+            o.header.paper = paper;
+            let (pdf, pages, (w, h)) = render_and_keep(&o, &format!("paper-{}", paper.as_str()))?;
+            assert_eq!(pages, 1);
+            assert_eq!((w.round() as i64, h.round() as i64), size, "{paper:?}: {w} x {h}");
+            let text = poppler("pdftotext", &["-layout", &pdf, "-"])?;
+            for line in ["Gem & Co. #1", "Main & Annex [2]"] {
+                assert!(text.lines().any(|l| l.trim() == line), "{paper:?} lacks the line {line:?}:\n{text}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn twenty_thousand_rows_make_one_document_paged_across_its_chunks() -> anyhow::Result<()> {
+        const N: usize = 20_000;
+        let o = output(N)?;
+        let (pdf, pages, (w, h)) = render_and_keep(&o, "twenty-thousand")?;
+        assert!(w > h, "landscape, got {w} x {h}");
+        assert!(pages > N / 60, "{N} rows on {pages} pages");
+
+        // every page the same size
+        let info = poppler("pdfinfo", &["-f", "1", "-l", &pages.to_string(), &pdf])?;
+        let sizes: Vec<&str> =
+            info.lines().filter(|l| l.starts_with("Page ")).filter_map(|l| l.split(" size: ").nth(1)).collect();
+        assert_eq!(sizes.len(), pages);
+        assert!(sizes.iter().all(|s| *s == sizes[0]), "page sizes differ: {sizes:?}");
+
+        let text = poppler("pdftotext", &["-layout", &pdf, "-"])?;
+        let page_texts: Vec<&str> = text.split('\x0c').filter(|p| !p.trim().is_empty()).collect();
+        assert_eq!(page_texts.len(), pages, "pdftotext and pdfinfo disagree on the pages");
+        for (k, page) in page_texts.iter().enumerate() {
+            let footer = format!("Page {} of {pages}", k + 1);
+            assert!(page.contains(&footer), "page {} lacks {footer:?}:\n{page}", k + 1);
+            assert!(has_header_row(page), "page {} lacks the header row:\n{page}", k + 1);
+            // the title block once, on page 1
+            assert_eq!(page.contains("Data as of 2026-02-01T06:00:00Z"), k == 0, "page {}:\n{page}", k + 1);
+        }
+
+        // every row once, in order: each row's amount is its own (never a whole dollar, so never a `paid`), and
+        // the amounts read in page order are rows 0, 1, …, N − 1
+        let amounts: HashMap<String, usize> = (0..N).map(|i| (Value::Money(amount(i as i64)).display(), i)).collect();
+        let mut page_of = vec![0; N];
+        let mut seen = Vec::with_capacity(N);
+        for (k, page) in page_texts.iter().enumerate() {
+            for i in page.split_whitespace().filter_map(|w| amounts.get(w)) {
+                page_of[*i] = k + 1;
+                seen.push(*i);
+            }
+        }
+        assert_eq!(seen.len(), N, "rows read back");
+        let out_of_order = seen.iter().enumerate().find(|(at, i)| at != *i);
+        assert!(
+            out_of_order.is_none(),
+            "row {:?} read where row {:?} belongs",
+            out_of_order.map(|x| x.1),
+            out_of_order.map(|x| x.0)
+        );
+        assert_eq!(page_of[N - 1], pages, "the last row is on the last page");
+        // no part-filled page where one chunk gives way to the next: no row here wraps, so every page between the
+        // first (under the title block) and the last holds as many rows as the second
+        let mut per_page = vec![0; pages + 1];
+        for p in &page_of {
+            per_page[*p] += 1;
+        }
+        let full = per_page[2];
+        assert!(full > 30, "{full} rows on page 2");
+        let short: Vec<(usize, usize)> = (2..pages).map(|p| (p, per_page[p])).filter(|(_, n)| *n != full).collect();
+        assert!(short.is_empty(), "pages (page, rows) holding other than {full} rows: {short:?}");
+        assert!(per_page[1] < full && per_page[pages] <= full);
+
+        // the totals row once, on the last page, with sums worked out here
+        let (mut amount_sum, mut paid_sum, mut items) = (0_i128, 0_i128, 0_i64);
+        for i in 0..N as i64 {
+            amount_sum += amount(i);
+            paid_sum += i128::from(i) * 1000;
+            items += if i % 7 == 3 { -1 } else { i % 4 + 1 };
+        }
+        let totals: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("Total")).collect();
+        assert_eq!(totals.len(), 1, "{totals:?}");
+        assert!(page_texts[pages - 1].contains(totals[0]), "the totals row is on the last page");
+        let cells: Vec<&str> = totals[0].split_whitespace().collect();
+        let margin = ratio(paid_sum, amount_sum).map(Value::Percent).context("margin")?.display();
+        let expected = [
+            "Total".to_string(),
+            Value::Money(amount_sum).display(),
+            Value::Money(paid_sum).display(),
+            margin,
+            Value::Count(items).display(),
+        ];
+        assert_eq!(cells, expected);
+
+        // one layout on every page: the Amount column's right edge is at the same x on each
+        let edges: Vec<f64> = words(&pdf)?.into_iter().filter(|(t, _, _)| t == "Amount").map(|(_, _, x)| x).collect();
+        assert_eq!(edges.len(), pages, "an Amount header on every page");
+        assert!(edges.iter().all(|x| (x - edges[0]).abs() < 0.5), "the columns move between pages: {edges:?}");
+        Ok(())
     }
 
     #[test]
     fn more_rows_than_the_limit_are_refused() -> anyhow::Result<()> {
-        let o = output(MAX_ROWS + 1)?;
-        let e = render(&o).err().context("20,001 rows rendered")?;
+        // 1,001 batches of the same 1,000 rows: 1,001,000 rows without building a million
+        let mut o = output(1_000)?;
+        o.batches = vec![o.batches[0].clone(); 1_001];
+        o.rows = 1_001_000;
+        let e = render(&o).err().context("1,001,000 rows rendered")?;
         let msg = e.to_string();
         assert!(matches!(e, Error::Export { format: "pdf", .. }), "{e:?}");
-        assert!(msg.contains("5,001 rows exceed the PDF limit of 5,000; export CSV or XLSX"), "{msg}");
+        assert!(msg.contains("1,001,000 rows exceed the PDF limit of 1,000,000; export CSV or XLSX"), "{msg}");
+        Ok(())
+    }
+
+    #[test]
+    fn rows_that_do_not_match_their_header_are_an_error() -> anyhow::Result<()> {
+        let mut o = output(3)?;
+        // the id, customer and date columns only: the note (4th) is missing
+        o.batches = vec![o.batches[0].project(&[0, 1, 2])?];
+        let e = render(&o).err().context("rendered")?;
+        assert!(e.to_string().contains("column 4 of report sales_register is not Text in its rows"), "{e}");
         Ok(())
     }
 
     #[test]
     fn template_errors_are_errors_with_typst_messages() {
-        let e = compile("#let x = 1\n#undefined-thing", "{}".into(), true).err().map(|e| e.to_string());
+        let e = lay_out("#let x = 1\n#undefined-thing", "{}".into(), Vec::new()).err().map(|e| e.to_string());
         let msg = e.unwrap_or_default();
         assert!(msg.starts_with("pdf export: report.typ:2: unknown variable: undefined-thing"), "{msg}");
         // data of the wrong shape: the template's error, not a panic
-        let e = compile(TEMPLATE, "{}".into(), true).err().map(|e| e.to_string());
+        let e = lay_out(TEMPLATE, "{}".into(), Vec::new()).err().map(|e| e.to_string());
         assert!(e.unwrap_or_default().contains("does not contain key"));
     }
 }
