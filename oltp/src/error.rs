@@ -37,6 +37,9 @@ pub enum Error {
         /// The org's books-closed-through date.
         closed_through: chrono::NaiveDate,
     },
+    /// No one is signed in, or the credentials are wrong (the same words whatever was wrong).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The acting user may not do this.
     #[error("not permitted: {0}")]
     Forbidden(String),
@@ -81,6 +84,7 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
             Error::ClosedPeriod { .. } => "closed_period",
+            Error::Unauthenticated(_) => "unauthenticated",
             Error::Forbidden(_) => "forbidden",
             Error::Database(_) => "database",
             Error::Storage(_) => "storage",

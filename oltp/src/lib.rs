@@ -3,6 +3,7 @@
 //! Every operation is a [`ops::Command`] executed by [`ops::execute`] in one transaction that also writes
 //! the audit log and `change_log`. Only this crate knows SQL dialects; `sqlx` types never leave it.
 
+pub mod auth;
 pub mod bounds;
 pub mod catalog;
 mod check;

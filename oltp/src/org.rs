@@ -510,6 +510,25 @@ impl UpdateUser {
         if let Some(stores) = &self.store_ids {
             set_user_stores(w, self.org_id, self.user_id, stores).await?;
         }
+        // a new password ends the user's sessions (whoever knew the old one is signed out); disabling the user ends
+        // their sessions and tokens
+        let now = Utc::now().timestamp();
+        if self.password.is_some() || self.active == Some(false) {
+            w.execute_untracked(q!(
+                "update sessions set revoked_at = $1 where user_id = $2 and revoked_at is null",
+                now,
+                self.user_id
+            ))
+            .await?;
+        }
+        if self.active == Some(false) {
+            w.execute_untracked(q!(
+                "update api_tokens set revoked_at = $1 where user_id = $2 and revoked_at is null",
+                now,
+                self.user_id
+            ))
+            .await?;
+        }
         Ok(Outcome::id(self.user_id))
     }
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod auth;
 mod batch;
 mod bounds;
 mod credit;
