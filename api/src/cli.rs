@@ -38,6 +38,16 @@ pub enum Cmd {
         #[arg(long)]
         orgs: bool,
     },
+    /// Users who sign in: add one, set a password.
+    User {
+        #[command(subcommand)]
+        command: crate::users::UserCmd,
+    },
+    /// API tokens for point-of-sale clients and scripts.
+    Token {
+        #[command(subcommand)]
+        command: crate::users::TokenCmd,
+    },
     /// Measure throughput (see docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -428,6 +438,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 EtlCmd::Rebuild => crate::lake::rebuild(&db, &lake).await,
                 EtlCmd::Status => crate::lake::status(&db, &lake).await,
             };
+            db.close().await;
+            code
+        }
+        Cmd::User { command } => {
+            let db = cli.open().await?;
+            let code = crate::users::user(&db, command).await;
+            db.close().await;
+            code
+        }
+        Cmd::Token { command } => {
+            let db = cli.open().await?;
+            let code = crate::users::token(&db, command).await;
             db.close().await;
             code
         }

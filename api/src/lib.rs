@@ -8,3 +8,4 @@ mod lake;
 mod place;
 mod report;
 mod table;
+pub mod users;

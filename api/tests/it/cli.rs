@@ -531,3 +531,78 @@ fn saved_reports_run_by_name() {
     let (ok, _, err) = cli(&["report", "run", "Ann's aging"]);
     assert!(!ok && err.contains("nor is \"Ann's aging\" the name of a saved report"), "{err}");
 }
+
+/// The first owner is made from the command line; their password comes on stdin and is never printed; a token
+/// is printed once and then works (and stops working when revoked) — checked against the books.
+#[test]
+fn the_first_owner_and_a_token_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("org.jsonl");
+    std::fs::write(&journal, "{\"op\":\"create_org\",\"name\":\"Carat & Co\"}\n").unwrap();
+    assert!(loupe(dir.path()).args(["ops", "apply"]).arg(&journal).output().unwrap().status.success());
+    let with_stdin = |args: &[&str], stdin: &str| {
+        use std::io::Write as _;
+        let mut child = loupe(dir.path())
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // a password too short is refused without being shown
+    let (ok, _, err) = with_stdin(&["user", "add", "maya", "--group", "owner", "--name", "Maya Chen"], "short\n");
+    assert!(
+        !ok && err.contains("password: (hidden) — must be at least 8 characters") && !err.contains("short"),
+        "{err}"
+    );
+    let (ok, out, err) =
+        with_stdin(&["user", "add", "maya", "--group", "owner", "--name", "Maya Chen"], "correct horse battery\n");
+    assert!(ok, "{err}");
+    assert_eq!(out, "user 1 \"maya\" added to org 1 (owner)\n");
+    let (ok, out, err) = with_stdin(&["user", "password", "maya"], "another good one\n");
+    assert!(ok, "{err}");
+    assert!(!out.contains("another good one") && !err.contains("another good one"));
+    let (ok, _, err) = with_stdin(&["user", "password", "nobody"], "whatever123\n");
+    assert!(!ok && err.contains("user \"nobody\" not found"), "{err}");
+
+    let (ok, secret, err) =
+        with_stdin(&["token", "create", "--user", "maya", "--name", "front counter", "--expires-days", "30"], "");
+    assert!(ok, "{err}");
+    let secret = secret.trim().to_string();
+    assert!(secret.starts_with("loupe_") && secret.len() == 70, "{secret}");
+    assert!(err.contains("shown once"), "{err}");
+    let (_, list, _) = with_stdin(&["token", "list", "--user", "maya"], "");
+    assert!(list.contains(&secret[..12]) && list.contains("front counter") && !list.contains(&secret), "{list}");
+
+    // the books: the new password signs in, the old one does not; the token is Maya's
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let db = oltp::Db::connect(dir.path().join("loupe.db").to_str().unwrap()).await.unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let policy = oltp::auth::Policy::default();
+        assert!(oltp::auth::sign_in(&db, None, "maya", "correct horse battery", "", now, policy).await.is_err());
+        let (maya, _) = oltp::auth::sign_in(&db, None, "maya", "another good one", "", now, policy).await.unwrap();
+        assert_eq!(
+            (maya.display_name.as_str(), maya.groups.as_slice()),
+            ("Maya Chen", ["owner".to_string()].as_slice())
+        );
+        let by_token = oltp::auth::token(&db, &secret, now).await.unwrap().unwrap();
+        assert_eq!(by_token.user_id, maya.user_id);
+        db.close().await;
+    });
+    let (ok, out, err) = with_stdin(&["token", "revoke", "1", "--user", "maya"], "");
+    assert!(ok && out == "token 1 revoked\n", "{err}");
+    rt.block_on(async {
+        let db = oltp::Db::connect(dir.path().join("loupe.db").to_str().unwrap()).await.unwrap();
+        assert!(oltp::auth::token(&db, &secret, chrono::Utc::now().timestamp()).await.unwrap().is_none());
+        db.close().await;
+    });
+}
