@@ -1,5 +1,6 @@
 //! The `loupe` binary's library: command-line interface and wiring of the other crates.
 
+pub mod authz;
 pub mod bench;
 pub mod cli;
 mod demo;
