@@ -7,6 +7,7 @@ mod demo;
 mod journal;
 mod lake;
 mod place;
+pub mod problem;
 mod report;
 mod table;
 pub mod users;

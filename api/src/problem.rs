@@ -1,0 +1,169 @@
+//! Errors as the API answers them: RFC 9457 problem details (`application/problem+json`) with the HTTP status,
+//! a stable `type` per kind, the same words the journal prints as `detail`, and — where one field is at fault —
+//! `field`, `value` and `rule`. A failure of the server itself says so and no more: its cause goes to the log, not
+//! to the caller.
+
+use serde::Serialize;
+
+use crate::authz::Denied;
+
+/// The media type of a problem.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// One problem, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// What kind of problem, as a URI reference (`/problems/invalid`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The kind in words.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// This occurrence in words: the journal's message.
+    pub detail: String,
+    /// The field at fault (`lines[2].qty`, or a report parameter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Its value as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The rule it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl Problem {
+    fn new(kind: &str, title: &'static str, status: u16, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title,
+            status,
+            detail: detail.into(),
+            field: None,
+            value: None,
+            rule: None,
+        }
+    }
+
+    fn at(mut self, field: &str, value: &str, rule: &str) -> Problem {
+        (self.field, self.value, self.rule) = (Some(field.into()), Some(value.into()), Some(rule.into()));
+        self
+    }
+
+    /// The server failed; the caller learns nothing of why (the log has it).
+    pub fn internal() -> Problem {
+        Problem::new("internal", "Server error", 500, "the server failed to answer; the failure is in its log")
+    }
+
+    /// The body as JSON text.
+    pub fn body(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl From<&oltp::Error> for Problem {
+    fn from(e: &oltp::Error) -> Problem {
+        use oltp::Error as E;
+        let detail = e.to_string();
+        match e {
+            E::Invalid { field, value, rule } => {
+                Problem::new("invalid", "Invalid value", 422, detail).at(field, value, rule)
+            }
+            E::NotFound { .. } => Problem::new("not-found", "Not found", 404, detail),
+            E::Conflict(_) => Problem::new("conflict", "Conflicts with the books", 409, detail),
+            E::ClosedPeriod { field, date, closed_through } => {
+                Problem::new("closed-period", "Closed period", 409, detail).at(
+                    field,
+                    &date.to_string(),
+                    &format!("on or before the books-closed date {closed_through}"),
+                )
+            }
+            E::Unauthenticated(_) => Problem::new("unauthenticated", "Not signed in", 401, detail),
+            E::Forbidden(_) => Problem::new("forbidden", "Not permitted", 403, detail),
+            E::Storage(_) => Problem::new("unavailable", "Books unavailable", 503, "the books cannot be written now"),
+            E::Database(_) => Problem::internal(),
+        }
+    }
+}
+
+impl From<&reports::Error> for Problem {
+    fn from(e: &reports::Error) -> Problem {
+        use reports::Error as E;
+        let detail = e.to_string();
+        match e {
+            E::Param { name, value, why } => Problem::new("invalid", "Invalid value", 422, detail).at(name, value, why),
+            E::UnknownReport(..) | E::UnknownView { .. } => Problem::new("not-found", "Not found", 404, detail),
+            E::Drill { at, why } => Problem::new("invalid", "Invalid value", 422, detail).at("drill", at, why),
+            E::Overflow { .. } => Problem::new("overflow", "Too large to add up", 422, detail),
+            E::Lake(_) | E::Query(_) | E::Arrow(_) | E::Shape { .. } | E::Export { .. } => Problem::internal(),
+        }
+    }
+}
+
+impl From<&Denied> for Problem {
+    fn from(e: &Denied) -> Problem {
+        match e {
+            Denied::Unknown { .. } => Problem::new("not-found", "Not found", 404, e.to_string()),
+            Denied::Forbidden { .. } => Problem::new("forbidden", "Not permitted", 403, e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_field_answers_422_with_the_field_the_value_and_the_rule() {
+        let e = oltp::Error::invalid("lines[2].qty", 0, "must be a positive quantity");
+        let p = Problem::from(&e);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&p.body()).ok(),
+            Some(serde_json::json!({
+                "type": "/problems/invalid",
+                "title": "Invalid value",
+                "status": 422,
+                "detail": "lines[2].qty: 0 — must be a positive quantity",
+                "field": "lines[2].qty",
+                "value": "0",
+                "rule": "must be a positive quantity"
+            }))
+        );
+        let e = reports::Error::param("as_of", "2026-13-01", "not a date");
+        let p = Problem::from(&e);
+        assert_eq!(
+            (p.status, p.field.as_deref(), p.detail.as_str()),
+            (422, Some("as_of"), "param as_of: \"2026-13-01\" — not a date")
+        );
+    }
+
+    #[test]
+    fn each_kind_has_its_status_and_the_server_s_failures_say_nothing_of_their_cause() {
+        let cases: [(oltp::Error, u16); 7] = [
+            (oltp::Error::not_found("invoice", 9), 404),
+            (oltp::Error::Conflict("piece 7 is sold".into()), 409),
+            (oltp::Error::Unauthenticated(oltp::auth::WRONG.into()), 401),
+            (oltp::Error::Forbidden("reopening needs …".into()), 403),
+            (oltp::Error::Storage("disk full".into()), 503),
+            (oltp::Error::Database("relation \"users\" at /var/lib/pg: secret detail".into()), 500),
+            (
+                oltp::Error::ClosedPeriod {
+                    field: "paid_on".into(),
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 2, 20).unwrap_or_default(),
+                    closed_through: chrono::NaiveDate::from_ymd_opt(2026, 2, 28).unwrap_or_default(),
+                },
+                409,
+            ),
+        ];
+        for (e, status) in cases {
+            let p = Problem::from(&e);
+            assert_eq!(p.status, status, "{e}");
+            assert!(!p.body().contains("secret detail") && !p.body().contains("disk full"), "{}", p.body());
+        }
+        let denied = crate::authz::Denied::Forbidden { what: "operation void_invoice".into(), groups: "owner".into() };
+        assert_eq!(Problem::from(&denied).status, 403);
+        let unknown = reports::catalog::get("ar_agin").err();
+        assert_eq!(unknown.map(|e| Problem::from(&e).status), Some(404));
+    }
+}
