@@ -5,6 +5,7 @@
 
 mod invoices;
 mod lake;
+mod pdf;
 mod report;
 
 use std::process::ExitCode;
@@ -69,6 +70,19 @@ pub enum BenchCmd {
         #[arg(long)]
         no_sqlite: bool,
     },
+    /// How long a long report takes to print as a PDF, and its peak memory: a synthetic sales register (eight
+    /// columns and a totals row) of --rows rows; no database or lake needed.
+    Pdf {
+        /// Rows in the register (a PDF takes at most a million).
+        #[arg(long, default_value_t = 20_000)]
+        rows: usize,
+        /// The paper: letter or a4.
+        #[arg(long, default_value = "letter")]
+        paper: reports::model::Paper,
+        /// Keep the PDF in this file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs `loupe bench …`.
@@ -83,6 +97,10 @@ pub(crate) async fn run(command: &BenchCmd, place: Place<'_>) -> Result<ExitCode
                 in_place: *in_place,
             };
             lake::run(&place.database_url(), place.data, plan).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCmd::Pdf { rows, paper, out } => {
+            pdf::run(*rows, *paper, out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         BenchCmd::Report { rounds, only, no_sqlite } => {

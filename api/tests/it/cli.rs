@@ -606,3 +606,19 @@ fn the_first_owner_and_a_token_from_the_command_line() {
         db.close().await;
     });
 }
+
+/// `loupe bench pdf` prints the document it measured: the pages it reports are the file's.
+#[test]
+fn bench_pdf_reports_the_pages_of_the_file_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("register.pdf");
+    let out =
+        loupe(dir.path()).args(["bench", "pdf", "--rows", "120", "--paper", "a4", "--out"]).arg(&pdf).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    let info = std::process::Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let pages = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap_or_default().trim().to_string();
+    assert!(said.contains(&format!("120 rows, {pages} pages")), "{said}\n{info}");
+    assert!(info.contains("841.89 x 595.276 pts (A4)"), "eight columns print landscape on A4: {info}");
+}
