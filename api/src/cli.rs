@@ -489,14 +489,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         Cmd::Report { command: ReportCmd::Saved { user, org } } => {
-            let (lake, db) = (cli.lake()?, cli.open().await?);
-            let code = crate::report::saved(&lake, &db, *org, user.as_deref()).await;
+            let db = cli.open().await?;
+            let code = crate::report::saved(&db, *org, user.as_deref()).await;
             db.close().await;
             code
         }
         Cmd::Report { command: ReportCmd::Unsave { name, user, org } } => {
-            let (lake, db) = (cli.lake()?, cli.open().await?);
-            let code = crate::report::unsave(&lake, &db, *org, name, user.as_deref()).await;
+            let db = cli.open().await?;
+            let code = crate::report::unsave(&db, *org, name, user.as_deref()).await;
             db.close().await;
             code
         }

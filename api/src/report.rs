@@ -175,8 +175,7 @@ pub(crate) async fn save(lake: &Lake, db: &Db, org: Option<i64>, s: Save<'_>) ->
     let cx = reports::Context::at(&snapshot, Scope::Org { org_id, stores: None }, chrono::Utc::now()).await?;
     let view = reports::prepare(&cx, &req).await?.header.view;
     let user = user_id(db, org_id, s.user).await?;
-    let kept =
-        oltp::saved::list(db, org_id, user).await?.into_iter().find(|k| k.name == s.name.trim() && k.user_id == user);
+    let kept = oltp::saved::own(db, org_id, user, s.name).await?;
     let cmd: oltp::ops::Command = match &kept {
         Some(k) => oltp::saved::UpdateSavedReport {
             org_id,
@@ -205,9 +204,9 @@ pub(crate) async fn save(lake: &Lake, db: &Db, org: Option<i64>, s: Save<'_>) ->
     Ok(ExitCode::SUCCESS)
 }
 
-/// `loupe report saved`: the org's shared reports and the user's own.
-pub(crate) async fn saved(lake: &Lake, db: &Db, org: Option<i64>, user: Option<&str>) -> Result<ExitCode> {
-    let (org_id, _) = self::org(&lake.snapshot().await?, org).await?;
+/// `loupe report saved`: the org's shared reports and the user's own (from the books alone).
+pub(crate) async fn saved(db: &Db, org: Option<i64>, user: Option<&str>) -> Result<ExitCode> {
+    let org_id = crate::users::org_in_books(db, org).await?;
     let user_id = user_id(db, org_id, user).await?;
     let list = oltp::saved::list(db, org_id, user_id).await?;
     if list.is_empty() {
@@ -224,15 +223,11 @@ pub(crate) async fn saved(lake: &Lake, db: &Db, org: Option<i64>, user: Option<&
     Ok(ExitCode::SUCCESS)
 }
 
-/// `loupe report unsave NAME`.
-pub(crate) async fn unsave(lake: &Lake, db: &Db, org: Option<i64>, name: &str, user: Option<&str>) -> Result<ExitCode> {
-    let (org_id, _) = self::org(&lake.snapshot().await?, org).await?;
+/// `loupe report unsave NAME` (from the books alone).
+pub(crate) async fn unsave(db: &Db, org: Option<i64>, name: &str, user: Option<&str>) -> Result<ExitCode> {
+    let org_id = crate::users::org_in_books(db, org).await?;
     let user_id = user_id(db, org_id, user).await?;
-    let Some(kept) = oltp::saved::list(db, org_id, user_id)
-        .await?
-        .into_iter()
-        .find(|k| k.name == name.trim() && k.user_id == user_id)
-    else {
+    let Some(kept) = oltp::saved::own(db, org_id, user_id, name).await? else {
         let whose = user.map_or_else(|| "shared with the org".to_string(), |u| format!("of {u}"));
         bail!("no saved report {:?} {whose} (`loupe report saved`)", name.trim());
     };

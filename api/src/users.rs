@@ -172,7 +172,7 @@ fn password_from(given: Option<&str>) -> Result<String> {
 }
 
 /// The org asked, or the books' only org.
-async fn org_in_books(db: &Db, asked: Option<i64>) -> Result<i64> {
+pub(crate) async fn org_in_books(db: &Db, asked: Option<i64>) -> Result<i64> {
     let orgs: Vec<i64> = db
         .fetch_all(oltp::q!("select id from orgs order by id"))
         .await?

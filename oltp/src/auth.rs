@@ -249,11 +249,14 @@ pub async fn create_token(
     now: i64,
 ) -> Result<Issued> {
     let name = name.trim();
-    if name.is_empty() {
-        return Err(Error::invalid("name", "\"\"", "must not be empty"));
-    }
+    crate::check::non_empty("name", name)?;
     if name.chars().count() > crate::bounds::SHORT_TEXT {
-        return Err(Error::invalid("name", format!("({} characters)", name.chars().count()), "at most 200 characters"));
+        let n = name.chars().count();
+        return Err(Error::invalid(
+            "name",
+            format!("({n} characters)"),
+            format!("at most {} characters", crate::bounds::SHORT_TEXT),
+        ));
     }
     if let Some(end) = expires_at
         && end <= now

@@ -218,6 +218,11 @@ pub async fn find(db: &Db, org_id: i64, user_id: Option<i64>, name: &str) -> Res
         .ok_or_else(|| Error::not_found("saved report", format!("{:?}", name.trim())))
 }
 
+/// The saved report `name` that belongs to `user` itself (`None`: the org's shared one), if there is one.
+pub async fn own(db: &Db, org_id: i64, user_id: Option<i64>, name: &str) -> Result<Option<SavedReport>> {
+    Ok(list(db, org_id, user_id).await?.into_iter().find(|s| s.name == name.trim() && s.user_id == user_id))
+}
+
 struct Kept {
     user_id: Option<i64>,
 }

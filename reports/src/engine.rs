@@ -38,14 +38,31 @@ impl<'a> Context<'a> {
     /// A context for `scope` on `snapshot` at the instant `now`: today is the calendar day in the org's time
     /// zone, and the org's name and paper come from the lake.
     pub async fn at(snapshot: &'a Snapshot, scope: Scope, now: chrono::DateTime<chrono::Utc>) -> Result<Context<'a>> {
-        let settings = org_settings(&snapshot.session(&scope).await?).await?;
+        let session = snapshot.session(&scope).await?;
+        let settings = org_settings(&session).await?;
         let today = crate::dates::today_in(&settings.time_zone, now);
-        Context::new(snapshot, scope, today, settings.name).await
+        Context::open(snapshot, scope, session, today, settings.name, settings.paper).await
     }
 
     /// A context for `scope` on `snapshot` on the day `today`; `org_name` is printed on exports.
     pub async fn new(snapshot: &'a Snapshot, scope: Scope, today: NaiveDate, org_name: String) -> Result<Context<'a>> {
         let session = snapshot.session(&scope).await?;
+        let paper = match &scope {
+            Scope::Org { .. } => org_settings(&session).await?.paper,
+            Scope::Operator => Paper::default(),
+        };
+        Context::open(snapshot, scope, session, today, org_name, paper).await
+    }
+
+    /// The context on a session already made for `scope`.
+    async fn open(
+        snapshot: &'a Snapshot,
+        scope: Scope,
+        session: SessionContext,
+        today: NaiveDate,
+        org_name: String,
+        paper: Paper,
+    ) -> Result<Context<'a>> {
         // a store the scope names must be one of its org's: a store of another org, or none, would see nothing
         // of the stores yet the org's store-less rows
         if let Scope::Org { stores: Some(stores), .. } = &scope {
@@ -61,10 +78,6 @@ impl<'a> Context<'a> {
             }
         }
         let stores = stores_shown(&session, &scope).await?;
-        let paper = match &scope {
-            Scope::Org { .. } => org_settings(&session).await?.paper,
-            Scope::Operator => Paper::default(),
-        };
         Ok(Context { snapshot, scope, today, org_name, stores, paper, session })
     }
 
@@ -462,7 +475,7 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
     let mut out = Vec::new();
     for p in view.params {
         let Some(v) = values.get(p.name) else { continue };
-        let shown = match (p.kind, lookup(p.name)) {
+        let shown = match (p.kind, named(p.name).map(|n| (n.table, n.shown))) {
             (Kind::Date, _) => values.shown(p.name).unwrap_or(v),
             (Kind::IdOrNone, _) if v == "0" => "(none)".to_string(),
             (Kind::Choice(_), _) if p.name == "bucket" => {
@@ -477,12 +490,11 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
             (_, _) if v == NONE => "(none)".to_string(),
             (Kind::Id | Kind::IdOrNone, Some((table, name_col))) => {
                 let sql = format!("select {name_col} as n from {table} where id = {v}");
-                let name = session.sql(&sql).await?.collect().await?;
-                let name = name.iter().find(|b| b.num_rows() > 0).map(|b| {
-                    let a = cast(b.column(0), &warehouse::arrow::datatypes::DataType::Utf8);
-                    a.map(|a| a.as_string::<i32>().value(0).to_string()).unwrap_or_default()
-                });
-                match name {
+                let mut names = Vec::new();
+                for b in session.sql(&sql).await?.collect().await? {
+                    names.extend(texts(b.column(0))?);
+                }
+                match names.into_iter().next() {
                     Some(n) => format!("{n} (#{v})"),
                     // the scoped session does not see it: another org's, or a store not permitted
                     None => return Err(Error::param(p.name, &v, format!("no such {table} among those you may see"))),
@@ -493,6 +505,13 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
         out.push((p.label.to_string(), shown));
     }
     Ok(out)
+}
+
+/// When the snapshot landed, as people read it: `2026-01-31 18:04:05 UTC`.
+fn landed(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 /// A text column's values, whichever string type the query produced (`varchar` casts give views).
@@ -535,13 +554,13 @@ async fn stores_shown(session: &SessionContext, scope: &Scope) -> Result<String>
     Ok(names.join(", "))
 }
 
-/// How records an id parameter names are found by what people call them.
+/// How the records an id parameter names are found by what people call them, and shown (echoed filters).
 struct Named {
     /// The lake table.
     table: &'static str,
     /// What a record is called in errors.
     noun: &'static str,
-    /// The column shown beside the id among candidates.
+    /// The column shown beside the id: in the echoed filters, and among candidates.
     shown: &'static str,
     /// Columns matched (case-insensitively, whole value).
     matched: &'static [&'static str],
@@ -619,23 +638,4 @@ async fn by_name(
         }
     }
     Ok(out)
-}
-
-/// Where an id parameter's display name is found.
-fn lookup(param: &str) -> Option<(&'static str, &'static str)> {
-    Some(match param {
-        "store" => ("store", "name"),
-        "customer" => ("contact", "name"),
-        "invoice" => ("invoice", "invoice_no"),
-        "item" => ("item", "stock_no"),
-        "salesperson" => ("\"user\"", "display_name"),
-        _ => return None,
-    })
-}
-
-/// When the snapshot landed, as people read it: `2026-01-31 18:04:05 UTC`.
-fn landed(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|_| rfc3339.to_string())
 }
