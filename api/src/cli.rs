@@ -110,7 +110,8 @@ pub enum Cmd {
         /// How the demo org costs its lots.
         #[arg(long, value_enum, default_value_t = DemoCosting::Fifo)]
         costing: DemoCosting,
-        /// The books' last day (YYYY-MM-DD); today unless given, so reports with their default dates show data.
+        /// The books' last day (YYYY-MM-DD); the demo org's today (New York's) unless given, so reports with their
+        /// default dates show data.
         /// The same seed and last day give the same books.
         #[arg(long, value_parser = demo_until)]
         until: Option<chrono::NaiveDate>,
@@ -510,7 +511,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Demo { scale, seed, lines, costing, until } => {
             let db = cli.open_with(true).await?;
-            let until = until.unwrap_or_else(|| chrono::Local::now().date_naive());
+            // the books end on the demo org's today, the day its reports take as today
+            let until = until.unwrap_or_else(|| reports::dates::today_in(oltp::demo::TIME_ZONE, chrono::Utc::now()));
             let mut spec = oltp::demo::DemoSpec::ending((*scale).into(), *seed, until);
             spec.costing = (*costing).into();
             if let Some(lines) = lines {

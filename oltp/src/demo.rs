@@ -82,6 +82,9 @@ pub struct DemoSpec {
     pub costing: CostingMethod,
 }
 
+/// The demo org's time zone: its "today", and so the day its books end by default, is New York's.
+pub const TIME_ZONE: &str = "America/New_York";
+
 /// The business starts on this day whatever the clock says, so a seed always gives the same books.
 pub const START: NaiveDate = match NaiveDate::from_ymd_opt(2023, 1, 1) {
     Some(d) => d,
@@ -515,7 +518,7 @@ impl<'a> Gen<'a> {
                 name: format!("Demo Jewelers (seed {seed})"),
                 costing_method: self.spec.costing,
                 aging_basis: AgingBasis::InvoiceDate,
-                time_zone: Some("America/New_York".into()),
+                time_zone: Some(TIME_ZONE.into()),
                 paper_size: None,
             })
             .await?
