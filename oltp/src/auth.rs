@@ -47,6 +47,8 @@ pub struct Caller {
     pub groups: Vec<String>,
     /// The stores they may see and work in; `None`: all of the org's.
     pub stores: Option<Vec<i64>>,
+    /// Their org's time zone (IANA name): "today" for their commands and reports is the date there.
+    pub time_zone: String,
 }
 
 impl Caller {
@@ -353,7 +355,8 @@ pub async fn revoke_token(db: &Db, user_id: i64, token_id: i64, now: i64) -> Res
 async fn caller(db: &Db, user_id: i64) -> Result<Option<Caller>> {
     let Some(u) = db
         .fetch_optional(q!(
-            "select id, org_id, username, display_name, groups, active from users where id = $1",
+            "select u.org_id, u.username, u.display_name, u.groups, u.active, o.time_zone
+             from users u join orgs o on o.id = u.org_id where u.id = $1",
             user_id
         ))
         .await?
@@ -376,6 +379,7 @@ async fn caller(db: &Db, user_id: i64) -> Result<Option<Caller>> {
         display_name: u.text("display_name")?,
         groups: u.text("groups")?.split(',').filter(|g| !g.is_empty()).map(str::to_string).collect(),
         stores: (!stores.is_empty()).then_some(stores),
+        time_zone: u.text("time_zone")?,
     }))
 }
 

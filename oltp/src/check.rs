@@ -195,3 +195,44 @@ pub(crate) async fn actor_in(w: &mut Writer, org_id: i64, groups: &[&str]) -> Re
     let has = r.text("groups")?;
     Ok(has.split(',').any(|g| groups.contains(&g)))
 }
+
+/// Groups and stores are given only by someone who has them: only an owner makes an owner, and a user limited to
+/// some stores gives access to those stores only — never to all of them (`Some(&[])`). The operator gives anything.
+pub(crate) async fn may_grant(w: &mut Writer, groups: Option<&[String]>, stores: Option<&[i64]>) -> Result<()> {
+    let Some(reach) = w.reach().await? else { return Ok(()) };
+    let owner = reach.groups.iter().any(|g| g == "owner");
+    if !owner && groups.is_some_and(|gs| gs.iter().any(|g| g == "owner")) {
+        return Err(Error::Forbidden("only an owner may give the owner group".into()));
+    }
+    if let (Some(mine), Some(given)) = (&reach.stores, stores) {
+        if given.is_empty() {
+            return Err(Error::Forbidden("a user limited to some stores cannot give access to all stores".into()));
+        }
+        if let Some(s) = given.iter().find(|s| !mine.contains(s)) {
+            return Err(Error::Forbidden(format!("store {s} is not one of your stores")));
+        }
+    }
+    Ok(())
+}
+
+/// A user limited to some stores manages only users limited to stores of theirs (not an all-stores user, whose
+/// password they could otherwise change), and only an owner manages an owner.
+pub(crate) async fn may_manage(w: &mut Writer, org_id: i64, user_id: i64) -> Result<()> {
+    let Some(reach) = w.reach().await? else { return Ok(()) };
+    let target = w
+        .fetch_optional(q!("select groups from users where id = $1 and org_id = $2", user_id, org_id))
+        .await?
+        .ok_or_else(|| Error::not_found("user", user_id))?;
+    let owner = reach.groups.iter().any(|g| g == "owner");
+    if !owner && target.text("groups")?.split(',').any(|g| g == "owner") {
+        return Err(Error::Forbidden(format!("user {user_id} is an owner; only an owner may change them")));
+    }
+    if let Some(mine) = &reach.stores {
+        let rows = w.fetch_all(q!("select store_id from user_stores where user_id = $1", user_id)).await?;
+        let theirs = rows.iter().map(|r| r.i64("store_id")).collect::<Result<Vec<_>>>()?;
+        if theirs.is_empty() || theirs.iter().any(|s| !mine.contains(s)) {
+            return Err(Error::Forbidden(format!("user {user_id} works in stores that are not yours")));
+        }
+    }
+    Ok(())
+}

@@ -305,6 +305,28 @@ pub fn parse_keyed(line: &str) -> Result<(Option<String>, Command)> {
     Ok((key, Command::from_fields(&op, value)?))
 }
 
+/// The fields of operation `op` as a JSON object (the API's body: the operation named by the route, so an `op`
+/// inside must agree and a `key` is refused — the key travels in a header), with an error naming the field.
+pub fn parse_fields(op: &str, value: serde_json::Value) -> Result<Command> {
+    let serde_json::Value::Object(mut obj) = value else {
+        return Err(Error::invalid("body", truncate(&value.to_string()), "a command is a json object"));
+    };
+    match obj.remove("op") {
+        None => {}
+        Some(serde_json::Value::String(o)) if o == op => {}
+        Some(other) => return Err(Error::invalid("op", other, format!("the route names {op}"))),
+    }
+    if obj.contains_key("key") {
+        return Err(Error::invalid("key", "(present)", "send an idempotency key as the Idempotency-Key header"));
+    }
+    if !Command::OPS.contains(&op) {
+        return Err(Error::invalid("op", op, "unknown operation (see docs/OPERATIONS.md)"));
+    }
+    let value = serde_json::Value::Object(obj);
+    crate::bounds::check(&value)?;
+    Command::from_fields(op, value)
+}
+
 /// serde says `unknown field `x``, `missing field `x`` or `invalid type …` at a path; turn that into an error
 /// naming the field (`lines[2].qty`).
 fn field_error(op: &str, path: &str, msg: &str) -> Error {

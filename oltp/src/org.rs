@@ -380,6 +380,7 @@ impl CreateUser {
         let groups = check_groups(&self.groups)?;
         check_commission(self.commission_rate)?;
         check::org_exists(w, self.org_id).await?;
+        check::may_grant(w, Some(&self.groups), Some(&self.store_ids)).await?;
         let hash = self.password.as_deref().map(hash_password).transpose()?;
         let id = w
             .insert(
@@ -481,6 +482,8 @@ pub struct UpdateUser {
 impl UpdateUser {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         check::exists(w, "users", "user", self.org_id, self.user_id).await?;
+        check::may_manage(w, self.org_id, self.user_id).await?;
+        check::may_grant(w, self.groups.as_deref(), self.store_ids.as_deref()).await?;
         if let Some(n) = &self.display_name {
             check::non_empty("display_name", n)?;
         }

@@ -82,6 +82,8 @@ pub struct Writer {
     audits: Vec<Audit>,
     /// (org, books closed through, costing method) of the org last asked about; dropped when an org changes.
     org_settings: Option<(i64, Option<NaiveDate>, CostingMethod)>,
+    /// Where the acting user may write, read from the books on the first write.
+    reach: Option<Reach>,
     /// The latest image (JSON) of every row this transaction wrote or read whole: the before-image of its next
     /// update, so an update need not read the row first. Rows change only through this writer inside it.
     seen: HashMap<(Entity, i64), Image>,
@@ -108,6 +110,21 @@ enum Image {
     Row(Row),
 }
 
+/// Where an acting user may write: their org, and their stores (`None`: all of the org's). The operator may
+/// write anywhere.
+#[derive(Debug, Clone)]
+pub(crate) struct Reach {
+    pub(crate) org_id: i64,
+    pub(crate) stores: Option<Vec<i64>>,
+    pub(crate) groups: Vec<String>,
+}
+
+/// The store a row belongs to, if its table has one: a store's own row is the store.
+fn store_of(entity: Entity, image: &serde_json::Value) -> Option<i64> {
+    let column = if entity == "stores" { "id" } else { "store_id" };
+    image.get(column).and_then(serde_json::Value::as_i64)
+}
+
 /// Where one command began inside a transaction that runs several (see [`Writer::savepoint`]).
 #[derive(Debug)]
 pub(crate) struct Mark {
@@ -128,6 +145,7 @@ impl Writer {
             changes: Vec::new(),
             audits: Vec::new(),
             org_settings: None,
+            reach: None,
             seen: HashMap::new(),
         })
     }
@@ -142,6 +160,7 @@ impl Writer {
         let row = self.tx.fetch_one(q).await?;
         let id = row.i64("id")?;
         let image = row.to_json()?;
+        self.guard(entity, org_id, &image).await?;
         let after = image.to_string();
         self.seen.insert((entity, id), Image::Json(image));
         self.audits.push(Audit {
@@ -179,6 +198,9 @@ impl Writer {
             self.org_settings = None;
         }
         let before = self.before(entity, id).await?;
+        if let Some(b) = &before {
+            self.guard(entity, org_id, b).await?;
+        }
         let Some(after) = self.tx.fetch_optional(q).await? else {
             // a lost race: the row is not what was seen
             return Ok(false);
@@ -188,6 +210,7 @@ impl Writer {
             return Err(Error::Database(format!("update of {entity} {id} touched {after_id}")));
         }
         let after = after.to_json()?;
+        self.guard(entity, org_id, &after).await?;
         // an update's audit row holds the columns it changed, before and after (the create holds the rest)
         let (before, changed) = match before {
             Some(before) => {
@@ -205,6 +228,7 @@ impl Writer {
     /// Deletes one row of `entity`, keeping its last state in the audit log so it can be restored.
     pub async fn delete(&mut self, entity: Entity, org_id: i64, id: i64) -> Result<()> {
         let before = self.before(entity, id).await?.ok_or_else(|| Error::not_found(entity, id))?;
+        self.guard(entity, org_id, &before).await?;
         self.tx
             .execute(Q::built(format!("delete from {entity} where id = $1 and org_id = $2")).bind(id).bind(org_id))
             .await?;
@@ -286,6 +310,7 @@ impl Writer {
         };
         let row = self.tx.fetch_one(q).await?;
         let after = row.to_json()?;
+        self.guard(entity, org_id, &after).await?;
         self.audits.push(Audit {
             org_id: Some(org_id),
             entity,
@@ -319,6 +344,41 @@ impl Writer {
             Some(Image::Json(j)) => Ok(Some(j)),
             Some(Image::Row(r)) => Ok(Some(r.to_json()?)),
             None => self.snapshot(entity, id).await,
+        }
+    }
+
+    /// Where the acting user may write (`None`: the operator, anywhere). Read once per transaction; a disabled
+    /// or unknown actor may write nowhere.
+    pub(crate) async fn reach(&mut self) -> Result<Option<Reach>> {
+        let Some(actor) = self.actor else { return Ok(None) };
+        if let Some(r) = &self.reach {
+            return Ok(Some(r.clone()));
+        }
+        let user = self.tx.fetch_optional(q!("select org_id, groups, active from users where id = $1", actor)).await?;
+        let Some(user) = user.filter(|u| u.bool("active").unwrap_or(false)) else {
+            return Err(Error::Forbidden(format!("user {actor} is disabled or does not exist")));
+        };
+        let rows = self.tx.fetch_all(q!("select store_id from user_stores where user_id = $1", actor)).await?;
+        let stores = rows.iter().map(|r| r.i64("store_id")).collect::<Result<Vec<_>>>()?;
+        let groups = user.text("groups")?.split(',').filter(|g| !g.is_empty()).map(str::to_string).collect();
+        let reach = Reach { org_id: user.i64("org_id")?, stores: (!stores.is_empty()).then_some(stores), groups };
+        self.reach = Some(reach.clone());
+        Ok(Some(reach))
+    }
+
+    /// Refuses to write a row (as it was or as it becomes) outside the acting user's org or stores: a user
+    /// of store 2 writes nothing of store 3, whatever the command, and nobody writes another org's rows.
+    async fn guard(&mut self, entity: Entity, org_id: i64, image: &serde_json::Value) -> Result<()> {
+        let Some(reach) = self.reach().await? else { return Ok(()) };
+        if reach.org_id != org_id {
+            return Err(Error::not_found("org", org_id));
+        }
+        match (store_of(entity, image), &reach.stores) {
+            (Some(store), Some(stores)) if !stores.contains(&store) => Err(Error::Forbidden(format!(
+                "store {store} is not one of your stores ({})",
+                stores.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ))),
+            _ => Ok(()),
         }
     }
 

@@ -14,6 +14,7 @@ mod memos;
 mod operations_doc;
 mod org;
 mod purchasing;
+mod reach;
 mod sales;
 mod saved;
 mod snapshots;
