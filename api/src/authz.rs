@@ -87,6 +87,15 @@ pub const REPORTS: &[(&str, &[&str])] = &[
     ("rfm", &["owner", "manager", "sales"]),
 ];
 
+/// Each kind of record the API's reads look up in the books, and the groups that may (within their stores).
+pub const READS: &[(&str, &[&str])] = &[
+    ("items", EVERYONE),
+    ("contacts", EVERYONE),
+    ("invoices", &["owner", "manager", "accounting", "sales"]),
+    ("memos", &["owner", "manager", "accounting", "sales", "inventory"]),
+    ("work_orders", &["owner", "manager", "sales", "bench"]),
+];
+
 /// The groups that may use the SQL console over the lake.
 pub const SQL: &[&str] = &["owner", "accounting"];
 
@@ -132,6 +141,11 @@ pub fn may_see(caller: &Caller, id: &str) -> Result<(), Denied> {
     check(caller, "report", id, REPORTS)
 }
 
+/// Whether `caller` may look up records of `kind` (`items`, `invoices` …).
+pub fn may_read(caller: &Caller, kind: &str) -> Result<(), Denied> {
+    check(caller, "record kind", kind, READS)
+}
+
 /// Whether `caller` may use the SQL console.
 pub fn may_query(caller: &Caller) -> Result<(), Denied> {
     check(caller, "console", "sql", &[("sql", SQL)])
@@ -144,6 +158,7 @@ pub fn markdown() -> String {
         .iter()
         .map(|(n, g)| (format!("`{n}`"), *g))
         .chain(REPORTS.iter().map(|(n, g)| (format!("report `{n}`"), *g)))
+        .chain(READS.iter().map(|(n, g)| (format!("read {n}"), *g)))
         .chain(std::iter::once(("SQL console".to_string(), SQL)));
     for (name, groups) in rows {
         let cells: Vec<&str> = GROUPS.iter().map(|g| if groups.contains(g) { "✓" } else { "" }).collect();
@@ -164,6 +179,7 @@ mod tests {
             display_name: "U".into(),
             groups: groups.iter().map(|g| (*g).to_string()).collect(),
             stores: None,
+            time_zone: "UTC".into(),
         }
     }
 

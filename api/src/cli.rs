@@ -38,6 +38,19 @@ pub enum Cmd {
         #[arg(long)]
         orgs: bool,
     },
+    /// The HTTP API (and the lake's loop beside it): sign-in, commands, reads and reports over HTTP; see
+    /// docs/API.md. Ctrl-C or SIGTERM stops it gracefully.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "LOUPE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Mark the session cookie `Secure` (when users reach the server over HTTPS, e.g. through a proxy).
+        #[arg(long, env = "LOUPE_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// How long the lake's loop waits between looks at the books, in milliseconds.
+        #[arg(long, default_value_t = 500)]
+        etl_every_ms: u64,
+    },
     /// Users who sign in: add one, set a password.
     User {
         #[command(subcommand)]
@@ -441,6 +454,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             db.close().await;
             code
+        }
+        Cmd::Serve { listen, secure_cookies, etl_every_ms } => {
+            let lake = cli.lake()?;
+            let db = cli.open().await?;
+            let app = std::sync::Arc::new(crate::serve::App::new(db.clone(), lake, *secure_cookies));
+            let options =
+                crate::serve::Options { listen: *listen, etl_every: std::time::Duration::from_millis(*etl_every_ms) };
+            crate::serve::run(app, options).await?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::User { command } => {
             let db = cli.open().await?;

@@ -9,5 +9,6 @@ mod lake;
 mod place;
 pub mod problem;
 mod report;
+pub mod serve;
 mod table;
 pub mod users;

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LOUPE_LOG").unwrap_or_else(|_| {
             // delta-rs's kernel logs an error whenever it looks for a table that is about to be created, and
             // its merge a warning for every merge whose plan lacks a file-skipping metric
-            "warn,buoyant_kernel=off,deltalake_core::operations::merge=error".into()
+            "warn,loupe_http=info,loupe_etl=info,buoyant_kernel=off,deltalake_core::operations::merge=error".into()
         }))
         .with_writer(std::io::stderr)
         .init();

@@ -22,15 +22,23 @@ pub struct Problem {
     pub status: u16,
     /// This occurrence in words: the journal's message.
     pub detail: String,
-    /// The field at fault (`lines[2].qty`, or a report parameter).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    /// The field at fault, its value and the rule, where one field is at fault.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Box<Fault>>,
+    /// Seconds to wait before trying again (a 429's `Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+/// One field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fault {
+    /// The field (`lines[2].qty`, or a report parameter).
+    pub field: String,
     /// Its value as given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: String,
     /// The rule it broke.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: String,
 }
 
 impl Problem {
@@ -40,14 +48,51 @@ impl Problem {
             title,
             status,
             detail: detail.into(),
-            field: None,
-            value: None,
-            rule: None,
+            fault: None,
+            retry_after: None,
         }
     }
 
+    /// A value that breaks a rule: 422 naming the field, the value and the rule.
+    pub fn invalid(field: &str, value: &str, rule: &str) -> Problem {
+        Problem::new("invalid", "Invalid value", 422, format!("{field}: {value} — {rule}")).at(field, value, rule)
+    }
+
+    /// Nothing of that kind by that id or name — also what another org's id answers.
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new("not-found", "Not found", 404, detail)
+    }
+
+    /// No session or token, or one that has ended.
+    pub fn unauthenticated(detail: impl Into<String>) -> Problem {
+        Problem::new("unauthenticated", "Not signed in", 401, detail)
+    }
+
+    /// Signed in, and not allowed.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new("forbidden", "Not permitted", 403, detail)
+    }
+
+    /// Too many failed attempts: wait `seconds`.
+    pub fn too_many(detail: impl Into<String>, seconds: u64) -> Problem {
+        let mut p = Problem::new("too-many-attempts", "Too many attempts", 429, detail);
+        p.retry_after = Some(seconds.max(1));
+        p
+    }
+
+    /// The request itself is unusable (a body that is not JSON, too large, of the wrong type): `status` is the
+    /// HTTP status that says which.
+    pub fn bad_request(status: u16, detail: impl Into<String>) -> Problem {
+        let title = match status {
+            413 => "Body too large",
+            415 => "Unsupported media type",
+            _ => "Bad request",
+        };
+        Problem::new("bad-request", title, status, detail)
+    }
+
     fn at(mut self, field: &str, value: &str, rule: &str) -> Problem {
-        (self.field, self.value, self.rule) = (Some(field.into()), Some(value.into()), Some(rule.into()));
+        self.fault = Some(Box::new(Fault { field: field.into(), value: value.into(), rule: rule.into() }));
         self
     }
 
@@ -110,6 +155,23 @@ impl From<&Denied> for Problem {
     }
 }
 
+impl axum::response::IntoResponse for Problem {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.body()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if let Some(s) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.status == 401 {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"loupe\""));
+        }
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,7 +195,7 @@ mod tests {
         let e = reports::Error::param("as_of", "2026-13-01", "not a date");
         let p = Problem::from(&e);
         assert_eq!(
-            (p.status, p.field.as_deref(), p.detail.as_str()),
+            (p.status, p.fault.as_ref().map(|f| f.field.as_str()), p.detail.as_str()),
             (422, Some("as_of"), "param as_of: \"2026-13-01\" — not a date")
         );
     }

@@ -28,13 +28,7 @@ pub(crate) fn describe(id: &str) -> Result<ExitCode> {
     for v in r.views {
         println!("view {} — {}", v.name, v.title);
         for p in v.params {
-            let default = match p.default {
-                reports::param::Default::None => String::new(),
-                reports::param::Default::Required => " (required)".into(),
-                reports::param::Default::Value(x) => format!(" (default {x})"),
-                reports::param::Default::Today => " (default today)".into(),
-                reports::param::Default::MonthStart => " (default the first of the month)".into(),
-            };
+            let default = p.default.describe().map(|d| format!(" ({d})")).unwrap_or_default();
             println!("  --param {}=…  {}{default}", p.name, p.help);
         }
     }

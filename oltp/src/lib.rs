@@ -15,6 +15,7 @@ pub mod memos;
 pub mod ops;
 pub mod org;
 pub mod purchasing;
+pub mod read;
 pub mod reconcile;
 pub mod restore;
 pub mod sales;

@@ -231,7 +231,7 @@ impl Prepared {
     }
 
     /// The footer from the running sums, with the view's own footer query where it has one (distinct counts).
-    pub async fn footer(&self, sums: &Totals) -> Result<Vec<Value>> {
+    pub async fn footer(&mut self, sums: &Totals) -> Result<Vec<Value>> {
         let mut out = sums.finish(&self.header.columns);
         if let Some(sql) = self.view.footer {
             let batches = self.session.sql(&sql(&self.values)).await?.collect().await?;

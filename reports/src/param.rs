@@ -42,6 +42,36 @@ pub enum Default {
     MonthStart,
 }
 
+impl Kind {
+    /// What it accepts, in words (for help pages and the API's catalog).
+    pub fn describe(self) -> String {
+        match self {
+            Kind::Date => {
+                "a date (YYYY-MM-DD, or a word: today, yesterday, last_month, this_quarter, 30_days_ago …)".into()
+            }
+            Kind::Id => "a record, by id or by name".into(),
+            Kind::IdOrNone => "a record, by id or by name, or 0 for none".into(),
+            Kind::Positive => "a positive whole number".into(),
+            Kind::Choice(c) => format!("one of: {}", c.join(", ")),
+            Kind::Edges => "ascending whole numbers separated by commas (30,60,90)".into(),
+            Kind::Text => "text".into(),
+        }
+    }
+}
+
+impl Default {
+    /// The default in words, if there is one (`None` when not given means no filter).
+    pub fn describe(self) -> Option<String> {
+        match self {
+            Default::None => None,
+            Default::Required => Some("required".into()),
+            Default::Value(x) => Some(format!("default {x}")),
+            Default::Today => Some("default today".into()),
+            Default::MonthStart => Some("default the first of the month".into()),
+        }
+    }
+}
+
 /// One declared parameter.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {

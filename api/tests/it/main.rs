@@ -1,3 +1,5 @@
 //! End-to-end tests of the `loupe` binary.
 
 mod cli;
+mod http;
+mod serve;

@@ -10,18 +10,18 @@ use crate::error::{Error, Result};
 use crate::model::{Header, Value};
 
 /// A streaming CSV writer.
-pub struct Writer<'w> {
-    inner: ::csv::Writer<&'w mut dyn Write>,
+pub struct Writer<W: Write> {
+    inner: ::csv::Writer<W>,
 }
 
 fn err(e: ::csv::Error) -> Error {
     Error::Export { format: "csv", why: e.to_string() }
 }
 
-impl<'w> Writer<'w> {
+impl<W: Write> Writer<W> {
     /// Writes the header row, after a UTF-8 byte-order mark when `bom` (Excel on Windows reads a CSV without
     /// one in the machine's code page, and "0–30" comes out garbled).
-    pub fn new(h: &Header, out: &'w mut dyn Write, bom: bool) -> Result<Writer<'w>> {
+    pub fn new(h: &Header, mut out: W, bom: bool) -> Result<Writer<W>> {
         if bom {
             out.write_all("\u{feff}".as_bytes()).map_err(crate::export::io("csv"))?;
         }

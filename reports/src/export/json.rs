@@ -19,7 +19,8 @@ pub fn value(ty: Type, v: &Value) -> Json {
     }
 }
 
-fn row(h: &Header, values: &[Value]) -> Json {
+/// The cells of one row (or the footer) people see, by column key.
+pub fn row(h: &Header, values: &[Value]) -> Json {
     let mut m = Map::new();
     for (i, c) in h.shown() {
         m.insert(c.key.to_string(), value(c.ty, &values[i]));
@@ -28,7 +29,7 @@ fn row(h: &Header, values: &[Value]) -> Json {
 }
 
 /// Writes the whole result as one JSON document; returns the number of rows.
-pub async fn write(mut p: Prepared, out: &mut dyn Write) -> Result<usize> {
+pub async fn write<W: Write>(mut p: Prepared, out: &mut W) -> Result<usize> {
     let mut rows = Vec::new();
     let mut totals = crate::model::Totals::new(&p.header.columns);
     while let Some(b) = p.next().await? {

@@ -64,7 +64,7 @@ impl std::str::FromStr for Format {
 }
 
 /// Writes a prepared report in `format` to `out`; returns the number of rows written.
-pub async fn write(p: Prepared, format: Format, out: &mut dyn Write) -> Result<usize> {
+pub async fn write<W: Write>(p: Prepared, format: Format, out: &mut W) -> Result<usize> {
     write_with(p, format, out, Options::default()).await
 }
 
@@ -78,7 +78,7 @@ pub struct Options {
 }
 
 /// [`write`] with `options`.
-pub async fn write_with(mut p: Prepared, format: Format, out: &mut dyn Write, options: Options) -> Result<usize> {
+pub async fn write_with<W: Write>(mut p: Prepared, format: Format, out: &mut W, options: Options) -> Result<usize> {
     match format {
         Format::Csv => {
             let mut w = csv::Writer::new(&p.header, out, options.bom)?;

@@ -1,0 +1,205 @@
+//! Reads the clients need, on the books (the transactional view, as of this moment): an item by the stock
+//! number on its tag, invoices (a list with filters, one whole), contacts by name, phone or email, memos, the
+//! work-order board by lane, and a quick find across them all. Each within the caller's org and stores, each
+//! list paged (`limit`, `offset`) and bounded.
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use oltp::read::{self, Page, Within};
+use serde::Deserialize;
+
+use super::auth::{Who, path_id};
+use super::{Shared, books_problem, json};
+use crate::problem::Problem;
+
+fn within(who: &Who) -> Within {
+    Within { org_id: who.caller.org_id, stores: who.caller.stores.clone() }
+}
+
+fn may(who: &Who, kind: &str) -> Result<(), Problem> {
+    crate::authz::may_read(&who.caller, kind).map_err(|d| Problem::from(&d))
+}
+
+/// A query string's values, refused by name when they do not parse.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Params {
+    limit: Option<String>,
+    offset: Option<String>,
+    q: Option<String>,
+    customer: Option<String>,
+    store: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    number: Option<String>,
+    open: Option<String>,
+    lane: Option<String>,
+}
+
+fn int(field: &str, v: &Option<String>) -> Result<Option<i64>, Problem> {
+    v.as_deref().map(|s| s.trim().parse::<i64>().map_err(|_| Problem::invalid(field, s, "a whole number"))).transpose()
+}
+
+fn date(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDate>, Problem> {
+    v.as_deref().map(|s| s.trim().parse().map_err(|_| Problem::invalid(field, s, "a date (YYYY-MM-DD)"))).transpose()
+}
+
+impl Params {
+    fn page(&self) -> Result<Page, Problem> {
+        Page::new(int("limit", &self.limit)?, int("offset", &self.offset)?).map_err(|e| books_problem(&e))
+    }
+
+    fn q(&self) -> Result<&str, Problem> {
+        self.q.as_deref().ok_or_else(|| Problem::invalid("q", "(missing)", "give something to look for: ?q=…"))
+    }
+}
+
+/// A query string, or a problem naming the unknown or malformed parameter.
+fn params(q: Result<Query<Params>, axum::extract::rejection::QueryRejection>) -> Result<Params, Problem> {
+    q.map(|Query(p)| p).map_err(|e| Problem::bad_request(400, e.body_text()))
+}
+
+fn answer<T: serde::Serialize>(r: Result<T, Problem>) -> Response {
+    match r {
+        Ok(v) => json(200, &v),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// `GET /api/v1/items/{code}`: the item whose tag reads `code`.
+pub(crate) async fn item(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Path(code): Path<String>,
+) -> Response {
+    answer(
+        async {
+            may(&who, "items")?;
+            read::item(&app.db, &within(&who), &code).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
+/// `GET /api/v1/invoices?customer=&store=&status=&from=&to=&number=&limit=&offset=`.
+pub(crate) async fn invoices(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            may(&who, "invoices")?;
+            let p = params(q)?;
+            let filter = read::InvoiceFilter {
+                customer_id: int("customer", &p.customer)?,
+                store_id: int("store", &p.store)?,
+                status: p.status.clone(),
+                from: date("from", &p.from)?,
+                to: date("to", &p.to)?,
+                number: p.number.clone(),
+            };
+            read::invoices(&app.db, &within(&who), &filter, p.page()?).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
+/// `GET /api/v1/invoices/{id}`: one invoice with its lines, payments and history.
+pub(crate) async fn invoice(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Path(id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            may(&who, "invoices")?;
+            let id = path_id("invoice", &id)?;
+            read::invoice(&app.db, &within(&who), id).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
+/// `GET /api/v1/contacts?q=`: contacts by name, email or phone.
+pub(crate) async fn contacts(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            may(&who, "contacts")?;
+            let p = params(q)?;
+            read::contacts(&app.db, &within(&who), p.q()?, p.page()?).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
+/// `GET /api/v1/memos?customer=&open=true`.
+pub(crate) async fn memos(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            may(&who, "memos")?;
+            let p = params(q)?;
+            let open = match p.open.as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => return Err(Problem::invalid("open", other, "true or false")),
+            };
+            let customer = int("customer", &p.customer)?;
+            read::memos(&app.db, &within(&who), customer, open, p.page()?).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
+/// `GET /api/v1/work-orders?lane=`: the board's lane (the open lanes when not given).
+pub(crate) async fn work_orders(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            may(&who, "work_orders")?;
+            let p = params(q)?;
+            read::work_orders(&app.db, &within(&who), p.lane.as_deref(), p.page()?).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
+/// `GET /api/v1/find?q=`: items, contacts, invoices, memos and work orders matching `q` — of the kinds the
+/// caller may read.
+pub(crate) async fn find(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            let p = params(q)?;
+            let found = read::find(&app.db, &within(&who), p.q()?).await.map_err(|e| books_problem(&e))?;
+            let kind = |k: &str| match k {
+                "item" => "items",
+                "contact" => "contacts",
+                "invoice" => "invoices",
+                "memo" => "memos",
+                _ => "work_orders",
+            };
+            Ok(found
+                .into_iter()
+                .filter(|f| crate::authz::may_read(&who.caller, kind(f.kind)).is_ok())
+                .collect::<Vec<_>>())
+        }
+        .await,
+    )
+}
