@@ -7,6 +7,7 @@ mod invoices;
 mod lake;
 mod pdf;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -70,6 +71,29 @@ pub enum BenchCmd {
         #[arg(long)]
         no_sqlite: bool,
     },
+    /// The HTTP server from the outside (the server in this process, clients on loopback, one kept-alive
+    /// connection each): sales posted per second on fresh books; with --reads, each report over HTTP on the books
+    /// in --data beside the engine's own time; with --soak-secs, reads and writes mixed at --rate a second.
+    Serve {
+        /// Sales to post (writes).
+        #[arg(long, default_value_t = 20_000)]
+        invoices: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Measure reads on the books and lake in --data instead of writes.
+        #[arg(long)]
+        reads: bool,
+        /// Runs of each report per client (reads).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        rounds: u64,
+        /// Soak for this many seconds on the books in --data (reads and writes mixed) instead.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        soak_secs: Option<u64>,
+        /// Requests a second during the soak.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        rate: u32,
+    },
     /// How long a long report takes to print as a PDF, and its peak memory: a synthetic sales register (eight
     /// columns and a totals row) of --rows rows; no database or lake needed.
     Pdf {
@@ -97,6 +121,28 @@ pub(crate) async fn run(command: &BenchCmd, place: Place<'_>) -> Result<ExitCode
                 in_place: *in_place,
             };
             lake::run(&place.database_url(), place.data, plan).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCmd::Serve { invoices, clients, reads, rounds, soak_secs, rate } => {
+            let plan = serve::Plan {
+                invoices: *invoices,
+                clients: *clients as usize,
+                rounds: *rounds as usize,
+                soak: std::time::Duration::from_secs(soak_secs.unwrap_or(0)),
+                rate: *rate,
+            };
+            if *reads || soak_secs.is_some() {
+                let lake = place.lake()?;
+                let db = place.open().await?;
+                if soak_secs.is_some() {
+                    serve::soak(&db, &lake, &plan).await?;
+                } else {
+                    serve::reads(&db, &lake, &plan).await?;
+                }
+                db.close().await;
+            } else {
+                serve::writes(&plan).await?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         BenchCmd::Pdf { rows, paper, out } => {

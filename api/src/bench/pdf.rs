@@ -18,7 +18,7 @@ const BATCH: usize = 8192;
 const NAMES: [&str; 5] = ["O'Brien & Sons", "Plain Jewelers", "Ruby Tuesday", "Gem & Co.", "Atelier Demo"];
 
 /// The VmHWM (peak resident set) and VmRSS lines of /proc/self/status, in MiB.
-fn memory_mib() -> (f64, f64) {
+pub(super) fn memory_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status

@@ -1,0 +1,355 @@
+//! `loupe bench serve`: the HTTP server measured from the outside, with the server in this process on a loopback
+//! port and clients on threads of their own, each over one kept-alive HTTP/1.1 connection:
+//!
+//! - writes: a sale (three lines, finalized, paid by a tender taken with it) posted by each client as fast as the
+//!   server answers, on fresh books in a temp directory — invoices per second, p50 and p99;
+//! - reads (`--data` books with a lake, e.g. the medium demo): each report's default view run over HTTP by every
+//!   client in turn, p50 and p99, beside the engine's own time for the same request in-process — the server's
+//!   overhead;
+//! - a soak (`--soak-secs`): reads and writes mixed at a fixed rate, counting errors and sampling the process's
+//!   resident memory.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use oltp::Db;
+use serde_json::json;
+
+use crate::serve::App;
+
+/// One kept-alive connection.
+struct Conn {
+    addr: SocketAddr,
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> Result<Conn> {
+        let s = TcpStream::connect(addr).with_context(|| format!("cannot connect to {addr}"))?;
+        s.set_nodelay(true)?;
+        Ok(Conn { addr, reader: BufReader::new(s) })
+    }
+
+    /// One request; the status and the body.
+    fn send(&mut self, method: &str, path: &str, token: &str, body: Option<&str>) -> Result<(u16, Vec<u8>)> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {token}\r\n", self.addr);
+        if let Some(b) = body {
+            head.push_str(&format!("content-type: application/json\r\ncontent-length: {}\r\n", b.len()));
+        }
+        head.push_str("\r\n");
+        head.push_str(body.unwrap_or_default());
+        self.reader.get_mut().write_all(head.as_bytes())?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("no HTTP status")?;
+        let (mut length, mut chunked) = (0usize, false);
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = v.trim().parse()?,
+                    "transfer-encoding" => chunked = v.contains("chunked"),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line)?;
+                let size = usize::from_str_radix(line.trim(), 16)?;
+                let mut chunk = vec![0; size + 2];
+                self.reader.read_exact(&mut chunk)?;
+                if size == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..size]);
+            }
+        } else {
+            body.resize(length, 0);
+            self.reader.read_exact(&mut body)?;
+        }
+        Ok((status, body))
+    }
+}
+
+/// Latencies, sorted, and their percentiles.
+struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    fn new(mut v: Vec<Duration>) -> Latencies {
+        v.sort();
+        Latencies(v)
+    }
+
+    fn at(&self, q: f64) -> Duration {
+        let i = ((self.0.len() as f64 * q).ceil() as usize).saturating_sub(1).min(self.0.len().saturating_sub(1));
+        self.0.get(i).copied().unwrap_or_default()
+    }
+
+    fn ms(&self, q: f64) -> f64 {
+        self.at(q).as_secs_f64() * 1e3
+    }
+}
+
+/// A server in this process over `db` and `lake`; stops when the sender is dropped or sent to.
+struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    fn start(db: &Db, lake: &etl::Lake) -> Result<Running> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App::new(db.clone(), lake.clone(), false));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let stop = async move {
+            let _ = rx.await;
+        };
+        let done = tokio::spawn(crate::serve::serve(listener, app, Duration::from_millis(500), stop));
+        Ok(Running { addr, stop: Some(tx), done })
+    }
+
+    async fn stop(mut self) -> Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.done.await?
+    }
+}
+
+/// A token for a new owner of org 1 (made by the operator), for the clients.
+async fn owner_token(db: &Db) -> Result<String> {
+    let ctx = oltp::Ctx::operator();
+    let username = format!("bench-{}", std::process::id());
+    let cmd = oltp::ops::parse(
+        &json!({"op": "create_user", "org_id": 1, "username": username, "display_name": "Bench", "groups": ["owner"]})
+            .to_string(),
+    )?;
+    let user = oltp::execute(db, &ctx, &cmd).await?.id;
+    let now = chrono::Utc::now().timestamp();
+    Ok(oltp::auth::create_token(db, 1, user, "loupe bench serve", Some(now + 86_400), now).await?.secret)
+}
+
+/// The sale each write posts: the same three lines as `loupe bench invoices`, paid by card with the sale.
+fn sale(customer: i64) -> String {
+    json!({
+        "store_id": 1, "customer_id": customer, "invoice_date": "2026-02-01", "finalize": true,
+        "lines": [
+            {"kind": "sale", "item_id": 1, "qty": 2},
+            {"kind": "sale", "item_id": 2, "adjustment": "15.00"},
+            {"kind": "misc", "description": "Gift wrap", "unit_price": "5.00"}
+        ],
+        "payments": [{"method": "card"}]
+    })
+    .to_string()
+}
+
+/// Runs `clients` threads, each calling `work(client, conn)` until it returns `false`; their latencies.
+async fn clients<F>(addr: SocketAddr, clients: usize, work: F) -> Result<Vec<Duration>>
+where
+    F: Fn(usize, &mut Conn, &mut Vec<Duration>) -> Result<bool> + Send + Sync + 'static,
+{
+    let work = Arc::new(work);
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            let work = work.clone();
+            tokio::task::spawn_blocking(move || -> Result<Vec<Duration>> {
+                let mut conn = Conn::open(addr)?;
+                let mut lat = Vec::new();
+                while work(c, &mut conn, &mut lat)? {}
+                Ok(lat)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await??);
+    }
+    Ok(all)
+}
+
+/// What `loupe bench serve` was asked.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) invoices: usize,
+    pub(crate) clients: usize,
+    pub(crate) rounds: usize,
+    pub(crate) soak: Duration,
+    pub(crate) rate: u32,
+}
+
+/// Writes over HTTP on fresh books: invoices per second with `plan.clients` clients.
+pub(crate) async fn writes(plan: &Plan) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let db = Db::connect(&tmp.path().join("bench.db").display().to_string()).await?;
+    db.migrate().await?;
+    let customers = 500;
+    super::invoices::prepare(&db, customers, plan.invoices).await?;
+    let lake = etl::Lake::at(tmp.path().join("lake"));
+    let token = owner_token(&db).await?;
+    let server = Running::start(&db, &lake)?;
+    let (total, per) = (plan.invoices, plan.invoices.div_ceil(plan.clients));
+    let started = Instant::now();
+    let lat = clients(server.addr, plan.clients, move |c, conn, lat| {
+        let i = lat.len();
+        if i >= per || c * per + i >= total {
+            return Ok(false);
+        }
+        let customer = 2 + ((c * 7919 + i) % customers) as i64;
+        let t = Instant::now();
+        let (status, body) = conn.send("POST", "/api/v1/ops/create_invoice", &token, Some(&sale(customer)))?;
+        if status != 200 {
+            bail!("client {c}, sale {i}: {status} {}", String::from_utf8_lossy(&body));
+        }
+        lat.push(t.elapsed());
+        Ok(true)
+    })
+    .await?;
+    let elapsed = started.elapsed();
+    server.stop().await?;
+    let l = Latencies::new(lat);
+    let sold = db.fetch_one(oltp::db::Q::new("select count(*) as n from invoices where status = 'finalized'")).await?;
+    println!(
+        "writes over HTTP (SQLite): {} sales (3 lines, finalized, paid) by {} clients in {:.2} s = {:.0} invoices/s; \
+         p50 {:.2} ms, p99 {:.2} ms; {} finalized in the books",
+        l.0.len(),
+        plan.clients,
+        elapsed.as_secs_f64(),
+        l.0.len() as f64 / elapsed.as_secs_f64(),
+        l.ms(0.5),
+        l.ms(0.99),
+        sold.i64("n")?
+    );
+    db.close().await;
+    Ok(())
+}
+
+/// Each report's default view over HTTP on `db`'s org 1, with the engine's own time beside it.
+pub(crate) async fn reads(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
+    let token = owner_token(db).await?;
+    let server = Running::start(db, lake)?;
+    println!(
+        "{:<22} {:>9} {:>9} {:>11} {:>9}   ({} clients × {} runs each; engine: the same request in-process)",
+        "report", "HTTP p50", "HTTP p99", "engine p50", "overhead", plan.clients, plan.rounds
+    );
+    for r in reports::catalog::all() {
+        let path = format!("/api/v1/reports/{}/run", r.id);
+        let rounds = plan.rounds;
+        let (p, t) = (path.clone(), token.clone());
+        // one warm-up run, then the clients
+        Conn::open(server.addr)?.send("GET", &path, &token, None)?;
+        let lat = clients(server.addr, plan.clients, move |_, conn, lat| {
+            if lat.len() >= rounds {
+                return Ok(false);
+            }
+            let t0 = Instant::now();
+            let (status, body) = conn.send("GET", &p, &t, None)?;
+            if status != 200 {
+                bail!("{p}: {status} {}", String::from_utf8_lossy(&body));
+            }
+            lat.push(t0.elapsed());
+            Ok(true)
+        })
+        .await?;
+        let http = Latencies::new(lat);
+        let mut engine = Vec::new();
+        for _ in 0..rounds.max(3) {
+            let t0 = Instant::now();
+            let snapshot = lake.snapshot().await?;
+            let cx =
+                reports::Context::at(&snapshot, reports::Scope::Org { org_id: 1, stores: None }, chrono::Utc::now())
+                    .await?;
+            let req = reports::Request { report: r.id.to_string(), view: None, params: Default::default() };
+            reports::prepare(&cx, &req).await?.collect().await?;
+            engine.push(t0.elapsed());
+        }
+        let engine = Latencies::new(engine);
+        println!(
+            "{:<22} {:>7.1}ms {:>7.1}ms {:>9.1}ms {:>7.1}ms",
+            r.id,
+            http.ms(0.5),
+            http.ms(0.99),
+            engine.ms(0.5),
+            http.ms(0.5) - engine.ms(0.5)
+        );
+    }
+    server.stop().await?;
+    Ok(())
+}
+
+/// Reads and writes mixed at `plan.rate` requests a second for `plan.soak`: errors, and resident memory sampled
+/// every 10 s.
+pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
+    let token = owner_token(db).await?;
+    let server = Running::start(db, lake)?;
+    let customers: i64 = db.fetch_one(oltp::db::Q::new("select count(*) as n from contacts")).await?.i64("n")?;
+    let (addr, rate, soak) = (server.addr, plan.rate.max(1), plan.soak);
+    let sampler = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        let start = Instant::now();
+        while start.elapsed() < soak {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            samples.push((start.elapsed().as_secs(), super::pdf::memory_mib().1));
+        }
+        samples
+    });
+    let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let errs = errors.clone();
+    let started = Instant::now();
+    // one client thread per request kind, each paced to its share of the rate
+    let kinds = ["sale", "report", "invoices", "find"];
+    let every = Duration::from_secs_f64(kinds.len() as f64 / f64::from(rate));
+    let lat = clients(addr, kinds.len(), move |c, conn, lat| {
+        if started.elapsed() >= soak {
+            return Ok(false);
+        }
+        let due = started + every * lat.len() as u32;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let n = lat.len() as i64;
+        let t0 = Instant::now();
+        let (status, body) = match kinds[c] {
+            "sale" => conn.send("POST", "/api/v1/ops/create_invoice", &token, Some(&sale(2 + n % customers.max(1))))?,
+            "report" => conn.send("GET", "/api/v1/reports/ar_aging/run?limit=50", &token, None)?,
+            "invoices" => conn.send("GET", &format!("/api/v1/invoices?offset={}", n % 100), &token, None)?,
+            _ => conn.send("GET", "/api/v1/find?q=an", &token, None)?,
+        };
+        if status != 200 {
+            errs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            eprintln!("{}: {status} {}", kinds[c], String::from_utf8_lossy(&body));
+        }
+        lat.push(t0.elapsed());
+        Ok(true)
+    })
+    .await?;
+    let samples = sampler.await?;
+    server.stop().await?;
+    let l = Latencies::new(lat);
+    println!(
+        "soak: {} requests in {:.0} s ({:.1}/s), {} errors; p50 {:.1} ms, p99 {:.1} ms",
+        l.0.len(),
+        started.elapsed().as_secs_f64(),
+        l.0.len() as f64 / started.elapsed().as_secs_f64(),
+        errors.load(std::sync::atomic::Ordering::Relaxed),
+        l.ms(0.5),
+        l.ms(0.99)
+    );
+    println!(
+        "resident memory (MiB) every 10 s: {}",
+        samples.iter().map(|(s, m)| format!("{s}s {m:.0}")).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
