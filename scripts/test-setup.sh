@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and checks need beyond scripts/setup.sh: rustfmt and clippy, the real readers the
-# export tests check their files with (poppler's pdftotext/pdfinfo/pdftoppm, openpyxl, LibreOffice headless).
+# export tests check their files with (poppler's pdftotext/pdfinfo/pdftoppm, openpyxl, LibreOffice headless), and
+# schemathesis for the API.
 set -euo pipefail
 "$(dirname "$0")/setup.sh"
 if command -v rustup >/dev/null 2>&1; then
@@ -27,4 +28,18 @@ if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
   # Debian's own python3 refuses pip installs (PEP 668, externally managed) unless told otherwise
   python3 -m pip install --quiet openpyxl 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages openpyxl
+fi
+# schemathesis: the API's tests fuzz the server against its own OpenAPI document (no 5xx, every answer as the
+# document says); curl: the examples of docs/API.md are run as written
+if ! command -v schemathesis >/dev/null 2>&1; then
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq python3 python3-pip
+  fi
+  python3 -m pip install --quiet schemathesis 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages schemathesis
+fi
+if ! command -v curl >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq curl
 fi

@@ -41,6 +41,31 @@ pub struct Fault {
     pub rule: String,
 }
 
+/// In the API's OpenAPI document: the problem's members, `field`, `value` and `rule` present together or not at
+/// all (a flattened optional member, which the derive cannot say).
+impl utoipa::PartialSchema for Problem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let text = |d: &str| ObjectBuilder::new().schema_type(Type::String).description(Some(d));
+        ObjectBuilder::new()
+            .description(Some("A problem (RFC 9457): what is wrong, in the journal's words"))
+            .property("type", text("What kind of problem, as a URI reference (/problems/invalid)"))
+            .property("title", text("The kind in words"))
+            .property("status", ObjectBuilder::new().schema_type(Type::Integer).description(Some("The HTTP status")))
+            .property("detail", text("This occurrence in words"))
+            .property("field", text("The field at fault (lines[2].qty, a report parameter)"))
+            .property("value", text("Its value as given"))
+            .property("rule", text("The rule it broke"))
+            .required("type")
+            .required("title")
+            .required("status")
+            .required("detail")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Problem {}
+
 impl Problem {
     fn new(kind: &str, title: &'static str, status: u16, detail: impl Into<String>) -> Problem {
         Problem {

@@ -25,6 +25,7 @@ use crate::problem::Problem;
 
 mod auth;
 mod limit;
+mod openapi;
 mod ops;
 mod reads;
 mod reports;
@@ -86,8 +87,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reports/{id}/{action}", get(reports::run))
         .route("/sql", post(sql::run))
         .route_layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
-        // signing in is the one route without a caller
-        .route("/session", post(auth::sign_in));
+        // signing in and the API's description are the routes without a caller
+        .route("/session", post(auth::sign_in))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/docs", get(openapi::docs));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -186,12 +189,14 @@ async fn log(req: Request, next: Next) -> Response {
 }
 
 /// `GET /healthz`: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+    responses((status = 200, description = "The process is up", body = String, content_type = "text/plain")))]
 async fn healthz() -> &'static str {
     "ok\n"
 }
 
 /// What `/readyz` answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Ready {
     /// `ready`, or `unavailable` when the books or the lake cannot be read.
     status: &'static str,
@@ -212,6 +217,9 @@ struct Ready {
 }
 
 /// `GET /readyz`: the books open, the lake readable, and how far the lake is behind the books.
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()), responses(
+    (status = 200, description = "The books and the lake can be read; how far the lake is behind", body = Ready),
+    (status = 503, description = "The books or the lake cannot be read", body = Ready)))]
 async fn readyz(State(app): State<Shared>) -> Response {
     let status = etl::status(&app.db, &app.lake).await;
     let ready = match status {

@@ -33,7 +33,7 @@ impl Default for Policy {
 }
 
 /// Who a session or token belongs to, as the books say now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Caller {
     /// Their org.
     pub org_id: i64,
@@ -70,7 +70,7 @@ pub struct Issued {
 }
 
 /// A session as its user sees it in their list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     /// Its id.
     pub id: i64,
@@ -85,7 +85,7 @@ pub struct SessionInfo {
 }
 
 /// A token as its user sees it: never the secret, only its first characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     /// Its id.
     pub id: i64,

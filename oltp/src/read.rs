@@ -69,7 +69,7 @@ impl Default for Page {
 }
 
 /// A page of a list, with how many rows the whole list has.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Paged<T> {
     /// This page's rows.
     pub rows: Vec<T>,
@@ -173,7 +173,7 @@ impl Filter {
 }
 
 /// A stock record as the counter sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Item {
     /// Its id.
     pub id: i64,
@@ -243,7 +243,7 @@ pub async fn item(db: &Db, within: &Within, code: &str) -> Result<Item> {
 }
 
 /// An invoice in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvoiceRow {
     /// Its id.
     pub id: i64,
@@ -340,7 +340,7 @@ pub async fn invoices(db: &Db, within: &Within, f: &InvoiceFilter, page: Page) -
 }
 
 /// A line of an invoice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvoiceLine {
     /// Its id.
     pub id: i64,
@@ -365,7 +365,7 @@ pub struct InvoiceLine {
 }
 
 /// A payment applied to an invoice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Applied {
     /// The payment.
     pub payment_id: i64,
@@ -382,7 +382,7 @@ pub struct Applied {
 }
 
 /// A change in an invoice's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Event {
     /// When (RFC 3339, UTC).
     pub at: String,
@@ -399,7 +399,7 @@ pub struct Event {
 }
 
 /// One invoice whole.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Invoice {
     /// The invoice as listed.
     #[serde(flatten)]
@@ -519,7 +519,7 @@ const INVOICE_ROW_WIDE: &str = "select i.id, i.invoice_no, i.invoice_date, i.due
     from invoices i join contacts c on c.id = i.customer_id";
 
 /// A contact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     /// Its id.
     pub id: i64,
@@ -572,7 +572,7 @@ pub async fn contacts(db: &Db, within: &Within, text: &str, page: Page) -> Resul
 }
 
 /// A memo: goods out with a customer on approval.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Memo {
     /// Its id.
     pub id: i64,
@@ -634,7 +634,7 @@ pub async fn memos(db: &Db, within: &Within, customer_id: Option<i64>, open: boo
 pub const LANES: [&str; 5] = ["received", "in_progress", "ready", "completed", "cancelled"];
 
 /// A work order on the board.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkOrder {
     /// Its id.
     pub id: i64,
@@ -696,7 +696,7 @@ pub async fn work_orders(db: &Db, within: &Within, lane: Option<&str>, page: Pag
 }
 
 /// One match of a quick find.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Found {
     /// item, contact, invoice, memo, work_order.
     pub kind: &'static str,

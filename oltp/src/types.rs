@@ -99,6 +99,19 @@ impl FromStr for Money {
     }
 }
 
+/// In the API's OpenAPI document: a decimal string.
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,2})?$"))
+            .description(Some("an exact amount of money as a decimal string, e.g. \"1250.00\"; never a JSON number"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.collect_str(self)

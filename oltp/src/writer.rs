@@ -28,7 +28,7 @@ impl Ctx {
 }
 
 /// What a command created or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Outcome {
     /// The id of the record the command created or acted on.
     pub id: i64,

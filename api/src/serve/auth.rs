@@ -96,7 +96,7 @@ pub(crate) async fn authenticate(State(app): State<Shared>, mut req: Request, ne
 }
 
 /// What a sign-in sends.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignIn {
     username: String,
@@ -106,7 +106,7 @@ struct SignIn {
 }
 
 /// What a sign-in answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SignedIn {
     user: Caller,
     session_id: i64,
@@ -115,6 +115,15 @@ struct SignedIn {
 
 /// `POST /api/v1/session`: checks a username and password and sets the session cookie. Failures count against
 /// the account and the client address; past the limit the answer is 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()),
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set", body = SignedIn),
+        (status = 401, description = "Username or password wrong", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Posted from another site", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins: wait Retry-After seconds", body = crate::problem::Problem,
+         content_type = "application/problem+json"),
+        crate::serve::openapi::Refused))]
 pub(crate) async fn sign_in(
     State(app): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -158,12 +167,16 @@ pub(crate) async fn sign_in(
 }
 
 /// `GET /api/v1/session`: who the caller is.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, description = "Who the caller is", body = oltp::auth::Caller), crate::serve::openapi::Guarded))]
 pub(crate) async fn me(Extension(who): Extension<Who>) -> Response {
     json(200, &who.caller)
 }
 
 /// `DELETE /api/v1/session`: signs the browser session out and clears its cookie; the cookie signs nobody in
 /// again, even if replayed.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "Signed out; the cookie is cleared"), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn sign_out(State(app): State<Shared>, Extension(who): Extension<Who>) -> Response {
     let Some(secret) = who.session else {
         return Problem::invalid(
@@ -190,6 +203,8 @@ pub(crate) fn path_id(kind: &str, raw: &str) -> Result<i64, Problem> {
 }
 
 /// `GET /api/v1/sessions`: the caller's open sessions.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "session",
+    responses((status = 200, description = "The caller's open sessions", body = Vec<oltp::auth::SessionInfo>), crate::serve::openapi::Guarded))]
 pub(crate) async fn sessions(State(app): State<Shared>, Extension(who): Extension<Who>) -> Response {
     match oltp::auth::sessions(&app.db, who.caller.user_id, unix_now(), app.policy).await {
         Ok(list) => json(200, &list),
@@ -198,6 +213,9 @@ pub(crate) async fn sessions(State(app): State<Shared>, Extension(who): Extensio
 }
 
 /// `DELETE /api/v1/sessions/{id}`: ends one of the caller's sessions (another browser's, say).
+#[utoipa::path(delete, path = "/api/v1/sessions/{id}", tag = "session",
+    params(("id" = String, Path, description = "The session's id")),
+    responses((status = 204, description = "The session has ended"), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn revoke_session(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -214,7 +232,7 @@ pub(crate) async fn revoke_session(
 }
 
 /// What creating a token sends.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
     /// What it is for ("front counter iPad").
@@ -224,7 +242,7 @@ struct NewToken {
 }
 
 /// A token as created: the secret, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Created {
     id: i64,
     token: String,
@@ -235,6 +253,8 @@ struct Created {
 const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// `POST /api/v1/tokens`: an API token for the caller, shown once.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = NewToken,
+    responses((status = 201, description = "The token, shown this once", body = Created), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn create_token(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -260,6 +280,8 @@ pub(crate) async fn create_token(
 }
 
 /// `GET /api/v1/tokens`: the caller's tokens (names and prefixes, never secrets).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "session",
+    responses((status = 200, description = "The caller's tokens (never their secrets)", body = Vec<oltp::auth::TokenInfo>), crate::serve::openapi::Guarded))]
 pub(crate) async fn tokens(State(app): State<Shared>, Extension(who): Extension<Who>) -> Response {
     match oltp::auth::tokens(&app.db, who.caller.user_id, unix_now()).await {
         Ok(list) => json(200, &list),
@@ -268,6 +290,9 @@ pub(crate) async fn tokens(State(app): State<Shared>, Extension(who): Extension<
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "session",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "The token no longer works"), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn revoke_token(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,

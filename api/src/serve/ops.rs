@@ -24,6 +24,17 @@ pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const RACE_RETRIES: usize = 3;
 
 /// Runs the operation `op` as the caller.
+#[utoipa::path(post, path = "/api/v1/ops/{op}", tag = "commands",
+    params(
+        ("op" = String, Path, description = "The operation (docs/OPERATIONS.md), e.g. create_invoice"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer the first outcome")),
+    request_body(content = Object, description = "The operation's fields, as in the journal; org_id may be left out"),
+    responses(
+        (status = 200, description = "What the command created or changed", body = oltp::Outcome),
+        (status = 409, description = "Conflicts with the books (a piece already sold, a closed period)", body = crate::problem::Problem,
+         content_type = "application/problem+json"),
+        (status = 503, description = "The books cannot be written now", body = crate::problem::Problem, content_type = "application/problem+json"),
+        crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn run(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,

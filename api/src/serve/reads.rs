@@ -69,6 +69,9 @@ fn answer<T: serde::Serialize>(r: Result<T, Problem>) -> Response {
 }
 
 /// `GET /api/v1/items/{code}`: the item whose tag reads `code`.
+#[utoipa::path(get, path = "/api/v1/items/{code}", tag = "books",
+    params(("code" = String, Path, description = "The stock number on the item's tag (its barcode)")),
+    responses((status = 200, description = "The item", body = oltp::read::Item), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn item(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -84,6 +87,16 @@ pub(crate) async fn item(
 }
 
 /// `GET /api/v1/invoices?customer=&store=&status=&from=&to=&number=&limit=&offset=`.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "books",
+    params(("customer" = Option<i64>, Query, description = "One customer's (id)"),
+        ("store" = Option<i64>, Query, description = "One store's (id)"),
+        ("status" = Option<String>, Query, description = "open, finalized or voided"),
+        ("from" = Option<String>, Query, description = "Dated on or after (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, description = "Dated on or before (YYYY-MM-DD)"),
+        ("number" = Option<String>, Query, description = "Its number contains this"),
+        ("limit" = Option<i64>, Query, description = "Rows in a page: 1 to 200 (default 50)"),
+        ("offset" = Option<i64>, Query, description = "Rows to skip")),
+    responses((status = 200, description = "Invoices, newest first", body = oltp::read::Paged<oltp::read::InvoiceRow>), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn invoices(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -108,6 +121,9 @@ pub(crate) async fn invoices(
 }
 
 /// `GET /api/v1/invoices/{id}`: one invoice with its lines, payments and history.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "books",
+    params(("id" = String, Path, description = "The invoice's id")),
+    responses((status = 200, description = "The invoice with its lines, payments and history", body = oltp::read::Invoice), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn invoice(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -124,6 +140,11 @@ pub(crate) async fn invoice(
 }
 
 /// `GET /api/v1/contacts?q=`: contacts by name, email or phone.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "books",
+    params(("q" = String, Query, description = "Part of a name, email or phone number"),
+        ("limit" = Option<i64>, Query, description = "Rows in a page: 1 to 200 (default 50)"),
+        ("offset" = Option<i64>, Query, description = "Rows to skip")),
+    responses((status = 200, description = "Contacts by name", body = oltp::read::Paged<oltp::read::Contact>), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn contacts(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -140,6 +161,12 @@ pub(crate) async fn contacts(
 }
 
 /// `GET /api/v1/memos?customer=&open=true`.
+#[utoipa::path(get, path = "/api/v1/memos", tag = "books",
+    params(("customer" = Option<i64>, Query, description = "One customer's (id)"),
+        ("open" = Option<bool>, Query, description = "Only memos with goods still out"),
+        ("limit" = Option<i64>, Query, description = "Rows in a page: 1 to 200 (default 50)"),
+        ("offset" = Option<i64>, Query, description = "Rows to skip")),
+    responses((status = 200, description = "Memos, newest first", body = oltp::read::Paged<oltp::read::Memo>), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn memos(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -162,6 +189,11 @@ pub(crate) async fn memos(
 }
 
 /// `GET /api/v1/work-orders?lane=`: the board's lane (the open lanes when not given).
+#[utoipa::path(get, path = "/api/v1/work-orders", tag = "books",
+    params(("lane" = Option<String>, Query, description = "received, in_progress, ready, completed or cancelled (default: the open lanes)"),
+        ("limit" = Option<i64>, Query, description = "Rows in a page: 1 to 200 (default 50)"),
+        ("offset" = Option<i64>, Query, description = "Rows to skip")),
+    responses((status = 200, description = "The lane's work orders, soonest promised first", body = oltp::read::Paged<oltp::read::WorkOrder>), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn work_orders(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -179,6 +211,9 @@ pub(crate) async fn work_orders(
 
 /// `GET /api/v1/find?q=`: items, contacts, invoices, memos and work orders matching `q` — of the kinds the
 /// caller may read.
+#[utoipa::path(get, path = "/api/v1/find", tag = "books",
+    params(("q" = String, Query, description = "A number, name, description, email or phone")),
+    responses((status = 200, description = "A few matches of each kind the caller may read", body = Vec<oltp::read::Found>), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn find(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,

@@ -18,7 +18,7 @@ use reports::export::Format;
 use reports::model::{Link, Totals, Value};
 use reports::{Request, Scope};
 use serde::Serialize;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use super::auth::Who;
 use super::{Shared, json, report_problem};
@@ -30,7 +30,7 @@ const PAGE: usize = 500;
 const MAX_PAGE: usize = 10_000;
 
 /// A parameter as the catalog shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ParamDoc {
     name: &'static str,
     label: &'static str,
@@ -40,7 +40,7 @@ struct ParamDoc {
 }
 
 /// A view as the catalog shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ViewDoc {
     name: &'static str,
     title: &'static str,
@@ -48,7 +48,7 @@ struct ViewDoc {
 }
 
 /// A report as the catalog shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ReportDoc {
     id: &'static str,
     title: &'static str,
@@ -86,6 +86,8 @@ fn doc(r: &reports::define::Report) -> ReportDoc {
 }
 
 /// `GET /api/v1/reports`: the reports the caller may see, with their views and parameters.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+    responses((status = 200, description = "The reports the caller may see", body = Vec<ReportDoc>), crate::serve::openapi::Guarded))]
 pub(crate) async fn catalog(Extension(who): Extension<Who>) -> Response {
     let docs: Vec<ReportDoc> =
         reports::catalog::all().iter().filter(|r| crate::authz::may_see(&who.caller, r.id).is_ok()).map(doc).collect();
@@ -93,6 +95,9 @@ pub(crate) async fn catalog(Extension(who): Extension<Who>) -> Response {
 }
 
 /// `GET /api/v1/reports/{id}`: one report's help.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports",
+    params(("id" = String, Path, description = "The report's id, e.g. ar_aging")),
+    responses((status = 200, description = "The report's help, views and parameters", body = ReportDoc), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn describe(Extension(who): Extension<Who>, Path(id): Path<String>) -> Response {
     let report = match visible(&who, &id) {
         Ok(r) => r,
@@ -143,6 +148,51 @@ fn asked(id: &str, query: Vec<(String, String)>) -> Result<Asked, Problem> {
     Ok(a)
 }
 
+/// A row of a run (or its totals): the cells people see by column key — money and percents as exact decimal
+/// strings, counts as numbers, dates ISO — and each drillable cell's link.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RunRow {
+    /// Cells by column key.
+    #[schema(value_type = Object)]
+    cells: Json,
+    /// Column key → the URL of the rows behind that cell.
+    drill: BTreeMap<String, String>,
+}
+
+/// Where a run leads.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RunLinks {
+    /// This page.
+    #[serde(rename = "self")]
+    this: String,
+    /// The next page, if there is one.
+    next: Option<String>,
+    /// The whole report as csv, xlsx and pdf.
+    export: BTreeMap<String, String>,
+}
+
+/// A page of a report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RunPage {
+    /// Title, org, stores, the filters in force, data-as-of, typed columns.
+    #[schema(value_type = Object)]
+    header: Json,
+    /// The drill followed to get here (`drill=`), if any.
+    drilled_from: Option<String>,
+    /// Rows in the whole result.
+    row_count: usize,
+    /// Rows before this page.
+    offset: usize,
+    /// The page's size.
+    limit: usize,
+    /// This page's rows.
+    rows: Vec<RunRow>,
+    /// The totals of every row, not only this page's.
+    totals: RunRow,
+    /// This page, the next, and the downloads.
+    links: RunLinks,
+}
+
 /// A link as the URL that runs it.
 pub(crate) fn href(link: &Link) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -153,11 +203,27 @@ pub(crate) fn href(link: &Link) -> String {
     format!("/api/v1/reports/{}/run?{}", link.report, q.finish())
 }
 
-fn hrefs(links: BTreeMap<&'static str, Link>) -> Json {
-    Json::Object(links.into_iter().map(|(k, l)| (k.to_string(), Json::String(href(&l)))).collect())
+fn hrefs(links: BTreeMap<&'static str, Link>) -> BTreeMap<String, String> {
+    links.into_iter().map(|(k, l)| (k.to_string(), href(&l))).collect()
 }
 
 /// `GET /api/v1/reports/{id}/run` (JSON) or `…/export.csv|xlsx|pdf` (a download).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/{action}", tag = "reports",
+    params(
+        ("id" = String, Path, description = "The report's id, e.g. ar_aging"),
+        ("action" = String, Path, description = "run (JSON), export.csv, export.xlsx or export.pdf"),
+        ("view" = Option<String>, Query, description = "The view (default: the report's first)"),
+        ("drill" = Option<String>, Query, description = "Follow a drill: ROW:COLUMN or total:COLUMN"),
+        ("limit" = Option<usize>, Query, description = "Rows in a page of a run: 1 to 10,000 (default 500)"),
+        ("offset" = Option<usize>, Query, description = "Rows of a run to skip")),
+    responses(
+        (status = 200, description = "A page of the report (run), or the whole of it as a file (export.*); the report's own parameters go in the query string by name (as_of=last_month, customer=Ann Lee)",
+         content(
+            (RunPage = "application/json"),
+            (String = "text/csv; charset=utf-8"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/pdf"))),
+        crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn run(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
@@ -227,7 +293,7 @@ async fn page(
                 let values: Vec<Value> =
                     p.header.columns.iter().enumerate().map(|(i, c)| Value::at(c.ty, b.column(i), r)).collect();
                 let cells = reports::export::json::row(&p.header, &values);
-                rows.push(json!({"cells": cells, "drill": hrefs(p.links(&b, r))}));
+                rows.push(RunRow { cells, drill: hrefs(p.links(&b, r)) });
             }
             seen += 1;
         }
@@ -236,20 +302,25 @@ async fn page(
     let this = Link { report: p.header.report, view: p.header.view, params: p.header.params.clone() };
     let more = offset + rows.len() < seen;
     let next = more.then(|| format!("{}&offset={}&limit={limit}", href(&this), offset + rows.len()));
-    let downloads: BTreeMap<&str, String> = ["csv", "xlsx", "pdf"]
+    let export = ["csv", "xlsx", "pdf"]
         .into_iter()
-        .map(|f| (f, href(&this).replacen("/run?", &format!("/export.{f}?"), 1)))
+        .map(|f| (f.to_string(), href(&this).replacen("/run?", &format!("/export.{f}?"), 1)))
         .collect();
-    let doc = json!({
-        "header": &p.header,
-        "drilled_from": drilled_from,
-        "row_count": seen,
-        "offset": offset,
-        "limit": limit,
-        "rows": rows,
-        "totals": {"cells": reports::export::json::row(&p.header, &footer), "drill": hrefs(p.total_links())},
-        "links": {"self": href(&this), "next": next, "export": downloads},
-    });
+    let header = serde_json::to_value(&p.header).map_err(|e| {
+        tracing::error!("a report header as JSON: {e}");
+        Problem::internal()
+    })?;
+    let totals = RunRow { cells: reports::export::json::row(&p.header, &footer), drill: hrefs(p.total_links()) };
+    let doc = RunPage {
+        header,
+        drilled_from,
+        row_count: seen,
+        offset,
+        limit,
+        rows,
+        totals,
+        links: RunLinks { this: href(&this), next, export },
+    };
     Ok(json(200, &doc))
 }
 

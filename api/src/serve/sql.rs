@@ -18,7 +18,7 @@ use super::{Shared, body_as, body_json, json};
 use crate::problem::Problem;
 
 /// What the console is sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Ask {
     /// One SELECT (or WITH …) statement.
@@ -28,7 +28,7 @@ struct Ask {
 }
 
 /// A column of the answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Column {
     name: String,
     #[serde(rename = "type")]
@@ -36,7 +36,7 @@ struct Column {
 }
 
 /// The console's answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Answer {
     columns: Vec<Column>,
     rows: Cells,
@@ -47,6 +47,11 @@ struct Answer {
 }
 
 /// Runs the caller's query.
+#[utoipa::path(post, path = "/api/v1/sql", tag = "reports", request_body = Ask,
+    responses(
+        (status = 200, description = "The statement's rows (at most 10,000)",
+         content((Answer = "application/json"), (String = "text/csv; charset=utf-8"))),
+        crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn run(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
