@@ -166,7 +166,35 @@ impl From<&reports::Error> for Problem {
             E::UnknownReport(..) | E::UnknownView { .. } => Problem::new("not-found", "Not found", 404, detail),
             E::Drill { at, why } => Problem::new("invalid", "Invalid value", 422, detail).at("drill", at, why),
             E::Overflow { .. } => Problem::new("overflow", "Too large to add up", 422, detail),
-            E::Lake(_) | E::Query(_) | E::Arrow(_) | E::Shape { .. } | E::Export { .. } => Problem::internal(),
+            E::Lake(w) => Problem::from(w),
+            E::Query(_) | E::Arrow(_) | E::Shape { .. } | E::Export { .. } => Problem::internal(),
+        }
+    }
+}
+
+impl From<&warehouse::Error> for Problem {
+    /// A lake not filled yet (a new server's first landing) or written by an older Loupe cannot answer now, and
+    /// says why; anything else is the server's own failure.
+    fn from(e: &warehouse::Error) -> Problem {
+        use warehouse::Error as W;
+        match e {
+            W::Empty { .. } => {
+                let mut p = Problem::new(
+                    "unavailable",
+                    "Reports not ready",
+                    503,
+                    "the lake is still being filled from the books; try again in a moment",
+                );
+                p.retry_after = Some(2);
+                p
+            }
+            W::NotLanded { .. } | W::Outdated { .. } => Problem::new(
+                "unavailable",
+                "Reports not ready",
+                503,
+                "the lake was written by an older Loupe: the operator runs `loupe etl rebuild`",
+            ),
+            _ => Problem::internal(),
         }
     }
 }
@@ -250,6 +278,10 @@ mod tests {
         }
         let denied = crate::authz::Denied::Forbidden { what: "operation void_invoice".into(), groups: "owner".into() };
         assert_eq!(Problem::from(&denied).status, 403);
+        // a lake not filled yet cannot answer now, and says when to try again
+        let empty = Problem::from(&reports::Error::Lake(warehouse::Error::Empty { lake: "/srv/lake".into() }));
+        assert_eq!((empty.status, empty.retry_after), (503, Some(2)));
+        assert!(!empty.body().contains("/srv/lake"), "{}", empty.body());
         let unknown = reports::catalog::get("ar_agin").err();
         assert_eq!(unknown.map(|e| Problem::from(&e).status), Some(404));
     }

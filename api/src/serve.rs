@@ -288,6 +288,15 @@ fn report_problem(e: &::reports::Error) -> Problem {
     p
 }
 
+/// A problem from the lake, logged when it is the server's own failure.
+fn lake_problem(e: &warehouse::Error) -> Problem {
+    let p = Problem::from(e);
+    if p.status >= 500 && p.status != 503 {
+        tracing::error!("lake: {e}");
+    }
+    p
+}
+
 /// The time now, as the books keep it (Unix seconds).
 fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()

@@ -35,6 +35,9 @@ pub(crate) enum Refused {
     /// A value that breaks a rule: the field, the value and the rule.
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
+    /// The books or the lake cannot answer now (a new server's lake still filling: see Retry-After).
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
 }
 
 /// The document.

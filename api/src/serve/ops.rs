@@ -33,7 +33,6 @@ const RACE_RETRIES: usize = 3;
         (status = 200, description = "What the command created or changed", body = oltp::Outcome),
         (status = 409, description = "Conflicts with the books (a piece already sold, a closed period)", body = crate::problem::Problem,
          content_type = "application/problem+json"),
-        (status = 503, description = "The books cannot be written now", body = crate::problem::Problem, content_type = "application/problem+json"),
         crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
 pub(crate) async fn run(
     State(app): State<Shared>,

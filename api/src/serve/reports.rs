@@ -255,10 +255,7 @@ async fn answer(
 ) -> Result<Response, Problem> {
     visible(who, id)?;
     let mut asked = asked(id, query)?;
-    let snapshot = app.lake.snapshot().await.map_err(|e| {
-        tracing::error!("lake: {e}");
-        Problem::internal()
-    })?;
+    let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
     let caller = &who.caller;
     let scope = Scope::Org { org_id: caller.org_id, stores: caller.stores.clone() };
     let cx = reports::Context::at(&snapshot, scope, chrono::Utc::now()).await.map_err(|e| report_problem(&e))?;

@@ -622,3 +622,101 @@ fn bench_pdf_reports_the_pages_of_the_file_it_wrote() {
     assert!(said.contains(&format!("120 rows, {pages} pages")), "{said}\n{info}");
     assert!(info.contains("841.89 x 595.276 pts (A4)"), "eight columns print landscape on A4: {info}");
 }
+
+/// `loupe serve` as an operator runs it: the first owner made from the command line, the server started (its
+/// lake in S3 when `TEST_S3_ENDPOINT` names one), a sale posted and seen in a report over HTTP, and SIGTERM
+/// stopping it cleanly.
+#[test]
+fn loupe_serve_takes_a_sale_shows_it_in_a_report_and_stops_on_sigterm() {
+    use std::io::{BufRead as _, Write as _};
+    let dir = opening_day();
+    let mut add = loupe(dir.path())
+        .args(["user", "add", "olivia", "--group", "owner", "--name", "Olivia Stone"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"owner-pass-1\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let mut cmd = loupe(dir.path());
+    if let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") {
+        let name = dir.path().file_name().unwrap().to_str().unwrap().trim_start_matches('.').to_string();
+        cmd.arg("--lake")
+            .arg(format!("s3://loupe-test/serve-{name}"))
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "loupe")
+            .env("AWS_SECRET_ACCESS_KEY", "loupe");
+    }
+    let mut server = cmd
+        .args(["serve", "--listen", "127.0.0.1:0", "--etl-every-ms", "200"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = std::io::BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    log.read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|a| a.split_whitespace().next()).unwrap().to_string();
+    let curl = |args: &[&str]| {
+        let out = Command::new("curl").args(["-s", "-w", "\n%{http_code}"]).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let (body, code) = text.rsplit_once('\n').unwrap();
+        (code.to_string(), body.to_string())
+    };
+    let jar = dir.path().join("jar");
+    let jar = jar.to_str().unwrap();
+    // a new lake fills first (reports answer 503 with Retry-After meanwhile); then the loop keeps up
+    let started = std::time::Instant::now();
+    loop {
+        let (code, body) = curl(&[&format!("http://{addr}/readyz")]);
+        if code == "200" && body.contains("\"pending\":0") {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the lake never caught up: {body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (code, body) = curl(&[
+        "-c",
+        jar,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"username": "olivia", "password": "owner-pass-1"}"#,
+        &format!("http://{addr}/api/v1/session"),
+    ]);
+    assert_eq!(code, "200", "{body}");
+    // Ann (contact 2) buys three more hoops (item 2): $180 each with 6 % tax and 1 % surtax under its threshold
+    let sale = r#"{"store_id": 1, "customer_id": 2, "salesperson_id": 1, "finalize": true,
+                   "lines": [{"kind": "sale", "item_id": 2, "qty": 3, "unit_price": "180.00"}]}"#;
+    let (code, body) = curl(&[
+        "-b",
+        jar,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        sale,
+        &format!("http://{addr}/api/v1/ops/create_invoice"),
+    ]);
+    assert_eq!(code, "200", "{body}");
+    let number = body.split("\"number\":\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let posted = std::time::Instant::now();
+    loop {
+        let (code, body) = curl(&["-b", jar, &format!("http://{addr}/api/v1/reports/ar_aging/run?view=invoices")]);
+        assert_eq!(code, "200", "{body}");
+        if body.contains(&number) {
+            break;
+        }
+        assert!(posted.elapsed() < std::time::Duration::from_secs(2), "{number} not in the report after 2 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    let status = server.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
+    assert!(status.success(), "{status}: {rest}");
+    assert!(rest.contains("stopped:"), "{rest}");
+    // one line per request: method, path, status, user — and never the password or the cookie
+    assert!(rest.lines().any(|l| l.contains("POST /api/v1/ops/create_invoice 200") && l.contains("user=3")), "{rest}");
+    assert!(!rest.contains("owner-pass-1") && !rest.contains("loupe_session="), "{rest}");
+}
