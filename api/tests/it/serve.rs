@@ -215,6 +215,12 @@ fn tokens_are_shown_once_used_as_bearer_and_revoked() {
     assert_eq!(r.status, 204, "{}", r.text());
     s.req("GET", "/api/v1/session").bearer(&token).send().problem(401, "has ended");
     s.req("DELETE", "/api/v1/tokens/abc").cookie(&cookie).send().problem(404, "no token abc");
+    // a token past its end works no more
+    let r = s.req("POST", "/api/v1/tokens").cookie(&cookie).json(&json!({"name": "short", "expires_days": 1})).send();
+    let short = r.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(s.req("GET", "/api/v1/session").bearer(&short).send().status, 200);
+    s.exec("update api_tokens set expires_at = 1 where name = 'short'");
+    s.req("GET", "/api/v1/session").bearer(&short).send().problem(401, "has ended");
 }
 
 #[test]
