@@ -138,11 +138,11 @@ pub async fn sign_in(
         return Err(Error::invalid("org_id", "(none)", "this username is used in several orgs: give org_id"));
     }
     let Some(user) = rows.first() else {
-        crate::org::verify_password(password, &DECOY);
+        verify(password, &DECOY).await;
         return Err(Error::Unauthenticated(WRONG.into()));
     };
     let hash = user.opt_text("password_hash")?.unwrap_or_else(|| DECOY.clone());
-    if !crate::org::verify_password(password, &hash) || !user.bool("active")? {
+    if !verify(password, &hash).await || !user.bool("active")? {
         return Err(Error::Unauthenticated(WRONG.into()));
     }
     let (user_id, org_id) = (user.i64("id")?, user.i64("org_id")?);
@@ -164,6 +164,13 @@ pub async fn sign_in(
         .i64("id")?;
     let caller = caller(db, user_id).await?.ok_or_else(|| Error::Unauthenticated(WRONG.into()))?;
     Ok((caller, Issued { id, secret, expires_at: Some(expires_at) }))
+}
+
+/// Checks a password on a blocking thread: an argon2 hash takes tens of milliseconds of CPU, which would stall
+/// every other request sharing the async worker.
+async fn verify(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || crate::org::verify_password(&password, &hash)).await.unwrap_or(false)
 }
 
 /// Who the session with `secret` belongs to, if it is still open; a request through it counts as activity.
