@@ -300,12 +300,33 @@ pub(crate) async fn reads(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> 
     Ok(())
 }
 
+/// A lot deep enough for every sale of a soak, received by the operator at org 1's first store; (store, the lot,
+/// a customer).
+async fn soak_stock(db: &Db) -> Result<(i64, i64, i64)> {
+    let ctx = oltp::Ctx::operator();
+    let one = |sql: &'static str| async move { db.fetch_one(oltp::db::Q::new(sql)).await?.i64("n") };
+    let store = one("select min(id) as n from stores where org_id = 1").await?;
+    let customer = one("select min(id) as n from contacts where org_id = 1 and is_customer").await?;
+    let run = |v: serde_json::Value| {
+        let ctx = ctx.clone();
+        async move { anyhow::Ok(oltp::execute(db, &ctx, &oltp::ops::parse(&v.to_string())?).await?.id) }
+    };
+    let style = run(json!({"op": "create_style", "org_id": 1, "style_no": format!("SOAK-{}", std::process::id()),
+        "family": "jewelry", "category": "soak", "description": "Soak studs", "serialized": false,
+        "retail_price": "100.00"}))
+    .await?;
+    let lot = run(json!({"op": "receive_stock", "org_id": 1, "store_id": store, "style_id": style,
+        "qty": 1_000_000, "cost": "40000000.00"}))
+    .await?;
+    Ok((store, lot, customer))
+}
+
 /// Reads and writes mixed at `plan.rate` requests a second for `plan.soak`: errors, and resident memory sampled
 /// every 10 s.
 pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
     let token = owner_token(db).await?;
+    let (store, lot, customer) = soak_stock(db).await?;
     let server = Running::start(db, lake)?;
-    let customers: i64 = db.fetch_one(oltp::db::Q::new("select count(*) as n from contacts")).await?.i64("n")?;
     let (addr, rate, soak) = (server.addr, plan.rate.max(1), plan.soak);
     let sampler = tokio::spawn(async move {
         let mut samples = Vec::new();
@@ -333,7 +354,12 @@ pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
         let n = lat.len() as i64;
         let t0 = Instant::now();
         let (status, body) = match kinds[c] {
-            "sale" => conn.send("POST", "/api/v1/ops/create_invoice", &token, Some(&sale(2 + n % customers.max(1))))?,
+            "sale" => {
+                let body = json!({"store_id": store, "customer_id": customer, "finalize": true,
+                    "lines": [{"kind": "sale", "item_id": lot, "qty": 1 + n % 3, "unit_price": "100.00"}],
+                    "payments": [{"method": "card"}]});
+                conn.send("POST", "/api/v1/ops/create_invoice", &token, Some(&body.to_string()))?
+            }
             "report" => conn.send("GET", "/api/v1/reports/ar_aging/run?limit=50", &token, None)?,
             "invoices" => conn.send("GET", &format!("/api/v1/invoices?offset={}", n % 100), &token, None)?,
             _ => conn.send("GET", "/api/v1/find?q=an", &token, None)?,
