@@ -111,8 +111,17 @@ fn money(r: &Row, column: &str) -> Result<Money> {
     r.i64(column).map(Money::cents)
 }
 
-async fn paged<T>(db: &Db, sql: &str, binds: &[Arg], page: Page, row: impl Fn(&Row) -> Result<T>) -> Result<Paged<T>> {
-    let mut count = Q::built(format!("select cast(count(*) as bigint) as n from ({sql}) as listed"));
+/// A page of `sql`'s rows (ordered, without limit), with `count` (a `select count(*) as n`, the same filter
+/// without what only shapes the rows) for the whole list's size.
+async fn paged<T>(
+    db: &Db,
+    sql: &str,
+    count: &str,
+    binds: &[Arg],
+    page: Page,
+    row: impl Fn(&Row) -> Result<T>,
+) -> Result<Paged<T>> {
+    let mut count = Q::built(count.to_string());
     for b in binds {
         count = b.bind(count);
     }
@@ -335,8 +344,18 @@ pub async fn invoices(db: &Db, within: &Within, f: &InvoiceFilter, page: Page) -
         needle("number", n)?;
         w.add("lower(i.invoice_no) like ? escape '\\'", vec![Arg::Text(pattern(n))]);
     }
-    let sql = format!("{INVOICE_ROW} where {} order by i.invoice_date desc, i.id desc", w.sql());
-    paged(db, &sql, &w.args, page, invoice_row).await
+    // the page's ids come from the (org, date) index in order; only its rows are joined and summed
+    let sql = format!(
+        "{INVOICE_ROW} join (select i.id as page_id from invoices i where {w} order by i.org_id, i.invoice_date desc, \
+         i.id desc limit {} offset {}) as p on p.page_id = i.id order by i.invoice_date desc, i.id desc",
+        page.limit,
+        page.offset,
+        w = w.sql()
+    );
+    let count = format!("select cast(count(*) as bigint) as n from invoices i where {}", w.sql());
+    paged(db, &sql, &count, &w.args, Page { limit: page.limit, offset: 0 }, invoice_row)
+        .await
+        .map(|p| Paged { offset: page.offset, ..p })
 }
 
 /// A line of an invoice.
@@ -568,7 +587,8 @@ pub async fn contacts(db: &Db, within: &Within, text: &str, page: Page) -> Resul
     );
     let args =
         [Arg::Int(within.org_id), Arg::Text(pattern(text)), Arg::Text(phone.clone()), Arg::Text(format!("%{phone}%"))];
-    paged(db, &sql, &args, page, contact_row).await
+    let count = format!("select cast(count(*) as bigint) as n from ({sql}) as listed");
+    paged(db, &sql, &count, &args, page, contact_row).await
 }
 
 /// A memo: goods out with a customer on approval.
@@ -605,16 +625,23 @@ pub async fn memos(db: &Db, within: &Within, customer_id: Option<i64>, open: boo
     if open {
         w.add("exists (select 1 from memo_lines l where l.memo_id = m.id and l.status = 'out')", vec![]);
     }
+    // the page's ids come from the (org, date) index in order; only its rows' lines are summed
     let sql = format!(
         "select m.id, m.memo_no, m.store_id, m.customer_id, c.name as customer, m.memo_date, m.due_date,
          (select cast(count(*) as bigint) from memo_lines l where l.memo_id = m.id and l.status = 'out') as lines_out,
          coalesce((select sum(l.qty * l.memo_price_cents) from memo_lines l where l.memo_id = m.id and l.status = 'out'), 0)
            as value_out_cents
          from memos m join contacts c on c.id = m.customer_id
-         where {} order by m.memo_date desc, m.id desc",
-        w.sql()
+         join (select m.id as page_id from memos m where {w} order by m.org_id, m.memo_date desc, m.id desc
+               limit {} offset {}) as p on p.page_id = m.id
+         order by m.memo_date desc, m.id desc",
+        page.limit,
+        page.offset,
+        w = w.sql()
     );
-    paged(db, &sql, &w.args, page, |r| {
+    let count = format!("select cast(count(*) as bigint) as n from memos m where {}", w.sql());
+    let whole = Page { limit: page.limit, offset: 0 };
+    let listed = paged(db, &sql, &count, &w.args, whole, |r| {
         Ok(Memo {
             id: r.i64("id")?,
             memo_no: r.text("memo_no")?,
@@ -627,7 +654,8 @@ pub async fn memos(db: &Db, within: &Within, customer_id: Option<i64>, open: boo
             value_out: money(r, "value_out_cents")?,
         })
     })
-    .await
+    .await?;
+    Ok(Paged { offset: page.offset, ..listed })
 }
 
 /// The lanes of the work-order board, in the order work moves through them.
@@ -677,7 +705,8 @@ pub async fn work_orders(db: &Db, within: &Within, lane: Option<&str>, page: Pag
          where {} order by w.promised_on is null, w.promised_on, w.id",
         w.sql()
     );
-    paged(db, &sql, &w.args, page, |r| {
+    let count = format!("select cast(count(*) as bigint) as n from work_orders w where {}", w.sql());
+    paged(db, &sql, &count, &w.args, page, |r| {
         Ok(WorkOrder {
             id: r.i64("id")?,
             wo_no: r.text("wo_no")?,
@@ -694,6 +723,11 @@ pub async fn work_orders(db: &Db, within: &Within, lane: Option<&str>, page: Pag
     })
     .await
 }
+
+/// The customers a quick find looks at the documents of: those whose name matches (`$1` the org, `$2` the
+/// pattern), a few dozen at most.
+const CUSTOMERS: &str =
+    "select id from contacts where org_id = $1 and is_customer and lower(name) like $2 escape '\\' limit 50";
 
 /// One match of a quick find.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -733,10 +767,10 @@ pub async fn find(db: &Db, within: &Within, text: &str) -> Result<Vec<Found>> {
             format!(
                 "select i.id, i.invoice_no as label, c.name as detail
                  from invoices i join contacts c on c.id = i.customer_id
-                 where i.org_id = $1 and {} and ({} or {}) order by i.invoice_date desc, i.id desc limit {FIND_EACH}",
+                 where i.org_id = $1 and {} and ({} or i.customer_id in ({CUSTOMERS}))
+                 order by i.org_id, i.invoice_date desc, i.id desc limit {FIND_EACH}",
                 within.stores("i.store_id"),
-                like("i.invoice_no"),
-                like("c.name")
+                like("i.invoice_no")
             ),
         ),
         (
@@ -744,10 +778,10 @@ pub async fn find(db: &Db, within: &Within, text: &str) -> Result<Vec<Found>> {
             format!(
                 "select m.id, m.memo_no as label, c.name as detail
                  from memos m join contacts c on c.id = m.customer_id
-                 where m.org_id = $1 and {} and ({} or {}) order by m.memo_date desc, m.id desc limit {FIND_EACH}",
+                 where m.org_id = $1 and {} and ({} or m.customer_id in ({CUSTOMERS}))
+                 order by m.org_id, m.memo_date desc, m.id desc limit {FIND_EACH}",
                 within.stores("m.store_id"),
-                like("m.memo_no"),
-                like("c.name")
+                like("m.memo_no")
             ),
         ),
         (
