@@ -350,24 +350,30 @@ pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let errs = errors.clone();
     let started = Instant::now();
-    // an open schedule: request k is due at k / rate, whatever the earlier ones take; its kind is k mod 4. Enough
-    // client threads take them that a slow answer does not hold the schedule back.
-    let kinds = ["sale", "report", "invoices", "find"];
+    // an open schedule: request k is due at k / rate, whatever the earlier ones take, and enough client threads
+    // take them that a slow answer does not hold the schedule back. A shop's day: of every 25 requests 16 sales,
+    // 7 pages of the invoice list, one AR aging page and one quick find.
+    let kind_of = |k: u64| match k % 25 {
+        0 => "report",
+        12 => "find",
+        r if r % 3 == 0 => "invoices",
+        _ => "sale",
+    };
     let every = Duration::from_secs_f64(1.0 / f64::from(rate));
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let threads = (rate as usize / 2).clamp(4, 64);
     let lat = clients(addr, threads, move |_, conn, lat| {
         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let due = started + every.mul_f64(k as f64);
-        if due.duration_since(started) >= soak {
+        if due.duration_since(started) >= soak || started.elapsed() >= soak {
             return Ok(false);
         }
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        let n = (k / 4) as i64;
+        let n = k as i64;
         let t0 = Instant::now();
-        let kind = kinds[(k % 4) as usize];
+        let kind = kind_of(k);
         let (status, body) = match kind {
             "sale" => {
                 let body = json!({"store_id": store, "customer_id": customer, "finalize": true,
