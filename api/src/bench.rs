@@ -109,6 +109,17 @@ pub enum BenchCmd {
     },
 }
 
+/// A memory figure of this process from /proc/self/status (`VmHWM:` the peak resident set, `VmRSS:` the resident
+/// set, `RssAnon:` its anonymous part), in MiB; 0 where there is none (not Linux).
+fn status_mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 /// Runs `loupe bench …`.
 pub(crate) async fn run(command: &BenchCmd, place: Place<'_>) -> Result<ExitCode> {
     match command {

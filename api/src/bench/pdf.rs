@@ -17,17 +17,9 @@ const BATCH: usize = 8192;
 
 const NAMES: [&str; 5] = ["O'Brien & Sons", "Plain Jewelers", "Ruby Tuesday", "Gem & Co.", "Atelier Demo"];
 
-/// The VmHWM (peak resident set) and VmRSS lines of /proc/self/status, in MiB.
-pub(super) fn memory_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
+/// The peak resident set (VmHWM) and the resident set (VmRSS), in MiB.
+fn memory_mib() -> (f64, f64) {
+    (super::status_mib("VmHWM:"), super::status_mib("VmRSS:"))
 }
 
 /// A sales register of `rows` rows: amounts with cents (every seventh negative), whole-dollar payments, a margin

@@ -27,12 +27,7 @@ struct Case {
 
 /// Peak resident memory since the last reset, in MiB (Linux: VmHWM, reset through clear_refs).
 fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    super::status_mib("VmHWM:")
 }
 
 fn reset_peak() {

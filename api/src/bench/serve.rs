@@ -300,16 +300,6 @@ pub(crate) async fn reads(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> 
     Ok(())
 }
 
-/// The process's anonymous resident memory (RssAnon: its heap and stacks, not mapped files), in MiB.
-fn anon_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// A lot deep enough for every sale of a soak, received by the operator at org 1's first store; (store, the lot,
 /// a customer).
 async fn soak_stock(db: &Db) -> Result<(i64, i64, i64)> {
@@ -343,7 +333,7 @@ pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
         let start = Instant::now();
         while start.elapsed() < soak {
             tokio::time::sleep(Duration::from_secs(10)).await;
-            samples.push((start.elapsed().as_secs(), super::pdf::memory_mib().1, anon_mib()));
+            samples.push((start.elapsed().as_secs(), super::status_mib("VmRSS:"), super::status_mib("RssAnon:")));
         }
         samples
     });

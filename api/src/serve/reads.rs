@@ -61,6 +61,16 @@ fn params(q: Result<Query<Params>, axum::extract::rejection::QueryRejection>) ->
     q.map(|Query(p)| p).map_err(|e| Problem::bad_request(400, e.body_text()))
 }
 
+/// The query string of a read of `kind`, if the caller may read that kind.
+fn asked(
+    who: &Who,
+    kind: &str,
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Params, Problem> {
+    may(who, kind)?;
+    params(q)
+}
+
 fn answer<T: serde::Serialize>(r: Result<T, Problem>) -> Response {
     match r {
         Ok(v) => json(200, &v),
@@ -104,8 +114,7 @@ pub(crate) async fn invoices(
 ) -> Response {
     answer(
         async {
-            may(&who, "invoices")?;
-            let p = params(q)?;
+            let p = asked(&who, "invoices", q)?;
             let filter = read::InvoiceFilter {
                 customer_id: int("customer", &p.customer)?,
                 store_id: int("store", &p.store)?,
@@ -152,8 +161,7 @@ pub(crate) async fn contacts(
 ) -> Response {
     answer(
         async {
-            may(&who, "contacts")?;
-            let p = params(q)?;
+            let p = asked(&who, "contacts", q)?;
             read::contacts(&app.db, &within(&who), p.q()?, p.page()?).await.map_err(|e| books_problem(&e))
         }
         .await,
@@ -174,8 +182,7 @@ pub(crate) async fn memos(
 ) -> Response {
     answer(
         async {
-            may(&who, "memos")?;
-            let p = params(q)?;
+            let p = asked(&who, "memos", q)?;
             let open = match p.open.as_deref() {
                 None | Some("false") => false,
                 Some("true") => true,
@@ -201,8 +208,7 @@ pub(crate) async fn work_orders(
 ) -> Response {
     answer(
         async {
-            may(&who, "work_orders")?;
-            let p = params(q)?;
+            let p = asked(&who, "work_orders", q)?;
             read::work_orders(&app.db, &within(&who), p.lane.as_deref(), p.page()?).await.map_err(|e| books_problem(&e))
         }
         .await,
