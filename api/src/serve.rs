@@ -46,12 +46,24 @@ pub struct App {
     pub secure_cookies: bool,
     /// Failed sign-ins, per account and per client address.
     pub(crate) sign_ins: limit::SignIns,
+    /// Report runs, exports and console queries at once: one per core. Each reads whole tables of the lake
+    /// and holds what it reads until it answers, so the process's memory is bounded by this many of them
+    /// rather than by how many arrive together; the rest wait their turn.
+    pub(crate) lake_work: tokio::sync::Semaphore,
 }
 
 impl App {
     /// An app over `db` and `lake` with the default session policy and sign-in limits.
     pub fn new(db: Db, lake: Lake, secure_cookies: bool) -> App {
-        App { db, lake, policy: Policy::default(), secure_cookies, sign_ins: limit::SignIns::default() }
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        App {
+            db,
+            lake,
+            policy: Policy::default(),
+            secure_cookies,
+            sign_ins: limit::SignIns::default(),
+            lake_work: tokio::sync::Semaphore::new(cores),
+        }
     }
 }
 
@@ -137,7 +149,14 @@ pub async fn serve(
 async fn follow(app: Arc<App>, stop: Arc<AtomicBool>, every: Duration) {
     while !stop.load(Ordering::Relaxed) {
         let landed = &mut |r: &etl::SyncReport| {
-            tracing::info!(target: "loupe_etl", changes = r.changes, watermark = r.watermark, "landed");
+            tracing::info!(
+                target: "loupe_etl",
+                changes = r.changes,
+                batches = r.batches,
+                ms = r.elapsed.as_millis() as u64,
+                watermark = r.watermark,
+                "landed"
+            );
         };
         match etl::follow(&app.db, &app.lake, &stop, every, landed).await {
             Ok(()) => return,

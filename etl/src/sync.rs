@@ -98,14 +98,16 @@ pub async fn sync(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<SyncReport> {
     let _lock = lake.lock()?;
-    catch_up(db, lake, stop, progress).await
+    catch_up(db, lake, stop, usize::MAX, progress).await
 }
 
-/// [`sync`] under a lock the caller holds.
+/// [`sync`] under a lock the caller holds, landing at most `max_batches` batches: changes committed while a
+/// batch lands make another batch, so a run under a steady stream of writes ends only at this bound.
 async fn catch_up(
     db: &Db,
     lake: &Lake,
     stop: &AtomicBool,
+    max_batches: usize,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<SyncReport> {
     let started = Instant::now();
@@ -115,7 +117,7 @@ async fn catch_up(
     let mut state = saved.unwrap_or_default();
     let total = status(db, lake).await?.pending.max(0) as u64;
     progress(Progress { done: 0, total });
-    'batches: loop {
+    'batches: while report.batches < max_batches {
         let mut rt = db.read_snapshot().await?;
         let top = rt.last_change().await?;
         if top <= state.watermark {
@@ -187,8 +189,10 @@ async fn catch_up(
     Ok(report)
 }
 
-/// Keeps landing changes as they are committed until `stop` is set: a sync, then a pause of `every` (or less,
-/// if asked to stop), again and again. `landed` hears of every sync that landed something.
+/// Keeps landing changes as they are committed until `stop` is set: one batch (everything committed when it
+/// starts), then a pause of `every` (or less, if asked to stop), again and again — under a steady stream of
+/// writes the lake lands a batch per `every` plus the batch's own time, not back to back, and a change is in
+/// it within twice that. `landed` hears of every batch.
 pub async fn follow(
     db: &Db,
     lake: &Lake,
@@ -198,7 +202,7 @@ pub async fn follow(
 ) -> Result<()> {
     let _lock = lake.lock()?;
     while !stop.load(Ordering::Relaxed) {
-        let r = catch_up(db, lake, stop, &mut |_| {}).await?;
+        let r = catch_up(db, lake, stop, 1, &mut |_| {}).await?;
         if r.batches > 0 {
             landed(&r);
         }

@@ -573,6 +573,13 @@ fn digits(s: &str) -> String {
 /// Contacts (not merged away) whose name, email or phone contains `text` (a phone by its digits), by name.
 /// Contacts belong to the whole org: every store's staff serve the same customers.
 pub async fn contacts(db: &Db, within: &Within, text: &str, page: Page) -> Result<Paged<Contact>> {
+    let (sql, args) = contacts_matching(within, text)?;
+    let count = format!("select cast(count(*) as bigint) as n from ({sql}) as listed");
+    paged(db, &sql, &count, &args, page, contact_row).await
+}
+
+/// The query of [`contacts`] and its values, unpaged.
+fn contacts_matching(within: &Within, text: &str) -> Result<(String, [Arg; 4])> {
     needle("q", text)?;
     let phone = digits(text);
     // a phone is matched on its digits: the stored number with its punctuation removed
@@ -587,8 +594,7 @@ pub async fn contacts(db: &Db, within: &Within, text: &str, page: Page) -> Resul
     );
     let args =
         [Arg::Int(within.org_id), Arg::Text(pattern(text)), Arg::Text(phone.clone()), Arg::Text(format!("%{phone}%"))];
-    let count = format!("select cast(count(*) as bigint) as n from ({sql}) as listed");
-    paged(db, &sql, &count, &args, page, contact_row).await
+    Ok((sql, args))
 }
 
 /// A memo: goods out with a customer on approval.
@@ -800,8 +806,14 @@ pub async fn find(db: &Db, within: &Within, text: &str) -> Result<Vec<Found>> {
     for (kind, sql) in &kinds[..1] {
         collect(db, kind, sql, within.org_id, &p, &mut out).await?;
     }
-    let people = contacts(db, within, text, Page { limit: FIND_EACH, offset: 0 }).await?;
-    out.extend(people.rows.into_iter().map(|c| Found {
+    // the first few contacts by name, without counting every match (a short text matches thousands)
+    let (sql, args) = contacts_matching(within, text)?;
+    let mut q = Q::built(format!("{sql} limit {FIND_EACH}"));
+    for a in &args {
+        q = a.bind(q);
+    }
+    let people = db.fetch_all(q).await?.iter().map(contact_row).collect::<Result<Vec<_>>>()?;
+    out.extend(people.into_iter().map(|c| Found {
         kind: "contact",
         id: c.id,
         label: c.name,

@@ -301,6 +301,7 @@ impl Lake {
         }
         // a table written by an older Loupe (other columns) is brought up to date by a full load, not merged into
         self.check_columns(t, &table)?;
+        let started = std::time::Instant::now();
         let props = CommitProperties::default().with_application_transaction(Transaction::new(APP_ID, watermark));
         let source = source_batches(t, batch)?;
         let ctx = SessionContext::new();
@@ -329,6 +330,7 @@ impl Lake {
             .map_err(delta(t.name))?
             .await
             .map_err(delta(t.name))?;
+        tracing::debug!(target: "loupe_etl", table = t.name, ms = started.elapsed().as_millis() as u64, "merged");
         Ok(self.keep(t, table))
     }
 

@@ -339,6 +339,8 @@ pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
     });
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let errs = errors.clone();
+    let by_kind: Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, Vec<Duration>>>> = Arc::default();
+    let kinds = by_kind.clone();
     let started = Instant::now();
     // an open schedule: request k is due at k / rate, whatever the earlier ones take, and enough client threads
     // take them that a slow answer does not hold the schedule back. A shop's day: of every 25 requests 16 sales,
@@ -379,7 +381,11 @@ pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
             errs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             eprintln!("{kind}: {status} {}", String::from_utf8_lossy(&body));
         }
-        lat.push(t0.elapsed());
+        let took = t0.elapsed();
+        lat.push(took);
+        if let Ok(mut m) = kinds.lock() {
+            m.entry(kind).or_default().push(took);
+        }
         Ok(true)
     })
     .await?;
@@ -395,6 +401,11 @@ pub(crate) async fn soak(db: &Db, lake: &etl::Lake, plan: &Plan) -> Result<()> {
         l.ms(0.5),
         l.ms(0.99)
     );
+    let by_kind = std::mem::take(&mut *by_kind.lock().map_err(|_| anyhow::anyhow!("latencies lock poisoned"))?);
+    for (kind, lat) in by_kind {
+        let l = Latencies::new(lat);
+        println!("  {kind:<9} {:>6} requests; p50 {:.1} ms, p99 {:.1} ms", l.0.len(), l.ms(0.5), l.ms(0.99));
+    }
     println!(
         "resident memory every 10 s, MiB (all / anonymous — the heap, without the books' file pages mapped by the \
          readers): {}",

@@ -255,6 +255,7 @@ async fn answer(
 ) -> Result<Response, Problem> {
     visible(who, id)?;
     let mut asked = asked(id, query)?;
+    let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
     let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
     let caller = &who.caller;
     let scope = Scope::Org { org_id: caller.org_id, stores: caller.stores.clone() };

@@ -76,6 +76,7 @@ async fn answer(app: &super::App, who: &Who, body: Result<Bytes, BytesRejection>
         Some("csv") => true,
         Some(other) => return Err(Problem::invalid("format", other, "json or csv")),
     };
+    let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
     let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
     let scope = warehouse::Scope::Org { org_id: who.caller.org_id, stores: None };
     let console = snapshot.console(&scope).await.map_err(|e| {
