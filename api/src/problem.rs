@@ -163,6 +163,7 @@ impl From<&reports::Error> for Problem {
         let detail = e.to_string();
         match e {
             E::Param { name, value, why } => Problem::new("invalid", "Invalid value", 422, detail).at(name, value, why),
+            E::Unseen { name, value, why } => Problem::new("not-found", "Not found", 404, detail).at(name, value, why),
             E::UnknownReport(..) | E::UnknownView { .. } => Problem::new("not-found", "Not found", 404, detail),
             E::Drill { at, why } => Problem::new("invalid", "Invalid value", 422, detail).at("drill", at, why),
             E::Overflow { .. } => Problem::new("overflow", "Too large to add up", 422, detail),

@@ -27,6 +27,7 @@ mod auth;
 mod limit;
 mod openapi;
 mod ops;
+mod pages;
 mod reads;
 mod reports;
 mod sql;
@@ -107,6 +108,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
+        .merge(pages::routes(app.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(log))
@@ -193,7 +195,7 @@ async fn shutdown() {
 
 /// The user a response was made for, for the request log.
 #[derive(Debug, Clone, Copy)]
-struct Served(i64);
+pub(crate) struct Served(pub(crate) i64);
 
 /// One line per request: method, path, status, milliseconds and the user — never the query string, a body or a
 /// header, where passwords, tokens and cookies travel.

@@ -181,6 +181,33 @@ impl Filter {
     }
 }
 
+/// A store of the org, as a switcher lists it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StoreRef {
+    /// Its id.
+    pub id: i64,
+    /// Its short code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The org's name and the stores `within` covers (active ones, by code): what a page's top bar shows.
+pub async fn place(db: &Db, within: &Within) -> Result<(String, Vec<StoreRef>)> {
+    let org = db.fetch_one(Q::new("select name from orgs where id = $1").bind(within.org_id)).await?.text("name")?;
+    let sql = format!(
+        "select id, code, name from stores where org_id = $1 and active and {} order by code, id",
+        within.stores("id")
+    );
+    let stores = db
+        .fetch_all(Q::built(sql).bind(within.org_id))
+        .await?
+        .iter()
+        .map(|r| Ok(StoreRef { id: r.i64("id")?, code: r.text("code")?, name: r.text("name")? }))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((org, stores))
+}
+
 /// A stock record as the counter sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Item {

@@ -497,7 +497,7 @@ async fn echo(session: &SessionContext, view: &View, values: &Values) -> Result<
                 match names.into_iter().next() {
                     Some(n) => format!("{n} (#{v})"),
                     // the scoped session does not see it: another org's, or a store not permitted
-                    None => return Err(Error::param(p.name, &v, format!("no such {table} among those you may see"))),
+                    None => return Err(Error::unseen(p.name, &v, format!("no such {table} among those you may see"))),
                 }
             }
             _ => v,
@@ -620,7 +620,11 @@ async fn by_name(
         }
         match found.as_slice() {
             [] => {
-                return Err(Error::param(p.name, value, format!("no {} by this name among those you may see", n.noun)));
+                return Err(Error::unseen(
+                    p.name,
+                    value,
+                    format!("no {} by this name among those you may see", n.noun),
+                ));
             }
             [(id, _)] => {
                 out.insert(p.name.to_string(), id.to_string());

@@ -16,6 +16,17 @@ pub enum Error {
         /// The rule it broke.
         why: String,
     },
+    /// A parameter names a record the caller cannot see — none such, another org's, or a store not theirs
+    /// (the same answer for each, so a guess learns nothing); nothing ran.
+    #[error("param {name}: {value:?} — {why}")]
+    Unseen {
+        /// The parameter.
+        name: String,
+        /// The value given.
+        value: String,
+        /// What was not found.
+        why: String,
+    },
     /// No report has this id.
     #[error("no report {0:?}{1}: `loupe report list` shows the catalog")]
     UnknownReport(String, Hint),
@@ -80,6 +91,11 @@ impl Error {
     /// A bad parameter value.
     pub fn param(name: &str, value: impl std::fmt::Display, why: impl Into<String>) -> Error {
         Error::Param { name: name.to_string(), value: value.to_string(), why: why.into() }
+    }
+
+    /// A parameter naming a record the caller cannot see.
+    pub fn unseen(name: &str, value: impl std::fmt::Display, why: impl Into<String>) -> Error {
+        Error::Unseen { name: name.to_string(), value: value.to_string(), why: why.into() }
     }
 }
 

@@ -32,7 +32,7 @@ pub(crate) struct Who {
 }
 
 /// The value of the session cookie, if the request carries one.
-fn cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
         (name == COOKIE && !value.is_empty()).then(|| value.to_string())
@@ -48,7 +48,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 
 /// Whether a request a browser may have made on another site's behalf comes from this one: `Sec-Fetch-Site`
 /// when the browser sends it, else `Origin` against `Host`; a client that sends neither is not a browser.
-fn same_site(headers: &HeaderMap) -> bool {
+pub(crate) fn same_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return matches!(site, "same-origin" | "none");
     }
@@ -70,7 +70,7 @@ pub(crate) async fn authenticate(State(app): State<Shared>, mut req: Request, ne
     let headers = req.headers();
     let (found, session) = if let Some(token) = bearer(headers) {
         (oltp::auth::token(&app.db, &token, now).await, None)
-    } else if let Some(secret) = cookie(headers) {
+    } else if let Some(secret) = session_cookie(headers) {
         (oltp::auth::session(&app.db, &secret, now, app.policy).await, Some(secret))
     } else {
         return Problem::unauthenticated("sign in (POST /api/v1/session) or send Authorization: Bearer TOKEN")
@@ -93,6 +93,18 @@ pub(crate) async fn authenticate(State(app): State<Shared>, mut req: Request, ne
     let mut response = next.run(req).await;
     response.extensions_mut().insert(Served(user));
     response
+}
+
+/// The `Set-Cookie` value of a new session: HttpOnly, SameSite=Lax, living as long as the session may (and
+/// `Secure` behind HTTPS).
+pub(crate) fn set_session_cookie(app: &super::App, issued: &oltp::auth::Issued, now: i64) -> Option<HeaderValue> {
+    let max_age = issued.expires_at.map_or(app.policy.absolute, |e| e - now);
+    let secure = if app.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        issued.secret
+    ))
+    .ok()
 }
 
 /// What a sign-in sends.
@@ -149,11 +161,7 @@ pub(crate) async fn sign_in(
         Ok((user, issued)) => {
             app.sign_ins.succeeded(&account);
             let mut response = json(200, &SignedIn { user, session_id: issued.id, expires_at: issued.expires_at });
-            let max_age = issued.expires_at.map_or(app.policy.absolute, |e| e - now);
-            let secure = if app.secure_cookies { "; Secure" } else { "" };
-            let value =
-                format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", issued.secret);
-            if let Ok(v) = HeaderValue::from_str(&value) {
+            if let Some(v) = set_session_cookie(&app, &issued, now) {
                 response.headers_mut().insert(header::SET_COOKIE, v);
             }
             response
@@ -323,9 +331,9 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let h = headers(&[("cookie", "theme=dark; loupe_session=abc123; x=1")]);
-        assert_eq!(cookie(&h).as_deref(), Some("abc123"));
-        assert_eq!(cookie(&headers(&[("cookie", "loupe_session=")])), None);
-        assert_eq!(cookie(&headers(&[("cookie", "xloupe_session=abc")])), None);
+        assert_eq!(session_cookie(&h).as_deref(), Some("abc123"));
+        assert_eq!(session_cookie(&headers(&[("cookie", "loupe_session=")])), None);
+        assert_eq!(session_cookie(&headers(&[("cookie", "xloupe_session=abc")])), None);
         assert_eq!(bearer(&headers(&[("authorization", "Bearer loupe_ab")])).as_deref(), Some("loupe_ab"));
         assert_eq!(bearer(&headers(&[("authorization", "Basic dXNlcg==")])), None);
     }

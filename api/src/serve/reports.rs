@@ -114,24 +114,33 @@ fn visible(who: &Who, id: &str) -> Result<&'static reports::define::Report, Prob
 }
 
 /// What a run's query string asked, apart from the report's parameters.
-struct Asked {
-    req: Request,
-    drill: Option<String>,
-    limit: usize,
-    offset: usize,
+pub(crate) struct Asked {
+    pub(crate) req: Request,
+    pub(crate) drill: Option<String>,
+    pub(crate) limit: usize,
+    pub(crate) offset: usize,
+    /// `scope=STORE`: only this one of the caller's stores (the pages' store switcher).
+    pub(crate) scope: Option<i64>,
 }
 
-fn asked(id: &str, query: Vec<(String, String)>) -> Result<Asked, Problem> {
+pub(crate) fn asked(id: &str, query: Vec<(String, String)>) -> Result<Asked, Problem> {
     let mut a = Asked {
         req: Request { report: id.to_string(), view: None, params: BTreeMap::new() },
         drill: None,
         limit: PAGE,
         offset: 0,
+        scope: None,
     };
     for (k, v) in query {
         match k.as_str() {
             "view" => a.req.view = Some(v),
             "drill" => a.drill = Some(v),
+            "scope" if !v.is_empty() => {
+                a.scope = Some(v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Problem::invalid("scope", &v, "a store id: the figures of that one of your stores")
+                })?);
+            }
+            "scope" => {}
             "limit" => {
                 a.limit = v.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
                     Problem::invalid("limit", &v, &format!("rows in a page: 1 to {MAX_PAGE} (download for more)"))
@@ -203,10 +212,6 @@ pub(crate) fn href(link: &Link) -> String {
     format!("/api/v1/reports/{}/run?{}", link.report, q.finish())
 }
 
-fn hrefs(links: BTreeMap<&'static str, Link>) -> BTreeMap<String, String> {
-    links.into_iter().map(|(k, l)| (k.to_string(), href(&l))).collect()
-}
-
 /// `GET /api/v1/reports/{id}/run` (JSON) or `…/export.csv|xlsx|pdf` (a download).
 #[utoipa::path(get, path = "/api/v1/reports/{id}/{action}", tag = "reports",
     params(
@@ -215,7 +220,8 @@ fn hrefs(links: BTreeMap<&'static str, Link>) -> BTreeMap<String, String> {
         ("view" = Option<String>, Query, description = "The view (default: the report's first)"),
         ("drill" = Option<String>, Query, description = "Follow a drill: ROW:COLUMN or total:COLUMN"),
         ("limit" = Option<usize>, Query, description = "Rows in a page of a run: 1 to 10,000 (default 500)"),
-        ("offset" = Option<usize>, Query, description = "Rows of a run to skip")),
+        ("offset" = Option<usize>, Query, description = "Rows of a run to skip"),
+        ("scope" = Option<i64>, Query, description = "Only this one of your stores (a store id)")),
     responses(
         (status = 200, description = "A page of the report (run), or the whole of it as a file (export.*); the report's own parameters go in the query string by name (as_of=last_month, customer=Ann Lee)",
          content(
@@ -246,6 +252,19 @@ pub(crate) async fn run(
     }
 }
 
+/// The caller's scope, narrowed to one of their stores when `scope=` asks: a store outside them (or another
+/// org's) is not found, as anything else of theirs would be.
+pub(crate) fn scope_of(caller: &oltp::auth::Caller, store: Option<i64>) -> Result<Scope, Problem> {
+    let stores = match (store, &caller.stores) {
+        (None, stores) => stores.clone(),
+        (Some(s), Some(allowed)) if !allowed.contains(&s) => {
+            return Err(Problem::not_found(format!("no store {s} among yours")));
+        }
+        (Some(s), _) => Some(vec![s]),
+    };
+    Ok(Scope::Org { org_id: caller.org_id, stores })
+}
+
 async fn answer(
     app: &super::App,
     who: &Who,
@@ -254,33 +273,68 @@ async fn answer(
     format: Option<Format>,
 ) -> Result<Response, Problem> {
     visible(who, id)?;
-    let mut asked = asked(id, query)?;
+    let asked = asked(id, query)?;
     let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
-    let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
-    let caller = &who.caller;
-    let scope = Scope::Org { org_id: caller.org_id, stores: caller.stores.clone() };
-    let cx = reports::Context::at(&snapshot, scope, chrono::Utc::now()).await.map_err(|e| report_problem(&e))?;
-    let mut drilled_from = None;
-    if let Some(at) = &asked.drill {
-        let link = reports::engine::follow(&cx, &asked.req, at).await.map_err(|e| report_problem(&e))?;
-        visible(who, link.report)?;
-        drilled_from = Some(at.clone());
-        asked.req = Request::from(&link);
-    }
-    let prepared = reports::prepare(&cx, &asked.req).await.map_err(|e| report_problem(&e))?;
+    let (prepared, drilled_from) = prepared(app, who, asked.scope, asked.req, asked.drill.as_deref()).await?;
     match format {
-        None => page(prepared, asked.limit, asked.offset, drilled_from).await,
+        None => {
+            let r = ran(prepared, asked.limit, asked.offset, drilled_from).await?;
+            Ok(page(Ran { scope: asked.scope, ..r }))
+        }
         Some(f) => download(prepared, f).await,
     }
 }
 
-/// One page of rows as JSON, with the totals of all of them.
-async fn page(
+/// The run `req` asks for (after following `drill`, when given) planned on the caller's scope, narrowed to
+/// the store `scope` names; with the drill followed. The caller takes a turn of `lake_work` first.
+pub(crate) async fn prepared(
+    app: &super::App,
+    who: &Who,
+    scope: Option<i64>,
+    mut req: Request,
+    drill: Option<&str>,
+) -> Result<(reports::engine::Prepared, Option<String>), Problem> {
+    let scope = scope_of(&who.caller, scope)?;
+    let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
+    let cx = reports::Context::at(&snapshot, scope, chrono::Utc::now()).await.map_err(|e| report_problem(&e))?;
+    let mut drilled_from = None;
+    if let Some(at) = drill {
+        let link = reports::engine::follow(&cx, &req, at).await.map_err(|e| report_problem(&e))?;
+        visible(who, link.report)?;
+        drilled_from = Some(at.to_string());
+        req = Request::from(&link);
+    }
+    let prepared = reports::prepare(&cx, &req).await.map_err(|e| report_problem(&e))?;
+    Ok((prepared, drilled_from))
+}
+
+/// One page of a run: its rows with their drill links, the count and the footer of all of them.
+pub(crate) struct Ran {
+    /// Title, filters, columns.
+    pub(crate) header: reports::model::Header,
+    /// The page's rows: values by column (hidden ones included) and the drill link of each drillable cell.
+    pub(crate) rows: Vec<(Vec<Value>, BTreeMap<&'static str, Link>)>,
+    /// Rows in the whole result.
+    pub(crate) row_count: usize,
+    /// The footer of all of them, and its drill links.
+    pub(crate) totals: (Vec<Value>, BTreeMap<&'static str, Link>),
+    /// Rows before the page.
+    pub(crate) offset: usize,
+    /// The page's size.
+    pub(crate) limit: usize,
+    /// The drill followed, if any.
+    pub(crate) drilled_from: Option<String>,
+    /// The store the run was narrowed to (`scope=`), kept in the links it gives.
+    pub(crate) scope: Option<i64>,
+}
+
+/// Reads `limit` rows after `offset` of a prepared run, and the totals of all of them.
+pub(crate) async fn ran(
     mut p: reports::engine::Prepared,
     limit: usize,
     offset: usize,
     drilled_from: Option<String>,
-) -> Result<Response, Problem> {
+) -> Result<Ran, Problem> {
     let mut rows = Vec::new();
     let mut totals = Totals::new(&p.header.columns);
     let mut seen = 0usize;
@@ -290,36 +344,68 @@ async fn page(
             if seen >= offset && rows.len() < limit {
                 let values: Vec<Value> =
                     p.header.columns.iter().enumerate().map(|(i, c)| Value::at(c.ty, b.column(i), r)).collect();
-                let cells = reports::export::json::row(&p.header, &values);
-                rows.push(RunRow { cells, drill: hrefs(p.links(&b, r)) });
+                rows.push((values, p.links(&b, r)));
             }
             seen += 1;
         }
     }
     let footer = p.footer(&totals).await.map_err(|e| report_problem(&e))?;
-    let this = Link { report: p.header.report, view: p.header.view, params: p.header.params.clone() };
-    let more = offset + rows.len() < seen;
-    let next = more.then(|| format!("{}&offset={}&limit={limit}", href(&this), offset + rows.len()));
-    let export = ["csv", "xlsx", "pdf"]
-        .into_iter()
-        .map(|f| (f.to_string(), href(&this).replacen("/run?", &format!("/export.{f}?"), 1)))
-        .collect();
-    let header = serde_json::to_value(&p.header).map_err(|e| {
-        tracing::error!("a report header as JSON: {e}");
-        Problem::internal()
-    })?;
-    let totals = RunRow { cells: reports::export::json::row(&p.header, &footer), drill: hrefs(p.total_links()) };
-    let doc = RunPage {
-        header,
-        drilled_from,
+    let total_links = p.total_links();
+    Ok(Ran {
+        header: p.header,
+        rows,
         row_count: seen,
+        totals: (footer, total_links),
         offset,
         limit,
+        drilled_from,
+        scope: None,
+    })
+}
+
+/// One page of rows as JSON, with the totals of all of them.
+fn page(r: Ran) -> Response {
+    let this = Link { report: r.header.report, view: r.header.view, params: r.header.params.clone() };
+    let scoped = |link: &Link| match r.scope {
+        Some(s) => format!("{}&scope={s}", href(link)),
+        None => href(link),
+    };
+    let more = r.offset + r.rows.len() < r.row_count;
+    let next = more.then(|| format!("{}&offset={}&limit={}", scoped(&this), r.offset + r.rows.len(), r.limit));
+    let export = ["csv", "xlsx", "pdf"]
+        .into_iter()
+        .map(|f| (f.to_string(), scoped(&this).replacen("/run?", &format!("/export.{f}?"), 1)))
+        .collect();
+    let header = match serde_json::to_value(&r.header) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!("a report header as JSON: {e}");
+            return Problem::internal().into_response();
+        }
+    };
+    let rows = r
+        .rows
+        .iter()
+        .map(|(values, links)| RunRow {
+            cells: reports::export::json::row(&r.header, values),
+            drill: links.iter().map(|(k, l)| (k.to_string(), scoped(l))).collect(),
+        })
+        .collect();
+    let totals = RunRow {
+        cells: reports::export::json::row(&r.header, &r.totals.0),
+        drill: r.totals.1.iter().map(|(k, l)| (k.to_string(), scoped(l))).collect(),
+    };
+    let doc = RunPage {
+        header,
+        drilled_from: r.drilled_from.clone(),
+        row_count: r.row_count,
+        offset: r.offset,
+        limit: r.limit,
         rows,
         totals,
-        links: RunLinks { this: href(&this), next, export },
+        links: RunLinks { this: scoped(&this), next, export },
     };
-    Ok(json(200, &doc))
+    json(200, &doc)
 }
 
 /// The whole report in `format`, written to a temporary file by the export writers and streamed from it.

@@ -9,7 +9,7 @@ pub(crate) const REPORT: Report = Report {
     id: "gross_profit",
     title: "Gross profit",
     help: "Revenue, cost and gross profit of the invoice lines dated in a period (default month to date), by \
-salesperson, customer, family, category, store or month (Summary), or line by line (Detail).\n\
+salesperson, customer, family, category, store, month or day (Summary), or line by line (Detail).\n\
 \n\
 Lines of invoices finalized and not voided count; revenue = quantity × unit price − adjustment − trade \
 concession; returns (negative quantity) reverse revenue and cost; trade-in and gift-card lines are not revenue; \
@@ -66,9 +66,9 @@ Drill: a summary row → its lines.",
 
 const BY: Param = Param {
     name: "by",
-    kind: Kind::Choice(&["salesperson", "customer", "family", "category", "store", "month"]),
+    kind: Kind::Choice(&["salesperson", "customer", "family", "category", "store", "month", "day"]),
     default: Default::Value("salesperson"),
-    help: "one row per salesperson (default), customer, family, category, store or month",
+    help: "one row per salesperson (default), customer, family, category, store, month or day (days with sales)",
     label: "By",
 };
 const SUMMARY_PARAMS: &[Param] = &sales::summary_params(BY);
@@ -86,6 +86,7 @@ fn summary_columns(v: &Values) -> Vec<Column> {
         Some("category") => "Category",
         Some("store") => "Store",
         Some("month") => "Month",
+        Some("day") => "Day",
         _ => "Salesperson",
     };
     vec![
@@ -190,6 +191,7 @@ fn summary_sql(v: &Values) -> String {
             "",
             "g.month_from",
         ),
+        "day" => (&[("month_from", "g.day"), ("month_to", "g.day")], "to_char(g.day, '%Y-%m-%d')", "", "g.day"),
         _ => (
             &[("salesperson_key", "coalesce(g.salesperson_id, 0)")],
             "coalesce(u.display_name, '(none)')",
@@ -212,13 +214,14 @@ fn summary_sql(v: &Values) -> String {
         .collect();
     // One pass over the lines: a row per line and partner, the line's own measures on its first row; whole
     // months whose figures stood on the as-of date come summed from `sales_month` instead.
-    let months = sales::whole_months(v, by == "customer");
+    // a day needs the lines themselves: `sales_month` keeps months
+    let months = sales::whole_months(v, by == "customer" || by == "day");
     let monthly = months
         .map(|m| {
             format!(
                 "union all
                  select m.salesperson_id, cast(null as bigint), m.store_id, m.family, m.category, m.first_day,
-                        m.lines, m.revenue, m.cost, cast(m.payouts * 100 as bigint), cast(m.partner_gp * 100 as bigint)
+                        m.first_day as day, m.lines, m.revenue, m.cost, cast(m.payouts * 100 as bigint), cast(m.partner_gp * 100 as bigint)
                  {}",
                 sales::monthly_rows(v, m)
             )
@@ -228,7 +231,7 @@ fn summary_sql(v: &Values) -> String {
         "with {lines}, {partners},
          g as (
            select r.salesperson_id, r.customer_id, r.store_id, r.family, r.category,
-                  cast(date_trunc('month', r.invoice_date) as date) as month_from,
+                  cast(date_trunc('month', r.invoice_date) as date) as month_from, r.invoice_date as day,
                   case when r.first_row then 1 else 0 end as lines,
                   case when r.first_row then r.revenue else 0 end as revenue,
                   case when r.first_row then r.cost else 0 end as cost, r.payout_cents, r.partner_gp_cents

@@ -153,6 +153,17 @@ async fn cost_basis_and_as_of_date_change_what_counts() -> Result<()> {
         .drill("gross_profit", "summary", &[("from", "2026-02-01"), ("to", "2026-03-31"), ("by", "month")], "1:group")
         .await?;
     assert_eq!(d.rows, 1);
+    // by day: the days with lines, from the table above (03-28's line was voided since)
+    let by_day = [("from", "2026-02-01"), ("to", "2026-03-31"), ("by", "day")];
+    let o = books.run("gross_profit", "summary", &by_day).await?;
+    let days: Vec<String> = table(&o).into_iter().map(|r| format!("{} {}", r[0], r[2])).collect();
+    assert_eq!(
+        days,
+        ["2026-02-20 70.00", "2026-03-05 2,750.00", "2026-03-10 3,050.00", "2026-03-15 40.00", "2026-03-25 -175.00"]
+    );
+    // and a day drills to that day's two lines
+    let d = books.drill("gross_profit", "summary", &by_day, "3:group").await?;
+    assert_eq!((d.rows, d.total("revenue").display()), (2, "3,050.00".to_string()));
     Ok(())
 }
 
