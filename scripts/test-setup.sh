@@ -43,3 +43,5 @@ if ! command -v curl >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq curl
 fi
+# chromium, node and playwright-core: the web pages' stories in a real browser (api/tests/it/browser.rs)
+"$(dirname "$0")/browser-setup.sh"

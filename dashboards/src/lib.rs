@@ -10,4 +10,4 @@ pub mod home;
 pub mod page;
 pub mod report;
 
-pub use page::{Chrome, ErrorPage, FindResults, Match, SignIn, StoreChoice, render};
+pub use page::{Chrome, ErrorPage, FindResults, Grid, Lane, Match, Peek, SignIn, StoreChoice, WorkOrders, render};

@@ -129,3 +129,54 @@ pub struct FindResults {
     /// The matches.
     pub matches: Vec<Match>,
 }
+
+/// A small table of a record's parts (its lines, its payments), already in words.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    /// What it lists.
+    pub caption: String,
+    /// Its columns: (label, numeric).
+    pub head: Vec<(String, bool)>,
+    /// Its rows: (text, the page it opens, if any) per cell.
+    pub rows: Vec<Vec<(String, Option<String>)>>,
+}
+
+/// A record at a glance in the drawer: an invoice, a customer or a piece of stock — what it is, its figures,
+/// its parts and its history, without leaving the page.
+#[derive(Debug, Template)]
+#[template(path = "peek.html")]
+pub struct Peek {
+    /// "Invoice INV-000001".
+    pub title: String,
+    /// Its facts: (label, value).
+    pub facts: Vec<(String, String)>,
+    /// Its parts.
+    pub grids: Vec<Grid>,
+    /// A problem, in plain words.
+    pub error: Option<String>,
+}
+
+/// A lane of the work-order board, as the list's tabs offer it.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    /// "in progress".
+    pub label: String,
+    /// Its list.
+    pub href: String,
+    /// Whether it is the one shown.
+    pub current: bool,
+}
+
+/// The work orders of one lane of the board (what a dashboard counter opens).
+#[derive(Debug, Template)]
+#[template(path = "work_orders.html")]
+pub struct WorkOrders {
+    /// The frame.
+    pub chrome: Chrome,
+    /// The lanes.
+    pub lanes: Vec<Lane>,
+    /// The lane's work orders.
+    pub grid: Grid,
+    /// "12 work orders" / "Showing 200 of 340".
+    pub range: String,
+}

@@ -33,6 +33,19 @@ pub struct Entry {
     pub href: String,
 }
 
+/// A report as someone keeps it: pinned (a saved report) or opened lately.
+#[derive(Debug, Clone)]
+pub struct Shortcut {
+    /// Its name or title.
+    pub title: String,
+    /// Its page, with the filters it was kept with.
+    pub href: String,
+    /// The saved report's id, when it is the user's own pin (it can be unpinned).
+    pub unpin: Option<i64>,
+    /// "shared with the org", "yesterday 14:05" …
+    pub note: String,
+}
+
 /// The reports landing page.
 #[derive(Debug, Template)]
 #[template(path = "reports.html")]
@@ -41,6 +54,10 @@ pub struct Catalog {
     pub chrome: Chrome,
     /// (area, its reports) — only reports the user may see, only areas with one.
     pub areas: Vec<(&'static str, Vec<Entry>)>,
+    /// The user's pinned reports and the org's shared ones.
+    pub pinned: Vec<Shortcut>,
+    /// The report pages the user opened lately.
+    pub recent: Vec<Shortcut>,
 }
 
 impl Catalog {
@@ -64,7 +81,7 @@ impl Catalog {
             })
             .filter(|(_, e)| !e.is_empty())
             .collect();
-        Catalog { chrome, areas }
+        Catalog { chrome, areas, pinned: Vec::new(), recent: Vec::new() }
     }
 }
 
@@ -165,7 +182,8 @@ pub fn encode(pairs: &[(&str, &str)]) -> String {
     pairs.iter().map(|(k, v)| format!("{}={}", form(k), form(v))).collect::<Vec<_>>().join("&")
 }
 
-fn form(s: &str) -> String {
+/// `s` as one form-encoded URL component.
+pub fn form(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -183,8 +201,24 @@ pub fn drill_urls(link: &Link, scope: Option<i64>) -> (String, String) {
     (format!("/reports/{}?{q}", link.report), format!("/reports/{}/drawer?{q}", link.report))
 }
 
+/// The record a cell names, to peek at: an invoice number (with its id in the row), a customer (with theirs), a
+/// stock number.
+fn peek(columns: &[reports::model::Column], values: &[Value], key: &str) -> Option<String> {
+    let id = |k: &str| match columns.iter().position(|c| c.key == k).map(|i| &values[i]) {
+        Some(Value::Count(n)) => Some(*n),
+        _ => None,
+    };
+    match (key, values.get(columns.iter().position(|c| c.key == key)?)?) {
+        ("invoice_no", Value::Text(_)) => id("invoice_id").map(|n| format!("/peek/invoice/{n}")),
+        ("customer", Value::Text(_)) => id("customer_id").map(|n| format!("/peek/customer/{n}")),
+        ("stock_no", Value::Text(s)) if !s.is_empty() => Some(format!("/peek/item/{}", form(s).replace('+', "%20"))),
+        _ => None,
+    }
+}
+
 impl Table {
-    /// The table of a page of rows; `page` makes the URL of another page from its offset.
+    /// The table of a page of rows; `page` makes the URL of another page from its offset. A cell drills to the
+    /// rows behind it where the report says so; a record's number or name that does not drill peeks at it.
     pub fn new(r: &Rows<'_>, scope: Option<i64>, page: impl Fn(usize) -> String) -> Table {
         let shown: Vec<(usize, &reports::model::Column)> = r.header.shown().collect();
         let columns = shown
@@ -196,18 +230,22 @@ impl Table {
                 kind: kind_name(c.ty),
             })
             .collect();
-        let cell = |v: &Value, key: &str, ty: Type, links: &BTreeMap<&'static str, Link>| Cell {
-            text: v.display(),
-            sort: v.plain(),
+        let all = &r.header.columns;
+        let cell = |values: &[Value], i: usize, key: &str, ty: Type, links: &BTreeMap<&'static str, Link>| Cell {
+            text: values[i].display(),
+            sort: values[i].plain(),
             numeric: ty.is_numeric(),
-            drill: links.get(key).map(|l| drill_urls(l, scope)),
+            drill: links
+                .get(key)
+                .map(|l| drill_urls(l, scope))
+                .or_else(|| peek(all, values, key).map(|u| (u.clone(), u))),
         };
         let rows = r
             .rows
             .iter()
-            .map(|(values, links)| shown.iter().map(|(i, c)| cell(&values[*i], c.key, c.ty, links)).collect())
+            .map(|(values, links)| shown.iter().map(|(i, c)| cell(values, *i, c.key, c.ty, links)).collect())
             .collect();
-        let totals = shown.iter().map(|(i, c)| cell(&r.totals.0[*i], c.key, c.ty, &r.totals.1)).collect();
+        let totals = shown.iter().map(|(i, c)| cell(&r.totals.0, *i, c.key, c.ty, &r.totals.1)).collect();
         let prev = (r.offset > 0).then(|| page(r.offset.saturating_sub(r.limit)));
         let next = (r.offset + r.rows.len() < r.row_count).then(|| page(r.offset + r.rows.len()));
         Table { columns, rows, totals, row_count: r.row_count, offset: r.offset, prev, next }
@@ -220,7 +258,8 @@ impl Table {
         }
         let last = self.offset + self.rows.len();
         if self.offset == 0 && last == self.row_count {
-            return format!("{} rows", Value::Count(self.row_count as i64).display());
+            let n = Value::Count(self.row_count as i64).display();
+            return if self.row_count == 1 { "1 row".into() } else { format!("{n} rows") };
         }
         format!(
             "Rows {}–{} of {}",
@@ -302,6 +341,8 @@ pub struct ReportPage {
     pub exports: Vec<(&'static str, String)>,
     /// A problem with the filters, in plain words (the table is then empty).
     pub error: Option<String>,
+    /// The query string of exactly this page (view and filters), which pinning keeps.
+    pub query: String,
 }
 
 impl ReportPage {

@@ -22,6 +22,7 @@ pub mod sales;
 pub mod saved;
 pub mod stats;
 pub mod types;
+pub mod visits;
 pub mod work_orders;
 pub mod writer;
 

@@ -605,6 +605,20 @@ pub async fn contacts(db: &Db, within: &Within, text: &str, page: Page) -> Resul
     paged(db, &sql, &count, &args, page, contact_row).await
 }
 
+/// The contact `id` (not merged away), if it is the caller's org's.
+pub async fn contact(db: &Db, within: &Within, id: i64) -> Result<Contact> {
+    let r = db
+        .fetch_optional(crate::q!(
+            "select id, name, email, phone, is_customer, is_vendor from contacts
+             where id = $1 and org_id = $2 and merged_into is null",
+            id,
+            within.org_id
+        ))
+        .await?
+        .ok_or_else(|| Error::not_found("contact", id))?;
+    contact_row(&r)
+}
+
 /// The query of [`contacts`] and its values, unpaged.
 fn contacts_matching(within: &Within, text: &str) -> Result<(String, [Arg; 4])> {
     needle("q", text)?;

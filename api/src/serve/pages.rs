@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, body::Bytes};
 use dashboards::home::{Counter, Dashboard, Figures, Part, SalesChart, Series};
-use dashboards::report::{Catalog, Drawer, ReportPage, Rows, Tab, Table};
-use dashboards::{Chrome, ErrorPage, FindResults, Match, SignIn, StoreChoice, render};
+use dashboards::report::{Catalog, Drawer, ReportPage, Rows, Shortcut, Tab, Table};
+use dashboards::{Chrome, ErrorPage, FindResults, Grid, Lane, Match, Peek, SignIn, StoreChoice, WorkOrders, render};
 use reports::Scope;
 use reports::model::{Link, Value};
 
@@ -37,7 +37,11 @@ pub(crate) fn routes(app: Shared) -> Router<Shared> {
         .route("/reports", get(catalog))
         .route("/reports/{id}", get(report))
         .route("/reports/{id}/drawer", get(drawer))
+        .route("/reports/{id}/pin", axum::routing::post(pin))
+        .route("/saved/{id}/delete", axum::routing::post(unpin))
         .route("/find", get(find))
+        .route("/work-orders", get(work_orders))
+        .route("/peek/{kind}/{key}", get(peek))
         .route("/sign-out", axum::routing::post(sign_out))
         .route_layer(middleware::from_fn_with_state(app, viewer));
     Router::new().merge(pages).route("/sign-in", get(sign_in_page).post(sign_in)).route("/assets/{name}", get(asset))
@@ -459,7 +463,11 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
         let page = oltp::read::Page { limit: 1, offset: 0 };
         let n =
             oltp::read::work_orders(&app.db, &within, Some(lane), page).await.map_err(|e| super::books_problem(&e))?;
-        lanes.push((lane.replace('_', " "), n.total, format!("/api/v1/work-orders?lane={lane}")));
+        let mut href = format!("/work-orders?lane={lane}");
+        if let Some(s) = scope {
+            href.push_str(&format!("&scope={s}"));
+        }
+        lanes.push((lane.replace('_', " "), n.total, href));
     }
     let chart = if may("gross_profit") { sales_chart(app, who, scope, today).await? } else { SalesChart::default() };
     let as_of = state.as_ref().map_or_else(|| "—".to_string(), |s| shown_time(&s.landed_at, &who.caller.time_zone));
@@ -546,15 +554,130 @@ async fn sales_chart(
     Ok(SalesChart { daily, monthly })
 }
 
-/// `GET /reports`: the catalog by area.
+/// `GET /reports`: the user's pinned and recent reports, then the catalog by area.
 async fn catalog(
     State(app): State<Shared>,
     Extension(who): Extension<Who>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    match chrome(&app, &who, "reports", "/reports", &query).await {
-        Ok(c) => html(200, render(&Catalog::new(c, |id| crate::authz::may_see(&who.caller, id).is_ok()))),
-        Err(p) => page_error(None, &p),
+    let chrome = match chrome(&app, &who, "reports", "/reports", &query).await {
+        Ok(c) => c,
+        Err(p) => return page_error(None, &p),
+    };
+    let (org, user) = (who.caller.org_id, who.caller.user_id);
+    let may = |id: &str| crate::authz::may_see(&who.caller, id).is_ok();
+    let saved = match oltp::saved::list(&app.db, org, Some(user)).await {
+        Ok(s) => s,
+        Err(e) => return page_error(Some(chrome), &super::books_problem(&e)),
+    };
+    let visits = match oltp::visits::recent(&app.db, org, user, 8).await {
+        Ok(v) => v,
+        Err(e) => return page_error(Some(chrome), &super::books_problem(&e)),
+    };
+    let pinned = saved
+        .into_iter()
+        .filter(|s| may(&s.report))
+        .map(|s| {
+            let mut pairs: Vec<(&str, &str)> = s.view.as_deref().map(|v| vec![("view", v)]).unwrap_or_default();
+            pairs.extend(s.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            Shortcut {
+                title: s.name.clone(),
+                href: chrome.link(&format!("/reports/{}?{}", s.report, dashboards::report::encode(&pairs))),
+                unpin: s.user_id.map(|_| s.id),
+                note: if s.user_id.is_some() { "yours".into() } else { "shared with the org".into() },
+            }
+        })
+        .collect();
+    let recent = visits
+        .into_iter()
+        .filter(|v| may(&v.report))
+        .map(|v| Shortcut {
+            title: v.title,
+            href: format!("/reports/{}?{}", v.report, v.query),
+            unpin: None,
+            note: chrono::DateTime::from_timestamp(v.visited_at, 0)
+                .map(|t| shown_time(&t.to_rfc3339(), &who.caller.time_zone))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let page = Catalog { pinned, recent, ..Catalog::new(chrome, may) };
+    html(200, render(&page))
+}
+
+/// `POST /reports/{id}/pin` (a form: `name`, `query`): keeps the page as the user had it among their saved
+/// reports, and goes back to it.
+async fn pin(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let query = form.get("query").cloned().unwrap_or_default();
+    let mut view = None;
+    let mut params = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()).into_owned() {
+        match k.as_str() {
+            "view" => view = Some(v),
+            "scope" | "limit" | "offset" | "drill" => {}
+            _ => {
+                params.insert(k, v);
+            }
+        }
+    }
+    if let Err(p) = crate::authz::may_see(&who.caller, &id).map_err(|d| Problem::from(&d)) {
+        return page_error(None, &p);
+    }
+    let name = form.get("name").map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone());
+    let (org_id, user) = (who.caller.org_id, who.caller.user_id);
+    // pinned again under the same name: the pin takes the filters on screen now
+    let cmd = match oltp::saved::own(&app.db, org_id, Some(user), &name).await {
+        Ok(Some(kept)) => oltp::ops::Command::UpdateSavedReport(oltp::saved::UpdateSavedReport {
+            org_id,
+            saved_report_id: kept.id,
+            name: None,
+            report: Some(id.clone()),
+            view,
+            params: Some(params),
+            format: None,
+        }),
+        Ok(None) => oltp::ops::Command::CreateSavedReport(oltp::saved::CreateSavedReport {
+            org_id,
+            user_id: Some(user),
+            name,
+            report: id.clone(),
+            view,
+            params,
+            format: None,
+        }),
+        Err(e) => return page_error(None, &super::books_problem(&e)),
+    };
+    match oltp::execute(&app.db, &ctx(&who), &cmd).await {
+        Ok(_) => see_other(&format!("/reports/{id}?{query}")),
+        Err(e) => page_error(None, &super::books_problem(&e)),
+    }
+}
+
+/// `POST /saved/{id}/delete`: unpins one of the user's saved reports.
+async fn unpin(State(app): State<Shared>, Extension(who): Extension<Who>, Path(id): Path<String>) -> Response {
+    let Ok(saved_report_id) = id.parse::<i64>() else {
+        return page_error(None, &Problem::not_found(format!("no saved report {id}")));
+    };
+    let cmd = oltp::ops::Command::DeleteSavedReport(oltp::saved::DeleteSavedReport {
+        org_id: who.caller.org_id,
+        saved_report_id,
+    });
+    match oltp::execute(&app.db, &ctx(&who), &cmd).await {
+        Ok(_) => see_other("/reports"),
+        Err(e) => page_error(None, &super::books_problem(&e)),
+    }
+}
+
+/// The caller acting today in their org's time zone.
+fn ctx(who: &Who) -> oltp::Ctx {
+    oltp::Ctx {
+        actor: Some(who.caller.user_id),
+        today: reports::dates::today_in(&who.caller.time_zone, chrono::Utc::now()),
     }
 }
 
@@ -621,6 +744,13 @@ async fn report(
                 chart: None,
                 exports: Vec::new(),
                 error: Some(p.detail),
+                query: dashboards::report::encode(
+                    &query
+                        .iter()
+                        .filter(|(k, _)| k != "offset")
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
             };
             return html(p.status, render(&page));
         }
@@ -639,6 +769,26 @@ async fn report(
         ("CSV", format!("/api/v1/reports/{}/export.csv?{q}", r.header.report)),
     ];
     let view = r.header.view;
+    // the page as asked (a date left out stays "today" when it is opened again), without its paging and store
+    let given: Vec<(&str, &str)> = query
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !matches!(k.as_str(), "offset" | "limit" | "scope"))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let visit = dashboards::report::encode(&given);
+    if let Err(e) = oltp::visits::record(
+        &app.db,
+        who.caller.org_id,
+        who.caller.user_id,
+        def.id,
+        &r.header.title,
+        &visit,
+        unix_now(),
+    )
+    .await
+    {
+        tracing::warn!("recording a report visit: {e}");
+    }
     let page = ReportPage {
         fields: dashboards::report::fields(def, view, &r.header.params, &chrome.stores),
         chart: dashboards::report::chart(&rows(&r)),
@@ -653,6 +803,7 @@ async fn report(
         table,
         exports,
         error: None,
+        query: q,
     };
     html(200, render(&page))
 }
@@ -733,17 +884,13 @@ async fn find(
         Ok(f) => f,
         Err(e) => return html(super::books_problem(&e).status, escape(&super::books_problem(&e).detail)),
     };
-    let scoped = |s: String| match scope {
-        Some(n) => format!("{s}&scope={n}"),
-        None => s,
-    };
     let matches = found
         .into_iter()
         .map(|f| {
             let (kind, href) = match f.kind {
-                "invoice" => ("Invoice", Some(scoped(format!("/reports/ar_aging?view=history&invoice={}", f.id)))),
-                "contact" => ("Customer", Some(scoped(format!("/reports/ar_aging?view=invoices&customer={}", f.id)))),
-                "item" => ("Item", None),
+                "invoice" => ("Invoice", Some(format!("/peek/invoice/{}", f.id))),
+                "contact" => ("Customer", Some(format!("/peek/customer/{}", f.id))),
+                "item" => ("Item", Some(item_peek(&f.label))),
                 "memo" => ("Memo", None),
                 _ => ("Work order", None),
             };
@@ -751,6 +898,287 @@ async fn find(
         })
         .collect();
     html(200, render(&FindResults { q: text, matches }))
+}
+
+/// `GET /work-orders?lane=`: one lane of the work-order board (open ones without a lane), promised first.
+async fn work_orders(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let chrome = match chrome(&app, &who, "dashboard", "/work-orders", &query).await {
+        Ok(c) => c,
+        Err(p) => return page_error(None, &p),
+    };
+    if let Err(d) = crate::authz::may_read(&who.caller, "work_orders") {
+        return page_error(Some(chrome), &Problem::from(&d));
+    }
+    let lane = query.iter().find(|(k, _)| k == "lane").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let stores = match scope_of(&who.caller, chrome.scope) {
+        Ok(Scope::Org { stores, .. }) => stores,
+        Ok(Scope::Operator) => None,
+        Err(p) => return page_error(Some(chrome), &p),
+    };
+    let within = oltp::read::Within { org_id: who.caller.org_id, stores };
+    let page = oltp::read::Page { limit: 200, offset: 0 };
+    let list = match oltp::read::work_orders(&app.db, &within, lane, page).await {
+        Ok(l) => l,
+        Err(e) => return page_error(Some(chrome), &super::books_problem(&e)),
+    };
+    let rows = list
+        .rows
+        .iter()
+        .map(|w| {
+            vec![
+                plain(w.wo_no.clone()),
+                plain(w.kind.clone()),
+                plain(w.status.replace('_', " ")),
+                match (&w.customer, w.customer_id) {
+                    (Some(c), Some(id)) => (c.clone(), Some(format!("/peek/customer/{id}"))),
+                    _ => plain(""),
+                },
+                plain(w.description.clone()),
+                plain(w.opened_on.to_string()),
+                plain(w.promised_on.map(|d| d.to_string()).unwrap_or_default()),
+                plain(money(w.estimate)),
+            ]
+        })
+        .collect();
+    let grid = grid(
+        "Work orders",
+        &[
+            ("Number", false),
+            ("Kind", false),
+            ("Lane", false),
+            ("Customer", false),
+            ("Description", false),
+            ("Opened", false),
+            ("Promised", false),
+            ("Estimate", true),
+        ],
+        rows,
+    );
+    let lanes = std::iter::once((None, "open".to_string()))
+        .chain(oltp::read::LANES.iter().map(|l| (Some(*l), l.replace('_', " "))))
+        .map(|(l, label)| Lane {
+            href: chrome.link(&l.map_or_else(|| "/work-orders".to_string(), |l| format!("/work-orders?lane={l}"))),
+            current: l == lane,
+            label,
+        })
+        .collect();
+    let range = if list.total as usize > list.rows.len() {
+        format!("Showing {} of {} work orders", list.rows.len(), count(list.total))
+    } else {
+        format!("{} work orders", count(list.total))
+    };
+    html(200, render(&WorkOrders { chrome, lanes, grid, range }))
+}
+
+/// The peek of a stock number (a path segment: a space is `%20`, never `+`).
+fn item_peek(code: &str) -> String {
+    format!("/peek/item/{}", dashboards::report::form(code).replace('+', "%20"))
+}
+
+fn money(m: oltp::types::Money) -> String {
+    Value::Money(i128::from(m.as_cents())).display()
+}
+
+fn count(n: i64) -> String {
+    Value::Count(n).display()
+}
+
+fn grid(caption: &str, head: &[(&str, bool)], rows: Vec<Vec<(String, Option<String>)>>) -> Grid {
+    Grid { caption: caption.into(), head: head.iter().map(|(h, n)| (h.to_string(), *n)).collect(), rows }
+}
+
+fn plain(s: impl Into<String>) -> (String, Option<String>) {
+    (s.into(), None)
+}
+
+/// `GET /peek/{invoice|customer|item}/{id or stock number}`: a record at a glance, for the drawer, if it is the
+/// caller's to see (another org's, or a store not theirs, is not found).
+async fn peek(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Path((kind, key)): Path<(String, String)>,
+) -> Response {
+    let within = oltp::read::Within { org_id: who.caller.org_id, stores: who.caller.stores.clone() };
+    let id = || key.parse::<i64>().map_err(|_| Problem::not_found(format!("no {kind} {key}")));
+    let found: Result<Peek, Problem> = async {
+        let books = |e: oltp::Error| super::books_problem(&e);
+        match kind.as_str() {
+            "invoice" => {
+                crate::authz::may_read(&who.caller, "invoices").map_err(|d| Problem::from(&d))?;
+                let i = oltp::read::invoice(&app.db, &within, id()?).await.map_err(books)?;
+                let h = &i.head;
+                let balance = oltp::types::Money::cents(h.total.as_cents() - h.paid.as_cents());
+                let lines = i
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            plain(count(l.line_no)),
+                            plain(l.kind.replace('_', " ")),
+                            match &l.stock_no {
+                                Some(s) => (s.clone(), Some(item_peek(s))),
+                                None => plain(""),
+                            },
+                            plain(l.description.clone()),
+                            plain(count(l.qty)),
+                            plain(money(l.unit_price)),
+                            plain(money(l.amount)),
+                        ]
+                    })
+                    .collect();
+                let payments = i
+                    .payments
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            plain(p.paid_on.to_string()),
+                            plain(p.method.replace('_', " ")),
+                            plain(p.reference.clone().unwrap_or_default()),
+                            plain(money(p.amount)),
+                            plain(p.voided_on.map(|d| format!("voided {d}")).unwrap_or_default()),
+                        ]
+                    })
+                    .collect();
+                let history = i
+                    .history
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            plain(shown_time(&e.at, &who.caller.time_zone)),
+                            plain(e.actor.clone().unwrap_or_else(|| "operator".into())),
+                            plain(format!("{} {}", e.entity.replace('_', " "), e.action)),
+                        ]
+                    })
+                    .collect();
+                Ok(Peek {
+                    title: format!("Invoice {}", h.invoice_no),
+                    facts: vec![
+                        ("Customer".into(), h.customer.clone()),
+                        ("Date".into(), h.invoice_date.to_string()),
+                        ("Due".into(), h.due_date.to_string()),
+                        ("Status".into(), h.status.clone()),
+                        ("Subtotal".into(), money(i.subtotal)),
+                        ("Tax".into(), money(oltp::types::Money::cents(i.tax.as_cents() + i.surtax.as_cents()))),
+                        ("Total".into(), money(h.total)),
+                        ("Paid".into(), money(h.paid)),
+                        ("Balance".into(), money(balance)),
+                    ],
+                    grids: vec![
+                        grid(
+                            "Lines",
+                            &[
+                                ("Line", true),
+                                ("Kind", false),
+                                ("Stock no", false),
+                                ("Description", false),
+                                ("Qty", true),
+                                ("Unit price", true),
+                                ("Amount", true),
+                            ],
+                            lines,
+                        ),
+                        grid(
+                            "Payments",
+                            &[
+                                ("Paid on", false),
+                                ("Method", false),
+                                ("Reference", false),
+                                ("Amount", true),
+                                ("", false),
+                            ],
+                            payments,
+                        ),
+                        grid("History", &[("When", false), ("Who", false), ("What", false)], history),
+                    ],
+                    error: None,
+                })
+            }
+            "customer" => {
+                crate::authz::may_read(&who.caller, "contacts").map_err(|d| Problem::from(&d))?;
+                let c = oltp::read::contact(&app.db, &within, id()?).await.map_err(books)?;
+                let filter = oltp::read::InvoiceFilter { customer_id: Some(c.id), ..Default::default() };
+                let invoices = match crate::authz::may_read(&who.caller, "invoices") {
+                    Ok(()) => {
+                        oltp::read::invoices(&app.db, &within, &filter, oltp::read::Page { limit: 10, offset: 0 })
+                            .await
+                            .map_err(books)?
+                            .rows
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let rows = invoices
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            (i.invoice_no.clone(), Some(format!("/peek/invoice/{}", i.id))),
+                            plain(i.invoice_date.to_string()),
+                            plain(i.status.clone()),
+                            plain(money(i.total)),
+                            plain(money(i.paid)),
+                        ]
+                    })
+                    .collect();
+                let mut kinds = Vec::new();
+                if c.customer {
+                    kinds.push("customer");
+                }
+                if c.vendor {
+                    kinds.push("vendor");
+                }
+                Ok(Peek {
+                    title: c.name.clone(),
+                    facts: vec![
+                        ("Email".into(), c.email.clone().unwrap_or_default()),
+                        ("Phone".into(), c.phone.clone().unwrap_or_default()),
+                        ("Kind".into(), kinds.join(", ")),
+                    ],
+                    grids: vec![grid(
+                        "Latest invoices",
+                        &[("Invoice", false), ("Date", false), ("Status", false), ("Total", true), ("Paid", true)],
+                        rows,
+                    )],
+                    error: None,
+                })
+            }
+            "item" => {
+                crate::authz::may_read(&who.caller, "items").map_err(|d| Problem::from(&d))?;
+                let i = oltp::read::item(&app.db, &within, &key).await.map_err(books)?;
+                Ok(Peek {
+                    title: format!("Stock {}", i.stock_no),
+                    facts: vec![
+                        ("Description".into(), i.description.clone()),
+                        ("Style".into(), i.style_no.clone()),
+                        ("Family".into(), i.family.clone()),
+                        ("Category".into(), i.category.clone()),
+                        ("Store".into(), i.store.clone()),
+                        ("Status".into(), i.status.replace('_', " ")),
+                        ("On hand".into(), count(i.qty_on_hand)),
+                        ("On memo".into(), count(i.qty_on_memo)),
+                        ("Retail".into(), money(i.retail_price)),
+                        ("Ownership".into(), i.ownership.clone()),
+                    ],
+                    grids: Vec::new(),
+                    error: None,
+                })
+            }
+            _ => Err(Problem::not_found(format!("nothing to peek at called {kind}"))),
+        }
+    }
+    .await;
+    match found {
+        Ok(p) => html(200, render(&p)),
+        Err(p) => {
+            let title = if p.status == 404 { "Not found" } else { "Cannot show this" };
+            html(
+                p.status,
+                render(&Peek { title: title.into(), facts: Vec::new(), grids: Vec::new(), error: Some(p.detail) }),
+            )
+        }
+    }
 }
 
 #[cfg(test)]

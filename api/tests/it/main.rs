@@ -1,5 +1,6 @@
 //! End-to-end tests of the `loupe` binary.
 
+mod browser;
 mod cli;
 mod http;
 mod pages;

@@ -154,6 +154,13 @@ fn the_dashboard_counters_are_the_reports_totals() {
     assert_eq!(testid(&figures, "counter-memo_exposure"), shown(&memo["totals"]["cells"]["cost"]));
     assert_eq!(testid(&figures, "counter-sales_today"), "0.00");
     assert_eq!(testid(&figures, "lane-received"), "0");
+    // a lane opens its list; a lane that is not one is said so
+    assert!(figures.contains("href=\"/work-orders?lane=received\""), "{figures}");
+    let wo = s.req("GET", "/work-orders?lane=received").cookie(&olivia).send();
+    assert_eq!(wo.status, 200);
+    assert_eq!(testid(&wo.text(), "range"), "0 work orders");
+    let bad = s.req("GET", "/work-orders?lane=lost").cookie(&olivia).send();
+    assert!(bad.status == 422 && bad.text().contains("lost"), "{} {}", bad.status, bad.text());
     // unchanged lake: the next poll keeps the page as it is
     let since = figures.split("since=").nth(1).unwrap().split('"').next().unwrap().to_string();
     let again = s.req("GET", &format!("/dashboard/figures?since={since}")).cookie(&olivia).send();
@@ -211,4 +218,87 @@ fn assets_are_built_in_compressed_and_kept_by_their_version() {
     assert_eq!((plain.status, plain.header("content-encoding")), (200, None));
     assert!(plain.text().contains("htmx"));
     assert_eq!(s.req("GET", "/assets/..%2FCargo.toml").send().status, 404);
+}
+
+#[test]
+fn a_user_pins_reports_and_finds_the_ones_they_opened_lately() {
+    let s = server();
+    let origin = format!("http://{}", s.addr);
+    let olivia = form_sign_in(&s, "olivia", "owner-pass-1");
+    assert_eq!(s.req("GET", "/reports/ar_aging?view=invoices&bucket=open").cookie(&olivia).send().status, 200);
+    let home = s.req("GET", "/reports").cookie(&olivia).send().text();
+    let recent = home.split("data-testid=\"recent\"").nth(1).unwrap_or_else(|| panic!("{home}"));
+    assert!(recent.contains("AR aging — open invoices") && recent.contains("bucket=open"), "{recent}");
+    // pinned with the filters on screen, under a name
+    let pin = s
+        .req("POST", "/reports/ar_aging/pin")
+        .cookie(&olivia)
+        .header("origin", &origin)
+        .body("application/x-www-form-urlencoded", "name=Old+debts&query=view%3Dinvoices%26bucket%3Db4%26scope%3D2")
+        .send();
+    assert_eq!(pin.status, 303, "{}", pin.text());
+    assert_eq!(pin.header("location"), Some("/reports/ar_aging?view=invoices&bucket=b4&scope=2"));
+    let kept = s.text("select params as v from saved_reports where name = 'Old debts' and user_id = 1");
+    assert_eq!(kept, r#"{"bucket":"b4"}"#);
+    let home = s.req("GET", "/reports").cookie(&olivia).send().text();
+    let pinned = home.split("data-testid=\"pinned\"").nth(1).unwrap_or_else(|| panic!("{home}"));
+    assert!(
+        pinned.contains("Old debts") && pinned.contains("/reports/ar_aging?view=invoices&#38;bucket=b4"),
+        "{pinned}"
+    );
+    // pinned again: the same pin takes the new filters
+    s.req("POST", "/reports/ar_aging/pin")
+        .cookie(&olivia)
+        .header("origin", &origin)
+        .body("application/x-www-form-urlencoded", "name=Old+debts&query=view%3Dinvoices%26bucket%3Db3")
+        .send();
+    assert_eq!(s.scalar("select count(*) as v from saved_reports where name = 'Old debts'"), 1);
+    // Sam sees neither Olivia's pin nor her pages
+    let sam = form_sign_in(&s, "sam", "sales-pass-1");
+    let theirs = s.req("GET", "/reports").cookie(&sam).send().text();
+    assert!(!theirs.contains("Old debts") && !theirs.contains("data-testid=\"recent\""), "{theirs}");
+    // unpinned
+    let id = s.scalar("select id as v from saved_reports where name = 'Old debts'");
+    let r = s.req("POST", &format!("/saved/{id}/delete")).cookie(&olivia).header("origin", &origin).send();
+    assert_eq!(r.status, 303);
+    assert_eq!(s.scalar("select count(*) as v from saved_reports"), 0);
+}
+
+#[test]
+fn a_record_peeks_open_for_whoever_may_see_it_and_for_nobody_else() {
+    let s = server();
+    let olivia = form_sign_in(&s, "olivia", "owner-pass-1");
+    let inv = s.req("GET", "/peek/invoice/1").cookie(&olivia).send();
+    assert_eq!(inv.status, 200, "{}", inv.text());
+    let html = inv.text();
+    assert!(
+        html.contains("Invoice INV-000001") && html.contains("Ann Lee") && html.contains("solitaire ring"),
+        "{html}"
+    );
+    // 6,200.00 + 6 % tax, nothing paid
+    for (fact, value) in [("Total", "6,572.00"), ("Tax", "372.00"), ("Paid", "0.00"), ("Balance", "6,572.00")] {
+        assert!(html.contains(&format!("data-fact=\"{fact}\">{value}<")), "{fact} {value}: {html}");
+    }
+    // the customer with both invoices; Sam, of The Mall, sees only The Mall's
+    let ann = s.req("GET", "/peek/customer/2").cookie(&olivia).send().text();
+    assert!(ann.contains("INV-000001") && ann.contains("INV-000002") && ann.contains("ann@example.com"), "{ann}");
+    let sam = form_sign_in(&s, "sam", "sales-pass-1");
+    let theirs = s.req("GET", "/peek/customer/2").cookie(&sam).send().text();
+    assert!(theirs.contains("INV-000002") && !theirs.contains("INV-000001"), "{theirs}");
+    assert_eq!(s.req("GET", "/peek/invoice/1").cookie(&sam).send().status, 404);
+    // another org's invoice and customer: not found, and nothing of them shown
+    for path in ["/peek/invoice/3", "/peek/customer/4", "/peek/nothing/1", "/peek/invoice/x"] {
+        let r = s.req("GET", path).cookie(&olivia).send();
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.text().contains("Zoe"), "{path}");
+    }
+    // a stock number in a report opens its piece
+    let stock = s.text("select stock_no as v from items where id = 2");
+    let page = s.req("GET", "/reports/inventory_aging?view=items").cookie(&olivia).send().text();
+    assert!(page.contains(&format!("data-drawer=\"/peek/item/{stock}\"")), "{page}");
+    let item = s.req("GET", &format!("/peek/item/{stock}")).cookie(&olivia).send().text();
+    assert!(
+        item.contains("solitaire ring") && item.contains("The Mall") && item.contains("data-fact=\"On hand\">1<"),
+        "{item}"
+    );
 }
