@@ -201,8 +201,8 @@ pub fn drill_urls(link: &Link, scope: Option<i64>) -> (String, String) {
     (format!("/reports/{}?{q}", link.report), format!("/reports/{}/drawer?{q}", link.report))
 }
 
-/// The record a cell names, to peek at: an invoice number (with its id in the row), a customer (with theirs), a
-/// stock number.
+/// The record a cell names, to peek at: an invoice or memo number (with its id in the row), a customer (with
+/// theirs), a stock number.
 fn peek(columns: &[reports::model::Column], values: &[Value], key: &str) -> Option<String> {
     let id = |k: &str| match columns.iter().position(|c| c.key == k).map(|i| &values[i]) {
         Some(Value::Count(n)) => Some(*n),
@@ -211,6 +211,7 @@ fn peek(columns: &[reports::model::Column], values: &[Value], key: &str) -> Opti
     match (key, values.get(columns.iter().position(|c| c.key == key)?)?) {
         ("invoice_no", Value::Text(_)) => id("invoice_id").map(|n| format!("/peek/invoice/{n}")),
         ("customer", Value::Text(_)) => id("customer_id").map(|n| format!("/peek/customer/{n}")),
+        ("memo_no", Value::Text(_)) => id("memo_id").map(|n| format!("/peek/memo/{n}")),
         ("stock_no", Value::Text(s)) if !s.is_empty() => Some(format!("/peek/item/{}", form(s).replace('+', "%20"))),
         _ => None,
     }

@@ -705,6 +705,75 @@ pub async fn memos(db: &Db, within: &Within, customer_id: Option<i64>, open: boo
     Ok(Paged { offset: page.offset, ..listed })
 }
 
+/// A line of a memo.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MemoLine {
+    /// Its place on the memo.
+    pub line_no: i64,
+    /// The piece or lot's stock number.
+    pub stock_no: String,
+    /// What it is.
+    pub description: String,
+    /// Units.
+    pub qty: i64,
+    /// Price of one on memo.
+    pub memo_price: Money,
+    /// out, invoiced or returned.
+    pub status: String,
+    /// When it was invoiced or returned.
+    pub resolved_on: Option<NaiveDate>,
+}
+
+/// The memo `id` with its lines, if it is the caller's to see.
+pub async fn memo(db: &Db, within: &Within, id: i64) -> Result<(Memo, Vec<MemoLine>)> {
+    let sql = format!(
+        "select m.id, m.memo_no, m.store_id, m.customer_id, c.name as customer, m.memo_date, m.due_date
+         from memos m join contacts c on c.id = m.customer_id
+         where m.id = $1 and m.org_id = $2 and {}",
+        within.stores("m.store_id")
+    );
+    let r = db
+        .fetch_optional(Q::built(sql).bind(id).bind(within.org_id))
+        .await?
+        .ok_or_else(|| Error::not_found("memo", id))?;
+    let lines = db
+        .fetch_all(crate::q!(
+            "select l.line_no, it.stock_no, coalesce(it.description, st.description) as description, l.qty,
+             l.memo_price_cents, l.status, l.resolved_on
+             from memo_lines l join items it on it.id = l.item_id join styles st on st.id = it.style_id
+             where l.memo_id = $1 order by l.line_no",
+            id
+        ))
+        .await?
+        .iter()
+        .map(|l| {
+            Ok(MemoLine {
+                line_no: l.i64("line_no")?,
+                stock_no: l.text("stock_no")?,
+                description: l.text("description")?,
+                qty: l.i64("qty")?,
+                memo_price: money(l, "memo_price_cents")?,
+                status: l.text("status")?,
+                resolved_on: l.opt_date("resolved_on")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let out: Vec<&MemoLine> = lines.iter().filter(|l| l.status == "out").collect();
+    let value: i64 = out.iter().map(|l| l.qty * l.memo_price.as_cents()).sum();
+    let head = Memo {
+        id: r.i64("id")?,
+        memo_no: r.text("memo_no")?,
+        store_id: r.i64("store_id")?,
+        customer_id: r.i64("customer_id")?,
+        customer: r.text("customer")?,
+        memo_date: r.date("memo_date")?,
+        due_date: r.opt_date("due_date")?,
+        lines_out: out.len() as i64,
+        value_out: Money::cents(value),
+    };
+    Ok((head, lines))
+}
+
 /// The lanes of the work-order board, in the order work moves through them.
 pub const LANES: [&str; 5] = ["received", "in_progress", "ready", "completed", "cancelled"];
 

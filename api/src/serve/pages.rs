@@ -891,7 +891,7 @@ async fn find(
                 "invoice" => ("Invoice", Some(format!("/peek/invoice/{}", f.id))),
                 "contact" => ("Customer", Some(format!("/peek/customer/{}", f.id))),
                 "item" => ("Item", Some(item_peek(&f.label))),
-                "memo" => ("Memo", None),
+                "memo" => ("Memo", Some(format!("/peek/memo/{}", f.id))),
                 _ => ("Work order", None),
             };
             Match { kind: kind.into(), label: f.label, detail: f.detail, href }
@@ -995,7 +995,7 @@ fn plain(s: impl Into<String>) -> (String, Option<String>) {
     (s.into(), None)
 }
 
-/// `GET /peek/{invoice|customer|item}/{id or stock number}`: a record at a glance, for the drawer, if it is the
+/// `GET /peek/{invoice|customer|item|memo}/{id or stock number}`: a record at a glance, for the drawer, if it is the
 /// caller's to see (another org's, or a store not theirs, is not found).
 async fn peek(
     State(app): State<Shared>,
@@ -1162,6 +1162,48 @@ async fn peek(
                         ("Ownership".into(), i.ownership.clone()),
                     ],
                     grids: Vec::new(),
+                    error: None,
+                })
+            }
+            "memo" => {
+                crate::authz::may_read(&who.caller, "memos").map_err(|d| Problem::from(&d))?;
+                let (m, lines) = oltp::read::memo(&app.db, &within, id()?).await.map_err(books)?;
+                let rows = lines
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            plain(count(l.line_no)),
+                            (l.stock_no.clone(), Some(item_peek(&l.stock_no))),
+                            plain(l.description.clone()),
+                            plain(count(l.qty)),
+                            plain(money(l.memo_price)),
+                            plain(l.status.clone()),
+                            plain(l.resolved_on.map(|d| d.to_string()).unwrap_or_default()),
+                        ]
+                    })
+                    .collect();
+                Ok(Peek {
+                    title: format!("Memo {}", m.memo_no),
+                    facts: vec![
+                        ("Customer".into(), m.customer.clone()),
+                        ("Date".into(), m.memo_date.to_string()),
+                        ("Due back".into(), m.due_date.map(|d| d.to_string()).unwrap_or_default()),
+                        ("Lines out".into(), count(m.lines_out)),
+                        ("Out at memo price".into(), money(m.value_out)),
+                    ],
+                    grids: vec![grid(
+                        "Lines",
+                        &[
+                            ("Line", true),
+                            ("Stock no", false),
+                            ("Description", false),
+                            ("Qty", true),
+                            ("Memo price", true),
+                            ("Status", false),
+                            ("Resolved", false),
+                        ],
+                        rows,
+                    )],
                     error: None,
                 })
             }

@@ -301,4 +301,29 @@ fn a_record_peeks_open_for_whoever_may_see_it_and_for_nobody_else() {
         item.contains("solitaire ring") && item.contains("The Mall") && item.contains("data-fact=\"On hand\">1<"),
         "{item}"
     );
+    // a memo: the Mall's ring out to Ann at 5,900.00 and three hoops at 185.00 = 6,455.00 out
+    let memo = s
+        .req("POST", "/api/v1/ops/issue_memo")
+        .cookie(&olivia)
+        .json(&serde_json::json!({"store_id": 2, "customer_id": 2, "memo_date": "2026-02-03",
+            "lines": [{"item_id": 2, "memo_price": "5900.00"}, {"item_id": 3, "qty": 3, "memo_price": "185.00"}]}))
+        .send();
+    assert_eq!(memo.status, 200, "{}", memo.text());
+    let id = memo.json()["id"].as_i64().unwrap();
+    let m = s.req("GET", &format!("/peek/memo/{id}")).cookie(&olivia).send().text();
+    assert!(m.contains("data-fact=\"Out at memo price\">6,455.00<") && m.contains("data-fact=\"Lines out\">2<"), "{m}");
+    assert!(m.contains(&format!("/peek/item/{stock}")), "{m}");
+    // and the memo's number in the memo reports opens it, once the lake has it
+    let mut found = false;
+    for _ in 0..50 {
+        let page = s.req("GET", "/reports/memo_liability").cookie(&olivia).send().text();
+        if page.contains(&format!("data-drawer=\"/peek/memo/{id}\"")) {
+            found = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(found, "the memo's number peeks in memo liability");
+    let bob = form_sign_in(&s, "bob", "other-pass-1");
+    assert_eq!(s.req("GET", &format!("/peek/memo/{id}")).cookie(&bob).send().status, 404);
 }

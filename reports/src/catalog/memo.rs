@@ -91,6 +91,7 @@ pub(crate) const OPEN_LINE_COLUMNS: &[crate::model::Column] = {
     use crate::model::{Column, Total, Type};
     &[
         Column::id("customer_id"),
+        Column::id("memo_id"),
         Column::text("memo_no", "Memo"),
         Column::date("memo_date", "Date"),
         Column::text("customer", "Customer"),
@@ -117,7 +118,8 @@ pub(crate) fn open_lines_sql(v: &Values) -> String {
     };
     format!(
         "with {ctes}, {unit_cost}, {line_cost}
-         select l.customer_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description, s.family,
+         select l.customer_id, l.memo_id, l.memo_no, l.memo_date, c.name as customer, it.stock_no, s.description,
+                s.family,
                 l.qty, {age} as age, {label} as bucket,
                 case when o.costing_method = 'fifo' and lc.cost is not null then lc.cost
                      else cast(l.qty * coalesce(u.unit, 0) as decimal(18, 2)) end as cost,
