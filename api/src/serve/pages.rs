@@ -325,23 +325,20 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// One report run for a counter: its totals and rows (at most `rows`) on the caller's scope.
-async fn run_for(
-    app: &Shared,
+/// One report run for the dashboard on its context: its rows (at most 800) and totals, or `None` when the user may
+/// not see the report.
+async fn run_in(
+    cx: &reports::Context<'_>,
     who: &Who,
-    scope: Option<i64>,
     report: &str,
-    params: &[(&str, &str)],
-) -> Result<Ran, Problem> {
-    let mut q: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    if let Some(s) = scope {
-        q.push(("scope".into(), s.to_string()));
+    params: Vec<(&str, String)>,
+) -> Result<Option<Ran>, Problem> {
+    if crate::authz::may_see(&who.caller, report).is_err() {
+        return Ok(None);
     }
-    let a = asked(report, q)?;
-    crate::authz::may_see(&who.caller, report).map_err(|d| Problem::from(&d))?;
-    let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
-    let (p, _) = prepared(app, who, a.scope, a.req, None).await?;
-    ran(p, SCREEN_ROWS.max(800), 0, None).await
+    let a = asked(report, params.into_iter().map(|(k, v)| (k.to_string(), v)).collect())?;
+    let p = reports::prepare(cx, &a.req).await.map_err(|e| super::report_problem(&e))?;
+    Ok(Some(ran(p, 800, 0, None).await?))
 }
 
 /// The page URL of a run's link, narrowed like the page.
@@ -365,13 +362,60 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
     if query.iter().any(|(k, v)| k == "since" && v.parse::<i64>().ok() == Some(version)) {
         return Ok(None);
     }
+    let scoped = scope_of(&who.caller, scope)?;
     let today = reports::dates::today_in(&who.caller.time_zone, chrono::Utc::now());
-    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    let t = day(today);
-    let may = |r: &str| crate::authz::may_see(&who.caller, r).is_ok();
+    let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let t = iso(today);
+    // every figure from one snapshot, the runs side by side (one turn of the lake's work: they are small)
+    let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
+    let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
+    let cx = reports::Context::at(&snapshot, scoped.clone(), chrono::Utc::now())
+        .await
+        .map_err(|e| super::report_problem(&e))?;
+    let window = ChartWindow::ending(today);
+    let within = oltp::read::Within {
+        org_id: who.caller.org_id,
+        stores: match scoped {
+            Scope::Org { stores, .. } => stores,
+            Scope::Operator => None,
+        },
+    };
+    let lanes = async {
+        let mut lanes = Vec::new();
+        for lane in ["received", "in_progress", "ready"] {
+            let page = oltp::read::Page { limit: 1, offset: 0 };
+            let n = oltp::read::work_orders(&app.db, &within, Some(lane), page)
+                .await
+                .map_err(|e| super::books_problem(&e))?;
+            let mut href = format!("/work-orders?lane={lane}");
+            if let Some(s) = scope {
+                href.push_str(&format!("&scope={s}"));
+            }
+            lanes.push((lane.replace('_', " "), n.total, href));
+        }
+        Ok::<_, Problem>(lanes)
+    };
+    let day = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        vec![("by", "day".into()), ("from", iso(from)), ("to", iso(to))]
+    };
+    let (sold, open, ar, memo, inv, days, days_before, months, lanes) = tokio::try_join!(
+        run_in(&cx, who, "gross_profit", day(today, today)),
+        run_in(&cx, who, "ar_aging", vec![("view", "invoices".into()), ("bucket", "open".into())]),
+        run_in(&cx, who, "ar_aging", vec![]),
+        run_in(&cx, who, "memo_liability", vec![]),
+        run_in(&cx, who, "inventory_aging", vec![]),
+        run_in(&cx, who, "gross_profit", day(window.first, today)),
+        run_in(&cx, who, "gross_profit", day(window.first_before, window.today_before)),
+        run_in(
+            &cx,
+            who,
+            "gross_profit",
+            vec![("by", "month".into()), ("from", iso(window.months_from)), ("to", t.clone())]
+        ),
+        lanes,
+    )?;
     let mut counters = Vec::new();
-    if may("gross_profit") {
-        let r = run_for(app, who, scope, "gross_profit", &[("by", "day"), ("from", &t), ("to", &t)]).await?;
+    if let Some(r) = sold {
         counters.push(Counter {
             id: "sales_today",
             label: "Today's sales".into(),
@@ -380,8 +424,7 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
             part: None,
         });
     }
-    if may("ar_aging") {
-        let open = run_for(app, who, scope, "ar_aging", &[("view", "invoices"), ("bucket", "open")]).await?;
+    if let Some(open) = open {
         counters.push(Counter {
             id: "open_invoices",
             label: "Open invoices".into(),
@@ -393,7 +436,8 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
                 href: page_of(&this(&open), scope),
             }),
         });
-        let ar = run_for(app, who, scope, "ar_aging", &[]).await?;
+    }
+    if let Some(ar) = ar {
         // the oldest bucket: the last age column before the total
         let oldest = ar.header.columns.iter().rposition(|c| c.key.len() == 2 && c.key.starts_with('b'));
         counters.push(Counter {
@@ -411,8 +455,7 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
             }),
         });
     }
-    if may("memo_liability") {
-        let m = run_for(app, who, scope, "memo_liability", &[]).await?;
+    if let Some(m) = memo {
         counters.push(Counter {
             id: "memo_exposure",
             label: "Out on memo (cost)".into(),
@@ -425,8 +468,7 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
             }),
         });
     }
-    if may("inventory_aging") {
-        let inv = run_for(app, who, scope, "inventory_aging", &[]).await?;
+    if let Some(inv) = inv {
         // the oldest age bucket (366+ days with the default edges): its row, or nothing in it
         let edges = inv.header.params.get("edges").map_or(3, |e| e.split(',').count());
         let oldest = format!("b{}", edges + 1);
@@ -451,25 +493,10 @@ async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Resu
             }),
         });
     }
-    let within = oltp::read::Within {
-        org_id: who.caller.org_id,
-        stores: match scope_of(&who.caller, scope)? {
-            Scope::Org { stores, .. } => stores,
-            Scope::Operator => None,
-        },
+    let chart = match (days, days_before, months) {
+        (Some(d), Some(b), Some(m)) => sales_chart(&window, &d, &b, &m, scope),
+        _ => SalesChart::default(),
     };
-    let mut lanes = Vec::new();
-    for lane in ["received", "in_progress", "ready"] {
-        let page = oltp::read::Page { limit: 1, offset: 0 };
-        let n =
-            oltp::read::work_orders(&app.db, &within, Some(lane), page).await.map_err(|e| super::books_problem(&e))?;
-        let mut href = format!("/work-orders?lane={lane}");
-        if let Some(s) = scope {
-            href.push_str(&format!("&scope={s}"));
-        }
-        lanes.push((lane.replace('_', " "), n.total, href));
-    }
-    let chart = if may("gross_profit") { sales_chart(app, who, scope, today).await? } else { SalesChart::default() };
     let as_of = state.as_ref().map_or_else(|| "—".to_string(), |s| shown_time(&s.landed_at, &who.caller.time_zone));
     let mut refresh = format!("/dashboard/figures?since={version}");
     if let Some(s) = scope {
@@ -491,15 +518,38 @@ fn shown_time(rfc3339: &str, tz: &str) -> String {
     }
 }
 
-/// Sales by day for the last 30 days and by month for the last 24, each beside the same period a year earlier:
-/// gross profit's revenue, by day and by month.
-async fn sales_chart(
-    app: &Shared,
-    who: &Who,
-    scope: Option<i64>,
+/// The sales chart's periods: the last 30 days to today, the same days a year earlier, and the 36 months whose last
+/// 24 are shown (the 12 before them are the year-earlier line of the first 12).
+struct ChartWindow {
     today: chrono::NaiveDate,
-) -> Result<SalesChart, Problem> {
-    use chrono::{Datelike as _, Days, Months};
+    first: chrono::NaiveDate,
+    first_before: chrono::NaiveDate,
+    today_before: chrono::NaiveDate,
+    this_month: chrono::NaiveDate,
+    months_from: chrono::NaiveDate,
+}
+
+impl ChartWindow {
+    fn ending(today: chrono::NaiveDate) -> ChartWindow {
+        use chrono::{Datelike as _, Days, Months};
+        let year = Months::new(12);
+        let first = today.checked_sub_days(Days::new(29)).unwrap_or(today);
+        let this_month = today.with_day(1).unwrap_or(today);
+        ChartWindow {
+            today,
+            first,
+            first_before: first.checked_sub_months(year).unwrap_or(first),
+            today_before: today.checked_sub_months(year).unwrap_or(today),
+            this_month,
+            months_from: this_month.checked_sub_months(Months::new(35)).unwrap_or(this_month),
+        }
+    }
+}
+
+/// Sales by day for the last 30 days and by month for the last 24, each beside the same period a year earlier,
+/// from gross profit's revenue by day (`days`, `before`: the same days a year earlier) and by month (`months`).
+fn sales_chart(w: &ChartWindow, days: &Ran, before: &Ran, months: &Ran, scope: Option<i64>) -> SalesChart {
+    use chrono::Months;
     let year = Months::new(12);
     let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     let by = |r: &Ran| -> BTreeMap<String, (String, String)> {
@@ -511,17 +561,9 @@ async fn sales_chart(
             })
             .collect()
     };
-    // daily: the last 30 days, and the same 30 days a year earlier
-    let first = today.checked_sub_days(Days::new(29)).unwrap_or(today);
-    let now =
-        run_for(app, who, scope, "gross_profit", &[("by", "day"), ("from", &iso(first)), ("to", &iso(today))]).await?;
-    let (f0, t0) = (first.checked_sub_months(year).unwrap_or(first), today.checked_sub_months(year).unwrap_or(today));
-    let before =
-        run_for(app, who, scope, "gross_profit", &[("by", "day"), ("from", &iso(f0)), ("to", &iso(t0))]).await?;
-    let (now, before) = (by(&now), by(&before));
+    let (now, before, months) = (by(days), by(before), by(months));
     let mut daily = Series::default();
-    let mut d = first;
-    while d <= today {
+    for d in w.first.iter_days().take_while(|d| *d <= w.today) {
         let key = iso(d);
         let earlier = d.checked_sub_months(year).map(iso).unwrap_or_default();
         let (sales, link) = now.get(&key).cloned().unwrap_or_else(|| ("0".into(), String::new()));
@@ -529,20 +571,10 @@ async fn sales_chart(
         daily.sales.push(sales);
         daily.links.push(link);
         daily.year_before.push(before.get(&earlier).map_or_else(|| "0".into(), |(s, _)| s.clone()));
-        d = d.succ_opt().unwrap_or(today.succ_opt().unwrap_or(today));
-        if d == first {
-            break;
-        }
     }
-    // monthly: 24 months to this one, and the 24 before each by a year — one run over 36 months
-    let this_month = today.with_day(1).unwrap_or(today);
-    let start = this_month.checked_sub_months(Months::new(35)).unwrap_or(this_month);
-    let months =
-        by(&run_for(app, who, scope, "gross_profit", &[("by", "month"), ("from", &iso(start)), ("to", &iso(today))])
-            .await?);
     let mut monthly = Series::default();
     for i in (0..24).rev() {
-        let m = this_month.checked_sub_months(Months::new(i)).unwrap_or(this_month);
+        let m = w.this_month.checked_sub_months(Months::new(i)).unwrap_or(w.this_month);
         let key = m.format("%Y-%m").to_string();
         let earlier = m.checked_sub_months(year).map(|e| e.format("%Y-%m").to_string()).unwrap_or_default();
         let (sales, link) = months.get(&key).cloned().unwrap_or_else(|| ("0".into(), String::new()));
@@ -551,7 +583,7 @@ async fn sales_chart(
         monthly.links.push(link);
         monthly.year_before.push(months.get(&earlier).map_or_else(|| "0".into(), |(s, _)| s.clone()));
     }
-    Ok(SalesChart { daily, monthly })
+    SalesChart { daily, monthly }
 }
 
 /// `GET /reports`: the user's pinned and recent reports, then the catalog by area.
