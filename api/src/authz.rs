@@ -72,7 +72,15 @@ pub const OPS: &[(&str, &[&str])] = &[
     ("create_saved_report", EVERYONE),
     ("update_saved_report", EVERYONE),
     ("delete_saved_report", EVERYONE),
+    // a subscription sends reports: whoever may see one (the engine checks each report at send time)
+    ("create_subscription", SUBSCRIBERS),
+    ("pause_subscription", SUBSCRIBERS),
+    ("resume_subscription", SUBSCRIBERS),
+    ("delete_subscription", SUBSCRIBERS),
 ];
+
+/// The groups that see reports, and so may have them sent.
+const SUBSCRIBERS: &[&str] = &["owner", "manager", "accounting", "sales", "inventory"];
 
 /// Each report and the groups that may see it (its views, drills and exports alike).
 pub const REPORTS: &[(&str, &[&str])] = &[

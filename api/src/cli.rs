@@ -61,6 +61,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: crate::users::TokenCmd,
     },
+    /// Subscriptions: reports to be sent by email on a schedule — add, list, pause, resume, remove.
+    Schedule {
+        #[command(subcommand)]
+        command: crate::schedule::ScheduleCmd,
+    },
     /// Measure throughput (see docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -474,6 +479,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Token { command } => {
             let db = cli.open().await?;
             let code = crate::users::token(&db, command).await;
+            db.close().await;
+            code
+        }
+        Cmd::Schedule { command } => {
+            let db = cli.open().await?;
+            let code = crate::schedule::run(&db, &cli.lake()?, command).await;
             db.close().await;
             code
         }

@@ -9,6 +9,7 @@ mod lake;
 mod place;
 pub mod problem;
 mod report;
+pub mod schedule;
 pub mod serve;
 mod table;
 pub mod users;

@@ -358,8 +358,8 @@ pub async fn revoke_token(db: &Db, user_id: i64, token_id: i64, now: i64) -> Res
     Ok(())
 }
 
-/// The caller a user is now: `None` when the user is disabled or gone.
-async fn caller(db: &Db, user_id: i64) -> Result<Option<Caller>> {
+/// The caller a user is now (their org, groups, stores and time zone): `None` when the user is disabled or gone.
+pub async fn caller(db: &Db, user_id: i64) -> Result<Option<Caller>> {
     let Some(u) = db
         .fetch_optional(q!(
             "select u.org_id, u.username, u.display_name, u.groups, u.active, o.time_zone

@@ -21,6 +21,7 @@ pub mod restore;
 pub mod sales;
 pub mod saved;
 pub mod stats;
+pub mod subscriptions;
 pub mod types;
 pub mod visits;
 pub mod work_orders;

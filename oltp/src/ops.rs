@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::writer::{Ctx, Outcome, Writer};
-use crate::{catalog, inventory, memos, org, purchasing, restore, sales, saved, work_orders};
+use crate::{catalog, inventory, memos, org, purchasing, restore, sales, saved, subscriptions, work_orders};
 
 macro_rules! commands {
     ($($variant:ident($path:path) = $op:literal),+ $(,)?) => {
@@ -110,6 +110,10 @@ commands! {
     CreateSavedReport(saved::CreateSavedReport) = "create_saved_report",
     UpdateSavedReport(saved::UpdateSavedReport) = "update_saved_report",
     DeleteSavedReport(saved::DeleteSavedReport) = "delete_saved_report",
+    CreateSubscription(subscriptions::CreateSubscription) = "create_subscription",
+    PauseSubscription(subscriptions::PauseSubscription) = "pause_subscription",
+    ResumeSubscription(subscriptions::ResumeSubscription) = "resume_subscription",
+    DeleteSubscription(subscriptions::DeleteSubscription) = "delete_subscription",
 }
 
 /// Executes one command atomically: everything it writes, with its audit and change rows, or nothing.

@@ -707,7 +707,9 @@ fn loupe_serve_takes_a_sale_shows_it_in_a_report_and_stops_on_sigterm() {
         if body.contains(&number) {
             break;
         }
-        assert!(posted.elapsed() < std::time::Duration::from_secs(2), "{number} not in the report after 2 s");
+        // the 2 s promise is checked in-process on a local lake (serve.rs); this debug process lands in moto's
+        // S3 (a Python server) beside the rest of the suite on two cores, where a landing alone can take a second
+        assert!(posted.elapsed() < std::time::Duration::from_secs(5), "{number} not in the report after 5 s");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
@@ -719,4 +721,67 @@ fn loupe_serve_takes_a_sale_shows_it_in_a_report_and_stops_on_sigterm() {
     // one line per request: method, path, status, user — and never the password or the cookie
     assert!(rest.lines().any(|l| l.contains("POST /api/v1/ops/create_invoice 200") && l.contains("user=3")), "{rest}");
     assert!(!rest.contains("owner-pass-1") && !rest.contains("loupe_session="), "{rest}");
+}
+
+/// `loupe schedule`: a subscription of two reports checked by the engine as its owner would run them, listed
+/// with when it is next due, paused, resumed and removed; a bad report, parameter, schedule or recipient is
+/// named and nothing is kept.
+#[test]
+fn subscriptions_from_the_command_line() {
+    let dir = opening_day();
+    let cli = |args: &[&str]| {
+        let out = loupe(dir.path()).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // the given flags, and the defaults of those not given
+    let add = |extra: &[&str]| {
+        let mut args = vec!["schedule", "add", "--name", "Monday AR", "--owner", "maya", "--format", "xlsx"];
+        args.extend_from_slice(&["--to", "leo", "--to", "books@example.com"]);
+        for (flag, default) in [("--cron", "0 7 * * 1"), ("--tz", "America/New_York")] {
+            if !extra.contains(&flag) {
+                args.extend_from_slice(&[flag, default]);
+            }
+        }
+        args.extend_from_slice(extra);
+        cli(&args)
+    };
+    // refused, each naming what is wrong, and nothing kept
+    for (extra, words) in [
+        (&["--report", "ar_agin"][..], "no report \"ar_agin\""),
+        (&["--report", "ar_aging", "--param", "bukcet=b4"][..], "bukcet"),
+        (&["--report", "ar_aging", "--cron", "0 7 * *"][..], "cron: 0 7 * * —"),
+        (&["--report", "ar_aging", "--tz", "Mars/Olympus"][..], "time_zone: Mars/Olympus"),
+        (&["--report", "ar_aging", "--to", "nobody"][..], "--to \"nobody\""),
+    ] {
+        let (ok, _, err) = add(extra);
+        assert!(!ok && err.contains(words), "{extra:?}: {err}");
+    }
+    let (ok, out, _) = cli(&["schedule", "list"]);
+    assert!(ok);
+    assert_eq!(out, "no subscriptions\n");
+    // two reports, the first with a relative date; the view each runs is kept
+    let (ok, out, err) =
+        add(&["--report", "ar_aging", "--param", "as_of=yesterday", "--report", "rfm", "--skip-if-empty"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("created subscription 1 \"Monday AR\": next sent "), "{out}");
+    assert!(out.contains(" 07:00 E"), "a Monday at 07:00 New York time: {out}");
+    let (_, out, _) = cli(&["schedule", "list"]);
+    assert!(
+        out.contains("Monday AR  next ") && out.contains("[ar_aging/summary, rfm/segments] xlsx to 2 recipient(s)"),
+        "{out}"
+    );
+    let (ok, _, err) = add(&["--report", "rfm"]);
+    assert!(!ok && err.contains("the org already has a subscription by this name"), "{err}");
+    let (ok, _, _) = cli(&["schedule", "pause", "1", "--reason", "on holiday"]);
+    assert!(ok);
+    let (_, out, _) = cli(&["schedule", "list"]);
+    assert!(out.contains("Monday AR  paused (on holiday)"), "{out}");
+    assert!(cli(&["schedule", "resume", "1"]).0);
+    assert!(cli(&["schedule", "remove", "1"]).0);
+    let (ok, _, err) = cli(&["schedule", "pause", "1"]);
+    assert!(!ok && err.contains("subscription 1 not found"), "{err}");
 }

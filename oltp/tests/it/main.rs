@@ -18,5 +18,6 @@ mod reach;
 mod sales;
 mod saved;
 mod snapshots;
+mod subscriptions;
 mod voids;
 mod work_orders;

@@ -1,0 +1,489 @@
+//! Subscriptions: reports that arrive by email on a schedule. One or more reports (each a report, its view
+//! and its parameters as given — relative dates stay words and resolve when it is sent), a format, recipients
+//! (users of the org or addresses), a cron schedule in an IANA time zone, whether each recipient user gets it
+//! with their own stores, and whether an empty result is sent at all. It runs with its owner's scope; the books
+//! keep when it is next due. Whether the reports, views and parameters exist is the report engine's to say: the
+//! caller checks them before saving (the books know no report catalog), as for saved reports.
+
+use std::collections::BTreeMap;
+use std::str::FromStr as _;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::writer::{Outcome, Writer};
+use crate::{check, q};
+
+/// What a subscription's mail carries.
+pub const FORMATS: &[&str] = &["pdf", "xlsx", "csv", "html"];
+/// The most reports one subscription bundles.
+pub const MAX_REPORTS: usize = 10;
+/// The most recipients of one subscription.
+pub const MAX_RECIPIENTS: usize = 50;
+
+/// A report as a subscription sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscribed {
+    /// The report's id (`ar_aging`).
+    pub report: String,
+    /// Its view; absent: the report's first.
+    pub view: Option<String>,
+    /// Parameters as given (`as_of` → `yesterday`).
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+}
+
+/// Who gets it: a user of the org, or an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    /// A user of the org (their email comes from the user, their stores from their access).
+    pub user_id: Option<i64>,
+    /// An address outside the users: it gets what the owner may see.
+    pub email: Option<String>,
+}
+
+/// Sends reports by email on a schedule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSubscription {
+    /// The org.
+    pub org_id: i64,
+    /// Whose scope it runs with; absent: the user acting.
+    pub owner_id: Option<i64>,
+    /// Its name, unique in the org.
+    pub name: String,
+    /// The reports it sends, in order (several arrive as one workbook or one PDF).
+    pub reports: Vec<Subscribed>,
+    /// pdf, xlsx, csv or html (the summary in the mail's body, the files attached).
+    pub format: String,
+    /// Who gets it.
+    pub recipients: Vec<Recipient>,
+    /// When: a cron expression (minute hour day-of-month month day-of-week).
+    pub cron: String,
+    /// The IANA time zone the schedule and the relative dates are read in.
+    pub time_zone: String,
+    /// Each recipient user gets it run with their own stores.
+    #[serde(default)]
+    pub per_recipient: bool,
+    /// Nothing is sent when every report is empty.
+    #[serde(default)]
+    pub skip_if_empty: bool,
+}
+
+impl CreateSubscription {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        check::org_exists(w, self.org_id).await?;
+        let name = self.name.trim();
+        check::non_empty("name", name)?;
+        let owner = match (self.owner_id, w.actor) {
+            (Some(o), _) => o,
+            (None, Some(a)) => a,
+            (None, None) => return Err(Error::invalid("owner_id", "(none)", "the operator names the owner")),
+        };
+        user_in(w, self.org_id, "owner_id", owner).await?;
+        if w.actor.is_some_and(|a| a != owner) {
+            return Err(Error::Forbidden("a subscription runs as the user who keeps it".into()));
+        }
+        reports(&self.reports)?;
+        let format = format(&self.format)?;
+        recipients(w, self.org_id, &self.recipients).await?;
+        let next = next_run(&self.cron, &self.time_zone, Utc::now())?;
+        let taken = w
+            .fetch_optional(q!("select id from subscriptions where org_id = $1 and name = $2", self.org_id, name))
+            .await?;
+        if taken.is_some() {
+            return Err(Error::invalid("name", format!("{name:?}"), "the org already has a subscription by this name"));
+        }
+        let now = Utc::now();
+        let reports = serde_json::to_string(&self.reports).map_err(|e| Error::Database(e.to_string()))?;
+        let id = w
+            .insert(
+                "subscriptions",
+                self.org_id,
+                q!(
+                    "insert into subscriptions (org_id, owner_id, name, reports, format, cron, time_zone,
+                     per_recipient, skip_if_empty, active, next_run_at, created_at, updated_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $11, $11) returning *",
+                    self.org_id,
+                    owner,
+                    name,
+                    reports,
+                    format,
+                    self.cron.trim(),
+                    self.time_zone.trim(),
+                    self.per_recipient,
+                    self.skip_if_empty,
+                    next.timestamp(),
+                    now
+                ),
+            )
+            .await?;
+        for r in &self.recipients {
+            w.insert(
+                "subscription_recipients",
+                self.org_id,
+                q!(
+                    "insert into subscription_recipients (org_id, subscription_id, user_id, email)
+                     values ($1, $2, $3, $4) returning *",
+                    self.org_id,
+                    id,
+                    r.user_id,
+                    r.email.as_deref().map(str::trim)
+                ),
+            )
+            .await?;
+        }
+        Ok(Outcome::id(id))
+    }
+}
+
+/// Stops a subscription sending until it is resumed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseSubscription {
+    /// The org.
+    pub org_id: i64,
+    /// The subscription.
+    pub subscription_id: i64,
+    /// Why (shown beside it).
+    pub reason: Option<String>,
+}
+
+impl PauseSubscription {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        kept(w, self.org_id, self.subscription_id).await?;
+        let reason = self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("paused");
+        w.update(
+            "subscriptions",
+            self.org_id,
+            self.subscription_id,
+            q!(
+                "update subscriptions set active = false, paused_reason = $1, updated_at = $2 where id = $3",
+                reason,
+                Utc::now(),
+                self.subscription_id
+            ),
+        )
+        .await?;
+        Ok(Outcome::id(self.subscription_id))
+    }
+}
+
+/// Lets a paused subscription send again, from its next slot after now (the slots it missed are not sent).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeSubscription {
+    /// The org.
+    pub org_id: i64,
+    /// The subscription.
+    pub subscription_id: i64,
+}
+
+impl ResumeSubscription {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        let k = kept(w, self.org_id, self.subscription_id).await?;
+        let next = next_run(&k.cron, &k.time_zone, Utc::now())?;
+        w.update(
+            "subscriptions",
+            self.org_id,
+            self.subscription_id,
+            q!(
+                "update subscriptions set active = true, paused_reason = null, next_run_at = $1, updated_at = $2
+                 where id = $3",
+                next.timestamp(),
+                Utc::now(),
+                self.subscription_id
+            ),
+        )
+        .await?;
+        Ok(Outcome::id(self.subscription_id))
+    }
+}
+
+/// Removes a subscription and its recipients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteSubscription {
+    /// The org.
+    pub org_id: i64,
+    /// The subscription.
+    pub subscription_id: i64,
+}
+
+impl DeleteSubscription {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        kept(w, self.org_id, self.subscription_id).await?;
+        let ids = w
+            .fetch_all(q!("select id from subscription_recipients where subscription_id = $1", self.subscription_id))
+            .await?;
+        for r in ids {
+            w.delete("subscription_recipients", self.org_id, r.i64("id")?).await?;
+        }
+        w.delete("subscriptions", self.org_id, self.subscription_id).await?;
+        Ok(Outcome::id(self.subscription_id))
+    }
+}
+
+/// A subscription as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscription {
+    /// Its id.
+    pub id: i64,
+    /// Whose scope it runs with.
+    pub owner_id: i64,
+    /// Its name.
+    pub name: String,
+    /// The reports it sends.
+    pub reports: Vec<Subscribed>,
+    /// pdf, xlsx, csv or html.
+    pub format: String,
+    /// Who gets it.
+    pub recipients: Vec<Recipient>,
+    /// Its cron expression.
+    pub cron: String,
+    /// Its time zone.
+    pub time_zone: String,
+    /// Each recipient user gets their own stores.
+    pub per_recipient: bool,
+    /// An empty result is not sent.
+    pub skip_if_empty: bool,
+    /// Sending (not paused).
+    pub active: bool,
+    /// Why it is paused.
+    pub paused_reason: Option<String>,
+    /// When it is next due (Unix seconds).
+    pub next_run_at: i64,
+}
+
+/// The org's subscriptions, by name; `owner`: only that user's.
+pub async fn list(db: &Db, org_id: i64, owner: Option<i64>) -> Result<Vec<Subscription>> {
+    let rows = db
+        .fetch_all(q!(
+            "select id, owner_id, name, reports, format, cron, time_zone, per_recipient, skip_if_empty, active,
+             paused_reason, next_run_at from subscriptions
+             where org_id = $1 and ($2 = 0 or owner_id = $2) order by name, id",
+            org_id,
+            owner.unwrap_or(0)
+        ))
+        .await?;
+    let people = db
+        .fetch_all(q!(
+            "select subscription_id, user_id, email from subscription_recipients where org_id = $1 order by id",
+            org_id
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let id = r.i64("id")?;
+            let reports = r.text("reports")?;
+            Ok(Subscription {
+                id,
+                owner_id: r.i64("owner_id")?,
+                name: r.text("name")?,
+                reports: serde_json::from_str(&reports)
+                    .map_err(|e| Error::Database(format!("subscription reports {reports:?}: {e}")))?,
+                format: r.text("format")?,
+                recipients: people
+                    .iter()
+                    .filter(|p| p.i64("subscription_id").is_ok_and(|s| s == id))
+                    .map(|p| Ok(Recipient { user_id: p.opt_i64("user_id")?, email: p.opt_text("email")? }))
+                    .collect::<Result<Vec<_>>>()?,
+                cron: r.text("cron")?,
+                time_zone: r.text("time_zone")?,
+                per_recipient: r.bool("per_recipient")?,
+                skip_if_empty: r.bool("skip_if_empty")?,
+                active: r.bool("active")?,
+                paused_reason: r.opt_text("paused_reason")?,
+                next_run_at: r.i64("next_run_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The first slot of `cron` in `time_zone` strictly after `after`: read on the wall clock of that zone, so a
+/// daily 07:00 stays at 07:00 across daylight-saving changes, a slot in a skipped hour is not invented and one
+/// in a repeated hour comes once.
+pub fn next_run(cron: &str, time_zone: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let tz: chrono_tz::Tz = time_zone
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid("time_zone", time_zone, "an IANA time zone (America/New_York)"))?;
+    let c = croner::Cron::from_str(cron.trim()).map_err(|e| {
+        Error::invalid(
+            "cron",
+            cron,
+            format!("minute hour day-of-month month day-of-week, as 0 7 * * 1 for Mondays at 07:00 ({e})"),
+        )
+    })?;
+    let next = c
+        .find_next_occurrence(&after.with_timezone(&tz), false)
+        .map_err(|e| Error::invalid("cron", cron, format!("never comes: {e}")))?;
+    Ok(next.with_timezone(&Utc))
+}
+
+struct Kept {
+    cron: String,
+    time_zone: String,
+}
+
+async fn kept(w: &mut Writer, org_id: i64, id: i64) -> Result<Kept> {
+    let r = w
+        .fetch_optional(q!(
+            "select owner_id, cron, time_zone from subscriptions where id = $1 and org_id = $2",
+            id,
+            org_id
+        ))
+        .await?
+        .ok_or_else(|| Error::not_found("subscription", id))?;
+    let owner = r.i64("owner_id")?;
+    if w.actor.is_some_and(|a| a != owner) && !check::actor_in(w, org_id, &["owner", "manager"]).await? {
+        return Err(Error::Forbidden("a subscription is changed by its owner, an owner or a manager".into()));
+    }
+    Ok(Kept { cron: r.text("cron")?, time_zone: r.text("time_zone")? })
+}
+
+async fn user_in(w: &mut Writer, org_id: i64, field: &str, user: i64) -> Result<()> {
+    w.fetch_optional(q!("select id from users where id = $1 and org_id = $2 and active", user, org_id))
+        .await?
+        .ok_or_else(|| Error::invalid(field, user, "no such active user in this org"))?;
+    Ok(())
+}
+
+fn reports(list: &[Subscribed]) -> Result<()> {
+    if list.is_empty() || list.len() > MAX_REPORTS {
+        return Err(Error::invalid("reports", format!("({} reports)", list.len()), format!("1 to {MAX_REPORTS}")));
+    }
+    for (i, r) in list.iter().enumerate() {
+        identifier(&format!("reports[{i}].report"), &r.report)?;
+        if let Some(v) = &r.view {
+            identifier(&format!("reports[{i}].view"), v)?;
+        }
+        for k in r.params.keys() {
+            identifier(&format!("reports[{i}].params.{k}"), k)?;
+        }
+    }
+    Ok(())
+}
+
+async fn recipients(w: &mut Writer, org_id: i64, list: &[Recipient]) -> Result<()> {
+    if list.is_empty() || list.len() > MAX_RECIPIENTS {
+        return Err(Error::invalid(
+            "recipients",
+            format!("({} recipients)", list.len()),
+            format!("1 to {MAX_RECIPIENTS}"),
+        ));
+    }
+    for (i, r) in list.iter().enumerate() {
+        match (r.user_id, r.email.as_deref()) {
+            (Some(u), None) => user_in(w, org_id, &format!("recipients[{i}].user_id"), u).await?,
+            (None, Some(e)) => address(&format!("recipients[{i}].email"), e)?,
+            _ => {
+                return Err(Error::invalid(
+                    format!("recipients[{i}]"),
+                    "(both or neither)",
+                    "a user_id or an email, one of them",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An email address as a mail server takes it: one `@`, a name before it, a domain with a dot after it.
+fn address(field: &str, e: &str) -> Result<()> {
+    let e = e.trim();
+    let ok = e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && match e.split_once('@') {
+            Some((name, domain)) => {
+                !name.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if !ok {
+        return Err(Error::invalid(field, format!("{e:?}"), "an email address (name@example.com)"));
+    }
+    Ok(())
+}
+
+fn identifier(field: &str, s: &str) -> Result<()> {
+    let ok = !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !ok {
+        return Err(Error::invalid(field, format!("{s:?}"), "lower-case letters, digits and underscores"));
+    }
+    Ok(())
+}
+
+fn format(f: &str) -> Result<&'static str> {
+    FORMATS
+        .iter()
+        .find(|x| **x == f.trim())
+        .copied()
+        .ok_or_else(|| Error::invalid("format", format!("{f:?}"), format!("one of {}", FORMATS.join(", "))))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_daily_seven_oclock_stays_at_seven_across_both_daylight_saving_changes() {
+        // New York springs forward on 2026-03-08 (02:00 → 03:00) and falls back on 2026-11-01
+        let mut t = at("2026-03-06T13:00:00Z");
+        let mut got = Vec::new();
+        for _ in 0..4 {
+            t = next_run("0 7 * * *", "America/New_York", t).unwrap_or_default();
+            got.push(t.with_timezone(&chrono_tz::America::New_York).format("%Y-%m-%d %H:%M %Z").to_string());
+        }
+        assert_eq!(
+            got,
+            ["2026-03-07 07:00 EST", "2026-03-08 07:00 EDT", "2026-03-09 07:00 EDT", "2026-03-10 07:00 EDT"]
+        );
+        let autumn = next_run("0 7 * * *", "America/New_York", at("2026-10-31T12:00:00Z")).unwrap_or_default();
+        assert_eq!(
+            autumn,
+            chrono_tz::America::New_York.with_ymd_and_hms(2026, 11, 1, 7, 0, 0).unwrap().with_timezone(&Utc)
+        );
+    }
+
+    #[test]
+    fn a_slot_in_the_skipped_hour_is_not_invented_and_one_in_the_repeated_hour_comes_once() {
+        // 02:30 does not exist on 2026-03-08 in New York; 01:30 happens twice on 2026-11-01
+        let tz = chrono_tz::America::New_York;
+        let spring = next_run("30 2 * * *", "America/New_York", at("2026-03-07T12:00:00Z")).unwrap_or_default();
+        assert_ne!(spring.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(), "2026-03-08 02:30");
+        let first = next_run("30 1 * * *", "America/New_York", at("2026-11-01T04:00:00Z")).unwrap_or_default();
+        let second = next_run("30 1 * * *", "America/New_York", first).unwrap_or_default();
+        assert_eq!(first.with_timezone(&tz).format("%m-%d %H:%M").to_string(), "11-01 01:30");
+        assert_eq!(second.with_timezone(&tz).format("%m-%d %H:%M").to_string(), "11-02 01:30");
+    }
+
+    #[test]
+    fn bad_schedules_and_addresses_are_named() {
+        let now = at("2026-03-06T13:00:00Z");
+        let e = next_run("61 7 * * *", "UTC", now).unwrap_err().to_string();
+        assert!(e.starts_with("cron: 61 7 * * *"), "{e}");
+        let e = next_run("0 7 * * *", "Mars/Olympus", now).unwrap_err().to_string();
+        assert!(e.starts_with("time_zone: Mars/Olympus"), "{e}");
+        for bad in
+            ["ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "a b@example.com", "a@b.com, c@d.com"]
+        {
+            assert!(address("email", bad).is_err(), "{bad}");
+        }
+        assert!(address("email", "ann.lee+reports@example.co.uk").is_ok());
+    }
+}

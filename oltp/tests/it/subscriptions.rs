@@ -1,0 +1,121 @@
+//! Subscriptions: kept with their reports and recipients, due at the schedule's next slot, paused and resumed,
+//! removed; bad input named by field with nothing saved, and another org's users and rows out of reach.
+
+use anyhow::Result;
+use oltp::{Ctx, subscriptions};
+
+use crate::support::TestDb;
+
+#[tokio::test]
+async fn a_subscription_is_kept_due_paused_resumed_and_removed() -> Result<()> {
+    for t in TestDb::all().await? {
+        t.json(r#"{"op":"create_org","name":"Carat & Co"}"#).await?;
+        t.json(r#"{"op":"create_org","name":"Other"}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["owner"]}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"leo","display_name":"Leo","groups":["sales"]}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":2,"username":"zed","display_name":"Zed","groups":["owner"]}"#).await?;
+        let before = chrono::Utc::now();
+        let sub = t
+            .json(
+                r#"{"op":"create_subscription","org_id":1,"owner_id":1,"name":"Monday AR",
+                    "reports":[{"report":"ar_aging","params":{"as_of":"yesterday"}},{"report":"rfm","view":"segments"}],
+                    "format":"xlsx","recipients":[{"user_id":2},{"email":"books@example.com"}],
+                    "cron":"0 7 * * 1","time_zone":"America/New_York","per_recipient":true}"#,
+            )
+            .await?;
+        let kept = subscriptions::list(&t.db, 1, None).await?;
+        assert_eq!(kept.len(), 1);
+        let s = &kept[0];
+        assert_eq!((s.id, s.owner_id, s.name.as_str(), s.format.as_str()), (sub.id, 1, "Monday AR", "xlsx"));
+        assert_eq!(s.reports.len(), 2);
+        assert_eq!(s.reports[0].params.get("as_of").map(String::as_str), Some("yesterday"));
+        assert_eq!(s.reports[1].view.as_deref(), Some("segments"));
+        assert_eq!(
+            s.recipients.iter().map(|r| (r.user_id, r.email.clone())).collect::<Vec<_>>(),
+            [(Some(2), None), (None, Some("books@example.com".into()))]
+        );
+        assert!(s.active && s.per_recipient && !s.skip_if_empty);
+        // due at the next Monday 07:00 in New York after it was made, worked out apart
+        let due = chrono::DateTime::from_timestamp(s.next_run_at, 0).unwrap_or_default();
+        let ny = due.with_timezone(&chrono_tz::America::New_York);
+        use chrono::{Datelike as _, Timelike as _};
+        assert_eq!((ny.weekday(), ny.hour(), ny.minute()), (chrono::Weekday::Mon, 7, 0));
+        assert!(due > before && due - before <= chrono::Duration::days(7), "{due} after {before}");
+        assert!(subscriptions::list(&t.db, 2, None).await?.is_empty(), "org 2 sees none of org 1's");
+
+        // bad input: each named by its field, and nothing saved
+        let changes = t.scalar("select count(*) as v from change_log").await?;
+        let base = |patch: &str| {
+            format!(
+                r#"{{"op":"create_subscription","org_id":1,"owner_id":1,"name":"Daily","reports":[{{"report":"rfm"}}],
+                    "format":"pdf","recipients":[{{"user_id":2}}],"cron":"0 7 * * *","time_zone":"UTC"{patch}}}"#
+            )
+        };
+        for (patch, error) in [
+            (r#","cron":"0 7 * *""#, "cron: 0 7 * * — "),
+            (r#","time_zone":"Mars/Olympus""#, "time_zone: Mars/Olympus — an IANA time zone (America/New_York)"),
+            (r#","name":" Monday AR ""#, r#"name: "Monday AR" — the org already has a subscription by this name"#),
+            (r#","format":"docx""#, r#"format: "docx" — one of pdf, xlsx, csv, html"#),
+            (r#","reports":[]"#, "reports: (0 reports) — 1 to 10"),
+            (r#","reports":[{"report":"AR aging"}]"#, r#"reports[0].report: "AR aging" — lower-case letters"#),
+            (r#","recipients":[{"user_id":3}]"#, "recipients[0].user_id: 3 — no such active user in this org"),
+            (r#","recipients":[{"email":"books"}]"#, r#"recipients[0].email: "books" — an email address"#),
+            (r#","recipients":[{"user_id":2,"email":"a@b.com"}]"#, "recipients[0]: (both or neither)"),
+            (r#","owner_id":3"#, "owner_id: 3 — no such active user in this org"),
+        ] {
+            let e = t.json_err(&patched(&base(""), patch)).await;
+            assert!(e.to_string().starts_with(error), "{patch}: {e}");
+        }
+        let after = t.scalar("select count(*) as v from change_log").await?;
+        assert_eq!(after, changes, "a refused subscription leaves no trace");
+
+        // Leo (sales) subscribes as himself only, and may not pause Maya's
+        let leo = Ctx { actor: Some(2), today: t.ctx.today };
+        let run_as_leo = |line: String| {
+            let db = t.db.clone();
+            let ctx = leo.clone();
+            async move { oltp::execute(&db, &ctx, &oltp::ops::parse(&line)?).await }
+        };
+        let e = run_as_leo(base("").replace(r#""owner_id":1,"#, "")).await;
+        assert!(e.is_ok(), "{e:?}");
+        let e = run_as_leo(patched(&base(""), r#","name":"For Maya""#)).await.unwrap_err();
+        assert_eq!(e.to_string(), "not permitted: a subscription runs as the user who keeps it");
+        let e = run_as_leo(format!(r#"{{"op":"pause_subscription","org_id":1,"subscription_id":{}}}"#, sub.id))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "not permitted: a subscription is changed by its owner, an owner or a manager");
+
+        // paused with a reason; resumed from the next slot after now; removed with its recipients
+        t.json(&format!(
+            r#"{{"op":"pause_subscription","org_id":1,"subscription_id":{},"reason":"on holiday"}}"#,
+            sub.id
+        ))
+        .await?;
+        let s = subscriptions::list(&t.db, 1, Some(1)).await?.remove(0);
+        assert_eq!((s.active, s.paused_reason.as_deref()), (false, Some("on holiday")));
+        t.json(&format!(r#"{{"op":"resume_subscription","org_id":1,"subscription_id":{}}}"#, sub.id)).await?;
+        let s = subscriptions::list(&t.db, 1, Some(1)).await?.remove(0);
+        assert_eq!((s.active, s.paused_reason), (true, None));
+        // another org cannot reach it
+        let e = t.json_err(&format!(r#"{{"op":"delete_subscription","org_id":2,"subscription_id":{}}}"#, sub.id)).await;
+        assert_eq!(e.to_string(), format!("subscription {} not found", sub.id));
+        t.json(&format!(r#"{{"op":"delete_subscription","org_id":1,"subscription_id":{}}}"#, sub.id)).await?;
+        assert_eq!(subscriptions::list(&t.db, 1, None).await?.len(), 1, "Leo's own is left");
+        let left = t.scalar("select count(*) as v from subscription_recipients").await?;
+        assert_eq!(left, 1, "the removed subscription's recipients went with it");
+    }
+    Ok(())
+}
+
+/// `line` with the JSON fields of `patch` (`,"k":v…`) in place of its own.
+fn patched(line: &str, patch: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+    let p: serde_json::Value =
+        serde_json::from_str(&format!("{{{}}}", patch.trim_start_matches(','))).unwrap_or_default();
+    if let (Some(o), Some(p)) = (v.as_object_mut(), p.as_object()) {
+        for (k, val) in p {
+            o.insert(k.clone(), val.clone());
+        }
+    }
+    v.to_string()
+}
