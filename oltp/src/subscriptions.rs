@@ -204,7 +204,7 @@ impl ResumeSubscription {
     }
 }
 
-/// Removes a subscription and its recipients.
+/// Removes a subscription, its recipients and its delivery log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteSubscription {
@@ -223,6 +223,8 @@ impl DeleteSubscription {
         for r in ids {
             w.delete("subscription_recipients", self.org_id, r.i64("id")?).await?;
         }
+        // the log is the scheduler's bookkeeping, not the business's: it goes unaudited, with its subscription
+        w.execute_untracked(q!("delete from deliveries where subscription_id = $1", self.subscription_id)).await?;
         w.delete("subscriptions", self.org_id, self.subscription_id).await?;
         Ok(Outcome::id(self.subscription_id))
     }
@@ -304,10 +306,90 @@ pub async fn list(db: &Db, org_id: i64, owner: Option<i64>) -> Result<Vec<Subscr
         .collect()
 }
 
+/// A run of a subscription one scheduler claimed: its delivery row (status `pending`) and the slot it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// The delivery row to fill in.
+    pub delivery_id: i64,
+    /// The subscription.
+    pub subscription_id: i64,
+    /// Its org.
+    pub org_id: i64,
+    /// The slot (Unix seconds) the run is for.
+    pub slot: i64,
+}
+
+/// Claims the runs due at `now` (at most `limit`), for the scheduler `by`: for each active subscription whose
+/// next slot has come, a conditional update moves its next slot to the first one after `now` — only if no other
+/// scheduler moved it first — and a `pending` delivery row for the slot is written in the same transaction. So
+/// two servers on one database never claim the same run, and a subscription whose slots passed while no server
+/// ran is sent once, for its latest slot, not once per missed slot.
+pub async fn claim_due(db: &Db, now: DateTime<Utc>, by: &str, limit: i64) -> Result<Vec<Claimed>> {
+    let due = db
+        .fetch_all(q!(
+            "select id, org_id, cron, time_zone, next_run_at from subscriptions
+             where active and next_run_at <= $1 order by next_run_at, id limit $2",
+            now.timestamp(),
+            limit
+        ))
+        .await?;
+    let mut claimed = Vec::new();
+    for d in due {
+        let (id, org_id, was) = (d.i64("id")?, d.i64("org_id")?, d.i64("next_run_at")?);
+        // the latest slot that has come: a run missed while no server ran is sent once, for it
+        let slot = latest_slot(&d.text("cron")?, &d.text("time_zone")?, was, now)?;
+        let next = next_run(&d.text("cron")?, &d.text("time_zone")?, now)?;
+        let mut tx = db.begin().await?;
+        let won = tx
+            .execute(q!(
+                "update subscriptions set next_run_at = $1 where id = $2 and next_run_at = $3 and active",
+                next.timestamp(),
+                id,
+                was
+            ))
+            .await?;
+        if won != 1 {
+            continue;
+        }
+        let delivery_id = tx
+            .insert(q!(
+                "insert into deliveries (org_id, subscription_id, slot_at, claimed_at, claimed_by, status)
+                 values ($1, $2, $3, $4, $5, 'pending') returning id",
+                org_id,
+                id,
+                slot,
+                now.timestamp(),
+                by
+            ))
+            .await?;
+        tx.commit().await?;
+        claimed.push(Claimed { delivery_id, subscription_id: id, org_id, slot });
+    }
+    Ok(claimed)
+}
+
+/// The last slot of `cron` at or before `now` (and not before `first`, the slot that came due).
+fn latest_slot(cron: &str, time_zone: &str, first: i64, now: DateTime<Utc>) -> Result<i64> {
+    let (c, tz) = parse(cron, time_zone)?;
+    let last = c
+        .find_previous_occurrence(&now.with_timezone(&tz), true)
+        .map_err(|e| Error::invalid("cron", cron, format!("never came: {e}")))?;
+    Ok(last.timestamp().max(first))
+}
+
 /// The first slot of `cron` in `time_zone` strictly after `after`: read on the wall clock of that zone, so a
 /// daily 07:00 stays at 07:00 across daylight-saving changes, a slot in a skipped hour is not invented and one
 /// in a repeated hour comes once.
 pub fn next_run(cron: &str, time_zone: &str, after: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let (c, tz) = parse(cron, time_zone)?;
+    let next = c
+        .find_next_occurrence(&after.with_timezone(&tz), false)
+        .map_err(|e| Error::invalid("cron", cron, format!("never comes: {e}")))?;
+    Ok(next.with_timezone(&Utc))
+}
+
+/// A schedule and its zone, or the field at fault.
+fn parse(cron: &str, time_zone: &str) -> Result<(croner::Cron, chrono_tz::Tz)> {
     let tz: chrono_tz::Tz = time_zone
         .trim()
         .parse()
@@ -319,10 +401,7 @@ pub fn next_run(cron: &str, time_zone: &str, after: DateTime<Utc>) -> Result<Dat
             format!("minute hour day-of-month month day-of-week, as 0 7 * * 1 for Mondays at 07:00 ({e})"),
         )
     })?;
-    let next = c
-        .find_next_occurrence(&after.with_timezone(&tz), false)
-        .map_err(|e| Error::invalid("cron", cron, format!("never comes: {e}")))?;
-    Ok(next.with_timezone(&Utc))
+    Ok((c, tz))
 }
 
 struct Kept {

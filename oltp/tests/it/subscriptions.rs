@@ -119,3 +119,74 @@ fn patched(line: &str, patch: &str) -> String {
     }
     v.to_string()
 }
+
+/// The scheduler's claim: eight schedulers at once claim a due run exactly once; a run whose slots passed while
+/// no server ran is claimed once, for its latest slot; and a clock stepping through a spring-forward and a
+/// fall-back night claims a nightly run once a day.
+#[tokio::test]
+async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()> {
+    use chrono::{NaiveDate, TimeZone as _};
+    let ny = chrono_tz::America::New_York;
+    let local = |d: (i32, u32, u32), h: u32, m: u32| {
+        ny.with_ymd_and_hms(d.0, d.1, d.2, h, m, 0).single().map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default()
+    };
+    for t in TestDb::all().await? {
+        t.json(r#"{"op":"create_org","name":"Carat & Co"}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["owner"]}"#).await?;
+        let make = |name: &str, cron: &str| {
+            format!(
+                r#"{{"op":"create_subscription","org_id":1,"owner_id":1,"name":"{name}","reports":[{{"report":"rfm"}}],
+                    "format":"pdf","recipients":[{{"user_id":1}}],"cron":"{cron}","time_zone":"America/New_York"}}"#
+            )
+        };
+        let daily = t.json(&make("Daily", "0 7 * * *")).await?.id;
+        // its slot came on 2026-03-02 at 07:00 and no server ran for three days
+        let set = |id: i64, at: chrono::DateTime<chrono::Utc>| {
+            format!("update subscriptions set next_run_at = {} where id = {id}", at.timestamp())
+        };
+        t.db.execute_trusted(&set(daily, local((2026, 3, 2), 7, 0))).await?;
+        let now = local((2026, 3, 5), 12, 0);
+        let runs = futures_like_join(&t.db, now).await?;
+        assert_eq!(runs.len(), 1, "one claim among eight schedulers: {runs:?}");
+        assert_eq!(runs[0].slot, local((2026, 3, 5), 7, 0).timestamp(), "the latest slot, once");
+        let next = subscriptions::list(&t.db, 1, None).await?.remove(0).next_run_at;
+        assert_eq!(next, local((2026, 3, 6), 7, 0).timestamp());
+        assert!(subscriptions::claim_due(&t.db, now, "again", 100).await?.is_empty(), "claimed already");
+        assert_eq!(t.scalar("select count(*) as v from deliveries where status = 'pending'").await?, 1);
+
+        // a clock stepping 10 minutes at a time through both daylight-saving nights of 2026
+        t.db.execute_trusted(&format!("update subscriptions set active = false where id = {daily}")).await?;
+        let night = t.json(&make("Night", "30 1 * * *")).await?.id;
+        for (from, to) in [((2026, 3, 7), (2026, 3, 10)), ((2026, 10, 31), (2026, 11, 3))] {
+            let (start, end) = (local(from, 0, 0), local(to, 0, 0));
+            let first = subscriptions::next_run("30 1 * * *", "America/New_York", start)?;
+            t.db.execute_trusted(&set(night, first)).await?;
+            let mut days: std::collections::BTreeMap<NaiveDate, usize> = Default::default();
+            let mut clock = start;
+            while clock < end {
+                for c in subscriptions::claim_due(&t.db, clock, "clock", 100).await? {
+                    let at = chrono::DateTime::from_timestamp(c.slot, 0).unwrap_or_default().with_timezone(&ny);
+                    *days.entry(at.date_naive()).or_default() += 1;
+                }
+                clock += chrono::Duration::minutes(10);
+            }
+            assert_eq!(days.values().copied().collect::<Vec<_>>(), [1, 1, 1], "{from:?}: once a night: {days:?}");
+        }
+    }
+    Ok(())
+}
+
+/// Eight schedulers claiming at the same moment, side by side; every claim they made.
+async fn futures_like_join(db: &oltp::Db, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<subscriptions::Claimed>> {
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move { subscriptions::claim_due(&db, now, &format!("server-{i}"), 100).await })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(all)
+}
