@@ -80,6 +80,7 @@ async fn apply(
         }
     }
     let cmd = oltp::ops::parse_fields(op, fields).map_err(|e| books_problem(&e))?;
+    check_reports(app, who, &cmd).await?;
     let key = match headers.get(IDEMPOTENCY_KEY) {
         None => None,
         Some(v) => {
@@ -103,4 +104,40 @@ async fn apply(
             Err(e) => return Err(books_problem(&e)),
         }
     }
+}
+
+/// The reports a command keeps (a saved report, a subscription's), checked as the caller would run them now:
+/// an unknown report, view or parameter, or a report the caller may not see, is refused before anything is
+/// kept — the books know no report catalog.
+async fn check_reports(app: &super::App, who: &Who, cmd: &oltp::ops::Command) -> Result<(), Problem> {
+    use oltp::ops::Command;
+    let asked: Vec<(String, reports::Request)> = match cmd {
+        Command::CreateSubscription(c) => c
+            .reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let req = reports::Request { report: r.report.clone(), view: r.view.clone(), params: r.params.clone() };
+                (format!("reports[{i}]"), req)
+            })
+            .collect(),
+        Command::CreateSavedReport(c) => {
+            let req = reports::Request { report: c.report.clone(), view: c.view.clone(), params: c.params.clone() };
+            vec![("report".to_string(), req)]
+        }
+        _ => return Ok(()),
+    };
+    let caller = &who.caller;
+    for (field, req) in &asked {
+        reports::catalog::get(&req.report).map_err(|e| Problem::invalid(field, &req.report, &e.to_string()))?;
+        crate::authz::may_see(caller, &req.report).map_err(|d| Problem::from(&d))?;
+    }
+    let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
+    let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
+    let scope = reports::Scope::Org { org_id: caller.org_id, stores: caller.stores.clone() };
+    let cx = reports::Context::at(&snapshot, scope, chrono::Utc::now()).await.map_err(|e| super::report_problem(&e))?;
+    for (field, req) in &asked {
+        reports::prepare(&cx, req).await.map_err(|e| Problem::invalid(field, &req.report, &e.to_string()))?;
+    }
+    Ok(())
 }

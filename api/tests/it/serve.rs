@@ -917,3 +917,30 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     let differences = s.block_on(oltp::reconcile::inventory(&s.db)).unwrap();
     assert!(differences.is_empty(), "{differences:?}");
 }
+
+/// A subscription posted over HTTP: its reports checked as the caller would run them (an unknown report or
+/// parameter, or a report they may not see, refused by field with nothing kept), then kept as theirs.
+#[test]
+fn a_subscription_over_http_is_checked_report_by_report() {
+    let s = server();
+    let olivia = s.sign_in("olivia", "owner-pass-1");
+    let changes = s.changes();
+    let post = |cookie: &str, reports: Value| {
+        s.req("POST", "/api/v1/ops/create_subscription")
+            .cookie(cookie)
+            .json(&json!({"name": "Monday AR", "reports": reports, "format": "xlsx",
+                "recipients": [{"email": "books@example.com"}], "cron": "0 7 * * 1", "time_zone": "America/New_York"}))
+            .send()
+    };
+    post(&olivia, json!([{"report": "ar_aging"}, {"report": "ar_agin"}])).problem(422, "reports[1]");
+    post(&olivia, json!([{"report": "ar_aging", "params": {"bukcet": "b4"}}])).problem(422, "bukcet");
+    post(&olivia, json!([{"report": "ar_aging", "params": {"customer": "Zoe Quill"}}])).problem(422, "Zoe Quill");
+    // Ian (inventory) may not see AR aging
+    let ian = s.sign_in("ian", "stock-pass-1");
+    let r = post(&ian, json!([{"report": "ar_aging"}]));
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(s.changes(), changes, "nothing kept");
+    let r = post(&olivia, json!([{"report": "ar_aging", "params": {"as_of": "yesterday"}}, {"report": "rfm"}]));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(s.scalar("select owner_id as v from subscriptions"), 1);
+}
