@@ -102,6 +102,7 @@ pub const READS: &[(&str, &[&str])] = &[
     ("invoices", &["owner", "manager", "accounting", "sales"]),
     ("memos", &["owner", "manager", "accounting", "sales", "inventory"]),
     ("work_orders", &["owner", "manager", "sales", "bench"]),
+    ("subscriptions", SUBSCRIBERS),
 ];
 
 /// The groups that may use the SQL console over the lake.

@@ -94,6 +94,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/contacts", get(reads::contacts))
         .route("/memos", get(reads::memos))
         .route("/work-orders", get(reads::work_orders))
+        .route("/subscriptions", get(reads::subscriptions))
         .route("/find", get(reads::find))
         .route("/reports", get(reports::catalog))
         .route("/reports/{id}", get(reports::describe))

@@ -24,7 +24,7 @@ pub const MAX_REPORTS: usize = 10;
 pub const MAX_RECIPIENTS: usize = 50;
 
 /// A report as a subscription sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subscribed {
     /// The report's id (`ar_aging`).
@@ -37,7 +37,7 @@ pub struct Subscribed {
 }
 
 /// Who gets it: a user of the org, or an address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     /// A user of the org (their email comes from the user, their stores from their access).
@@ -231,7 +231,7 @@ impl DeleteSubscription {
 }
 
 /// A subscription as kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Subscription {
     /// Its id.
     pub id: i64,

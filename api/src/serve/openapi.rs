@@ -67,6 +67,7 @@ pub(crate) enum Refused {
         super::reads::contacts,
         super::reads::memos,
         super::reads::work_orders,
+        super::reads::subscriptions,
         super::reads::find,
         super::reports::catalog,
         super::reports::describe,

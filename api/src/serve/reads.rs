@@ -215,6 +215,22 @@ pub(crate) async fn work_orders(
     )
 }
 
+/// `GET /api/v1/subscriptions`: the org's subscriptions for an owner or a manager, the caller's own for anyone
+/// else — with their reports, recipients, schedule and when each is next due.
+#[utoipa::path(get, path = "/api/v1/subscriptions", tag = "books",
+    responses((status = 200, description = "Subscriptions, by name", body = Vec<oltp::subscriptions::Subscription>), crate::serve::openapi::Guarded))]
+pub(crate) async fn subscriptions(State(app): State<Shared>, Extension(who): Extension<Who>) -> Response {
+    answer(
+        async {
+            may(&who, "subscriptions")?;
+            let c = &who.caller;
+            let owner = if c.in_any(&["owner", "manager"]) { None } else { Some(c.user_id) };
+            oltp::subscriptions::list(&app.db, c.org_id, owner).await.map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
 /// `GET /api/v1/find?q=`: items, contacts, invoices, memos and work orders matching `q` — of the kinds the
 /// caller may read.
 #[utoipa::path(get, path = "/api/v1/find", tag = "books",

@@ -77,6 +77,7 @@ fn protected() -> Vec<(&'static str, String, Option<Value>)> {
         ("GET", "/api/v1/contacts?q=ann".to_string(), None),
         ("GET", "/api/v1/memos".to_string(), None),
         ("GET", "/api/v1/work-orders".to_string(), None),
+        ("GET", "/api/v1/subscriptions".to_string(), None),
         ("GET", "/api/v1/find?q=ann".to_string(), None),
     ];
     for op in oltp::Command::OPS {
@@ -865,6 +866,7 @@ fn the_openapi_document_describes_every_route_and_its_docs_page_shows_them() {
         "/api/v1/sessions",
         "/api/v1/sessions/{id}",
         "/api/v1/sql",
+        "/api/v1/subscriptions",
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
         "/api/v1/work-orders",
@@ -943,4 +945,15 @@ fn a_subscription_over_http_is_checked_report_by_report() {
     let r = post(&olivia, json!([{"report": "ar_aging", "params": {"as_of": "yesterday"}}, {"report": "rfm"}]));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(s.scalar("select owner_id as v from subscriptions"), 1);
+    // listed for the owner, with its reports and next slot; not for Sam (not his) nor for another org
+    let list = s.req("GET", "/api/v1/subscriptions").cookie(&olivia).send();
+    assert_eq!(list.status, 200, "{}", list.text());
+    let kept = list.json();
+    assert_eq!(kept[0]["name"], "Monday AR");
+    assert_eq!(kept[0]["reports"][0]["params"]["as_of"], "yesterday");
+    assert!(kept[0]["next_run_at"].as_i64().unwrap_or(0) > chrono::Utc::now().timestamp());
+    let sam = s.sign_in("sam", "sales-pass-1");
+    assert_eq!(s.req("GET", "/api/v1/subscriptions").cookie(&sam).send().json(), json!([]));
+    let bob = s.sign_in("bob", "other-pass-1");
+    assert_eq!(s.req("GET", "/api/v1/subscriptions").cookie(&bob).send().json(), json!([]));
 }
