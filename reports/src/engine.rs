@@ -74,7 +74,7 @@ impl<'a> Context<'a> {
                 .flat_map(|a| a.iter().flatten())
                 .collect();
             if let Some(s) = stores.iter().find(|s| !known.contains(s)) {
-                return Err(Error::param("store", s, "no such store in this org"));
+                return Err(Error::unseen("store", s, "no such store in this org"));
             }
         }
         let stores = stores_shown(&session, &scope).await?;

@@ -22,7 +22,7 @@ use reports::Scope;
 use reports::model::{Link, Value};
 
 use super::auth::{COOKIE, Who, same_site, session_cookie, set_session_cookie};
-use super::reports::{Ran, asked, prepared, ran, scope_of};
+use super::reports::{Ran, asked, prepared, ran, scope_param};
 use super::{Shared, unix_now};
 use crate::problem::Problem;
 
@@ -266,14 +266,8 @@ async fn chrome(
     path: &str,
     query: &[(String, String)],
 ) -> Result<Chrome, Problem> {
-    let scope = query.iter().find(|(k, _)| k == "scope").and_then(|(_, v)| v.parse::<i64>().ok());
-    let within = oltp::read::Within { org_id: who.caller.org_id, stores: who.caller.stores.clone() };
-    let (org, stores) = oltp::read::place(&app.db, &within).await.map_err(|e| super::books_problem(&e))?;
-    if let Some(s) = scope
-        && !stores.iter().any(|st| st.id == s)
-    {
-        return Err(Problem::not_found(format!("no store {s} among yours")));
-    }
+    let scope = scope_in(query)?;
+    let (org, stores, _) = narrowed(app, who, scope).await?;
     Ok(Chrome {
         user: who.caller.display_name.clone(),
         org,
@@ -288,6 +282,30 @@ async fn chrome(
         path: path.to_string(),
         query: query.iter().filter(|(k, _)| k != "scope" && k != "offset").cloned().collect(),
     })
+}
+
+/// `scope=` of a page's query.
+fn scope_in(query: &[(String, String)]) -> Result<Option<i64>, Problem> {
+    scope_param(query.iter().find(|(k, _)| k == "scope").map(|(_, v)| v.as_str()))
+}
+
+/// The caller's org name and stores, and what a page narrowed to the store `scope` reads within: a store that is
+/// not one of theirs (another org's, or none) is not found.
+async fn narrowed(
+    app: &Shared,
+    who: &Who,
+    scope: Option<i64>,
+) -> Result<(String, Vec<oltp::read::StoreRef>, oltp::read::Within), Problem> {
+    let c = &who.caller;
+    let mine = oltp::read::Within { org_id: c.org_id, stores: c.stores.clone() };
+    let (org, stores) = oltp::read::place(&app.db, &mine).await.map_err(|e| super::books_problem(&e))?;
+    if let Some(s) = scope
+        && !stores.iter().any(|st| st.id == s)
+    {
+        return Err(Problem::not_found(format!("no store {s} among yours")));
+    }
+    let within = oltp::read::Within { org_id: c.org_id, stores: scope.map(|s| vec![s]).or_else(|| c.stores.clone()) };
+    Ok((org, stores, within))
 }
 
 /// `GET /`: the dashboard's frame; its figures load beside it.
@@ -355,31 +373,23 @@ fn this(r: &Ran) -> Link {
 }
 
 async fn figures_of(app: &Shared, who: &Who, query: &[(String, String)]) -> Result<Option<Figures>, Problem> {
-    let scope = query.iter().find(|(k, _)| k == "scope").and_then(|(_, v)| v.parse::<i64>().ok());
-    scope_of(&who.caller, scope)?;
+    let scope = scope_in(query)?;
+    let (_, _, within) = narrowed(app, who, scope).await?;
     let state = app.lake.state().await.map_err(|e| super::lake_problem(&e))?;
     let version = state.as_ref().map_or(0, |s| s.watermark);
     if query.iter().any(|(k, v)| k == "since" && v.parse::<i64>().ok() == Some(version)) {
         return Ok(None);
     }
-    let scoped = scope_of(&who.caller, scope)?;
+    let scoped = Scope::Org { org_id: within.org_id, stores: within.stores.clone() };
     let today = reports::dates::today_in(&who.caller.time_zone, chrono::Utc::now());
     let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     let t = iso(today);
     // every figure from one snapshot, the runs side by side (one turn of the lake's work: they are small)
     let _turn = app.lake_work.acquire().await.map_err(|_| Problem::internal())?;
     let snapshot = app.lake.snapshot().await.map_err(|e| super::lake_problem(&e))?;
-    let cx = reports::Context::at(&snapshot, scoped.clone(), chrono::Utc::now())
-        .await
-        .map_err(|e| super::report_problem(&e))?;
+    let cx =
+        reports::Context::at(&snapshot, scoped, chrono::Utc::now()).await.map_err(|e| super::report_problem(&e))?;
     let window = ChartWindow::ending(today);
-    let within = oltp::read::Within {
-        org_id: who.caller.org_id,
-        stores: match scoped {
-            Scope::Org { stores, .. } => stores,
-            Scope::Operator => None,
-        },
-    };
     let lanes = async {
         let mut lanes = Vec::new();
         for lane in ["received", "in_progress", "ready"] {
@@ -905,13 +915,13 @@ async fn find(
     if text.is_empty() {
         return html(200, render(&FindResults { q: text, matches: Vec::new() }));
     }
-    let scope = query.get("scope").and_then(|s| s.parse::<i64>().ok());
-    let stores = match scope_of(&who.caller, scope) {
-        Ok(Scope::Org { stores, .. }) => stores,
-        Ok(Scope::Operator) => None,
+    let within = match scope_param(query.get("scope").map(String::as_str)) {
+        Ok(scope) => match narrowed(&app, &who, scope).await {
+            Ok((_, _, within)) => within,
+            Err(p) => return html(p.status, escape(&p.detail)),
+        },
         Err(p) => return html(p.status, escape(&p.detail)),
     };
-    let within = oltp::read::Within { org_id: who.caller.org_id, stores };
     let found = match oltp::read::find(&app.db, &within, &text).await {
         Ok(f) => f,
         Err(e) => return html(super::books_problem(&e).status, escape(&super::books_problem(&e).detail)),
@@ -946,12 +956,10 @@ async fn work_orders(
         return page_error(Some(chrome), &Problem::from(&d));
     }
     let lane = query.iter().find(|(k, _)| k == "lane").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
-    let stores = match scope_of(&who.caller, chrome.scope) {
-        Ok(Scope::Org { stores, .. }) => stores,
-        Ok(Scope::Operator) => None,
-        Err(p) => return page_error(Some(chrome), &p),
+    let within = oltp::read::Within {
+        org_id: who.caller.org_id,
+        stores: chrome.scope.map(|s| vec![s]).or_else(|| who.caller.stores.clone()),
     };
-    let within = oltp::read::Within { org_id: who.caller.org_id, stores };
     let page = oltp::read::Page { limit: 200, offset: 0 };
     let list = match oltp::read::work_orders(&app.db, &within, lane, page).await {
         Ok(l) => l,

@@ -135,12 +135,7 @@ pub(crate) fn asked(id: &str, query: Vec<(String, String)>) -> Result<Asked, Pro
         match k.as_str() {
             "view" => a.req.view = Some(v),
             "drill" => a.drill = Some(v),
-            "scope" if !v.is_empty() => {
-                a.scope = Some(v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    Problem::invalid("scope", &v, "a store id: the figures of that one of your stores")
-                })?);
-            }
-            "scope" => {}
+            "scope" => a.scope = scope_param(Some(&v))?,
             "limit" => {
                 a.limit = v.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
                     Problem::invalid("limit", &v, &format!("rows in a page: 1 to {MAX_PAGE} (download for more)"))
@@ -249,6 +244,19 @@ pub(crate) async fn run(
     match answer(&app, &who, &id, query, format).await {
         Ok(r) => r,
         Err(p) => p.into_response(),
+    }
+}
+
+/// `scope=`: a store id, or nothing (an empty value too).
+pub(crate) fn scope_param(raw: Option<&str>) -> Result<Option<i64>, Problem> {
+    match raw.filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| Problem::invalid("scope", v, "a store id: the figures of that one of your stores")),
     }
 }
 

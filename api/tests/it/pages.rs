@@ -192,6 +192,44 @@ fn a_store_scoped_user_sees_only_their_store_and_another_orgs_links_are_not_foun
     assert!(r.text().contains("Not found"));
     let r = s.req("GET", "/reports/ar_aging?scope=3").cookie(&olivia).send();
     assert_eq!(r.status, 404);
+    for path in [
+        "/dashboard/figures?scope=3",
+        "/find?q=a&scope=3",
+        "/work-orders?scope=3",
+        "/reports?scope=3",
+        "/reports/ar_aging/drawer?view=invoices&scope=3",
+        "/api/v1/reports/ar_aging/run?scope=3",
+    ] {
+        let r = s.req("GET", path).cookie(&olivia).send();
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+        assert!(!r.text().contains("Zoe") && !r.text().contains("Gem Corner"), "{path}");
+    }
+    // a store that is not a number is said so, on a page as through the API
+    for path in ["/?scope=main", "/api/v1/reports/ar_aging/run?scope=main"] {
+        let r = s.req("GET", path).cookie(&olivia).send();
+        assert!(r.status == 422 && r.text().contains("scope"), "{path}: {} {}", r.status, r.text());
+    }
+    // a bad filter on a report page: the page says which, in words
+    let r = s.req("GET", "/reports/ar_aging?edges=thirty").cookie(&olivia).send();
+    assert_eq!(r.status, 422);
+    assert!(testid(&r.text(), "report-error").contains("edges"), "{}", r.text());
+    // another org's saved report cannot be unpinned
+    let pin = s
+        .req("POST", "/reports/rfm/pin")
+        .cookie(&olivia)
+        .header("origin", &format!("http://{}", s.addr))
+        .body("application/x-www-form-urlencoded", "name=Mine&query=view%3Dsegments")
+        .send();
+    assert_eq!(pin.status, 303);
+    let id = s.scalar("select id as v from saved_reports where name = 'Mine'");
+    let bob = form_sign_in(&s, "bob", "other-pass-1");
+    let r = s
+        .req("POST", &format!("/saved/{id}/delete"))
+        .cookie(&bob)
+        .header("origin", &format!("http://{}", s.addr))
+        .send();
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(s.scalar("select count(*) as v from saved_reports"), 1);
     // org 2's invoice (3) through a report link: not found for olivia, however it is asked
     let r = s.req("GET", "/reports/ar_aging?view=history&invoice=3").cookie(&olivia).send();
     assert_eq!(r.status, 404, "{}", r.text());
