@@ -2,6 +2,8 @@
 //! dashboard's counters against the reports' own totals (and the books, worked by hand), the drawer's rows
 //! against the cell they open from, store scope and another org's links.
 
+use serde_json::Value;
+
 use crate::http::{Books, Server};
 use crate::serve::TWO_SHOPS;
 
@@ -161,6 +163,58 @@ fn the_dashboard_counters_are_the_reports_totals() {
     assert_eq!(testid(&wo.text(), "range"), "0 work orders");
     let bad = s.req("GET", "/work-orders?lane=lost").cookie(&olivia).send();
     assert!(bad.status == 422 && bad.text().contains("lost"), "{} {}", bad.status, bad.text());
+    // the sales chart's 24 months, each beside the month a year earlier, against gross profit by month over
+    // the 36 months through this one (the org's time zone is UTC); by hand, January 2026's revenue is
+    // 6,200.00 + 2 × 180.00 = 6,560.00 (tax is not revenue)
+    let chart: Value = serde_json::from_str(
+        &figures
+            .split("data-sales=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#34;", "\"")
+            .replace("&#38;", "&"),
+    )
+    .unwrap();
+    use chrono::{Datelike as _, Months};
+    let this_month = chrono::Utc::now().date_naive().with_day(1).unwrap();
+    let from = this_month.checked_sub_months(Months::new(35)).unwrap();
+    let gp = api(&format!(
+        "/api/v1/reports/gross_profit/run?by=month&from={from}&to={}&limit=100",
+        chrono::Utc::now().date_naive()
+    ));
+    let month = |m: chrono::NaiveDate| {
+        let key = m.format("%Y-%m").to_string();
+        gp["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["cells"]["group"] == key.as_str())
+            .map_or("0".to_string(), |r| r["cells"]["revenue"].as_str().unwrap().to_string())
+    };
+    let monthly = &chart["monthly"];
+    assert_eq!(monthly["periods"].as_array().unwrap().len(), 24);
+    for i in 0..24u32 {
+        let m = this_month.checked_sub_months(Months::new(23 - i)).unwrap();
+        let at = i as usize;
+        assert_eq!(monthly["periods"][at], m.format("%Y-%m").to_string());
+        assert_eq!(monthly["sales"][at], month(m), "{m}");
+        assert_eq!(
+            monthly["year_before"][at],
+            month(m.checked_sub_months(Months::new(12)).unwrap()),
+            "{m} a year earlier"
+        );
+    }
+    if let Some(at) = monthly["periods"].as_array().unwrap().iter().position(|p| p == "2026-01") {
+        assert_eq!(monthly["sales"][at], "6560.00");
+    }
+    // the last 30 days: no sale in them, each day zero, the last today
+    let daily = &chart["daily"];
+    assert_eq!(daily["periods"].as_array().unwrap().len(), 30);
+    assert_eq!(daily["periods"][29], chrono::Utc::now().date_naive().to_string());
+    assert!(daily["sales"].as_array().unwrap().iter().all(|v| v == "0"), "{daily}");
     // unchanged lake: the next poll keeps the page as it is
     let since = figures.split("since=").nth(1).unwrap().split('"').next().unwrap().to_string();
     let again = s.req("GET", &format!("/dashboard/figures?since={since}")).cookie(&olivia).send();
