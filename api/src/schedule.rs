@@ -225,9 +225,5 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd) -> Result<E
 
 /// A Unix time as people read it in `tz`.
 fn when(unix: i64, tz: &str) -> String {
-    let t = chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default();
-    match tz.parse::<chrono_tz::Tz>() {
-        Ok(z) => t.with_timezone(&z).format("%Y-%m-%d %H:%M %Z").to_string(),
-        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
+    reports::dates::in_zone(chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default(), tz, "%Y-%m-%d %H:%M")
 }

@@ -280,7 +280,7 @@ async fn unique(w: &mut Writer, org_id: i64, user_id: Option<i64>, name: &str, e
 }
 
 /// A report, view or parameter name: lower-case letters, digits and underscores.
-fn identifier(field: &str, s: &str) -> Result<()> {
+pub(crate) fn identifier(field: &str, s: &str) -> Result<()> {
     let ok = !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !ok {
         return Err(Error::invalid(field, format!("{s:?}"), "lower-case letters, digits and underscores"));

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::saved::identifier;
 use crate::writer::{Outcome, Writer};
 use crate::{check, q};
 
@@ -489,14 +490,6 @@ fn address(field: &str, e: &str) -> Result<()> {
         };
     if !ok {
         return Err(Error::invalid(field, format!("{e:?}"), "an email address (name@example.com)"));
-    }
-    Ok(())
-}
-
-fn identifier(field: &str, s: &str) -> Result<()> {
-    let ok = !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !ok {
-        return Err(Error::invalid(field, format!("{s:?}"), "lower-case letters, digits and underscores"));
     }
     Ok(())
 }

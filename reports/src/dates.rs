@@ -17,6 +17,15 @@ pub fn today_in(tz: &str, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     }
 }
 
+/// The instant `t` on the wall clock of `tz` as `format` (chrono's) writes it, then the zone's abbreviation
+/// ("2026-12-07 07:00 EST"); in UTC when `tz` names no zone.
+pub fn in_zone(t: chrono::DateTime<chrono::Utc>, tz: &str, format: &str) -> String {
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(zone) => t.with_timezone(&zone).format(&format!("{format} %Z")).to_string(),
+        Err(_) => t.format(&format!("{format} UTC")).to_string(),
+    }
+}
+
 /// The period a word names, as (first day, last day); `None` when it names none.
 pub fn period(word: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let month = today.with_day(1)?;

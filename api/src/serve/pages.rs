@@ -521,10 +521,9 @@ fn col(r: &Ran, key: &str) -> Option<usize> {
 
 /// An RFC 3339 instant as people read it in the org's time zone.
 fn shown_time(rfc3339: &str, tz: &str) -> String {
-    let Ok(t) = chrono::DateTime::parse_from_rfc3339(rfc3339) else { return rfc3339.to_string() };
-    match tz.parse::<chrono_tz::Tz>() {
-        Ok(z) => t.with_timezone(&z).format("%Y-%m-%d %H:%M:%S %Z").to_string(),
-        Err(_) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => reports::dates::in_zone(t.with_timezone(&chrono::Utc), tz, "%Y-%m-%d %H:%M:%S"),
+        Err(_) => rfc3339.to_string(),
     }
 }
 
@@ -638,7 +637,7 @@ async fn catalog(
             href: format!("/reports/{}?{}", v.report, v.query),
             unpin: None,
             note: chrono::DateTime::from_timestamp(v.visited_at, 0)
-                .map(|t| shown_time(&t.to_rfc3339(), &who.caller.time_zone))
+                .map(|t| reports::dates::in_zone(t, &who.caller.time_zone, "%Y-%m-%d %H:%M:%S"))
                 .unwrap_or_default(),
         })
         .collect();

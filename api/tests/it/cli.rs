@@ -9,6 +9,16 @@ fn loupe(data: &std::path::Path) -> Command {
 }
 
 /// A data directory holding the example opening day, landed in its lake.
+/// `loupe ARGS` in `dir`: whether it succeeded, its stdout and its stderr.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = loupe(dir).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn opening_day() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let journal = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/opening-day.jsonl");
@@ -447,14 +457,7 @@ fn a_keyed_journal_run_twice_applies_each_line_once() {
 #[test]
 fn saved_reports_run_by_name() {
     let dir = opening_day();
-    let cli = |args: &[&str]| {
-        let out = loupe(dir.path()).args(args).output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let cli = |args: &[&str]| run_in(dir.path(), args);
     let (ok, out, err) = cli(&[
         "report",
         "save",
@@ -729,14 +732,7 @@ fn loupe_serve_takes_a_sale_shows_it_in_a_report_and_stops_on_sigterm() {
 #[test]
 fn subscriptions_from_the_command_line() {
     let dir = opening_day();
-    let cli = |args: &[&str]| {
-        let out = loupe(dir.path()).args(args).output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let cli = |args: &[&str]| run_in(dir.path(), args);
     // the given flags, and the defaults of those not given
     let add = |extra: &[&str]| {
         let mut args = vec!["schedule", "add", "--name", "Monday AR", "--owner", "maya", "--format", "xlsx"];
