@@ -69,9 +69,12 @@
 
   document.addEventListener("click", (e) => {
     const a = e.target.closest("a[data-drawer]");
-    if (a && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.button === 0) {
+    // a page without the drawer (an error page) follows the link instead
+    if (a && drawer() && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.button === 0) {
       e.preventDefault();
       if (!drawer().classList.contains("open")) { trail.length = 0; opener = a; }
+      const results = a.closest("#find-results");
+      if (results) results.textContent = "";
       load({ url: a.dataset.drawer, page: a.href, title: a.textContent.trim() });
       return;
     }
