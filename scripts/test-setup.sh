@@ -29,6 +29,11 @@ if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
   python3 -m pip install --quiet openpyxl 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages openpyxl
 fi
+# aiosmtpd: scheduled reports are sent to a real SMTP server in the tests (each test starts its own, with a Maildir)
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  python3 -m pip install --quiet aiosmtpd 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd
+fi
 # schemathesis: the API's tests fuzz the server against its own OpenAPI document (no 5xx, every answer as the
 # document says); curl: the examples of docs/API.md are run as written
 if ! command -v schemathesis >/dev/null 2>&1; then

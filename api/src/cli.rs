@@ -23,6 +23,13 @@ pub struct Cli {
     /// variables); default: `lake` in the data directory.
     #[arg(long, global = true, env = "LOUPE_LAKE")]
     pub lake: Option<String>,
+    /// Where scheduled reports are mailed: `smtp://user:pass@host:port?tls=starttls|tls|none`, or `file:///dir`
+    /// to write each message there (development); default: `smtp_url` in the data directory's settings.json.
+    #[arg(long, global = true, env = "LOUPE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Who scheduled reports come from, `Name <address>`; default: `mail_from` in settings.json.
+    #[arg(long, global = true, env = "LOUPE_MAIL_FROM")]
+    pub mail_from: Option<String>,
     #[command(subcommand)]
     pub command: Cmd,
 }
@@ -352,6 +359,12 @@ impl Cli {
     }
 
     /// The lake in effect: --lake, or the data directory's.
+    /// Where mail goes, as set by the flags, the environment or the settings file; `None` when nowhere.
+    pub fn outbox(&self) -> Result<Option<crate::mail::Outbox>> {
+        let settings = crate::mail::Settings::find(self.smtp_url.as_deref(), self.mail_from.as_deref(), &self.data)?;
+        settings.map(|s| crate::mail::Outbox::new(&s)).transpose()
+    }
+
     pub fn lake(&self) -> Result<etl::Lake> {
         self.place().lake()
     }
@@ -463,7 +476,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Serve { listen, secure_cookies, etl_every_ms } => {
             let lake = cli.lake()?;
             let db = cli.open().await?;
-            let app = std::sync::Arc::new(crate::serve::App::new(db.clone(), lake, *secure_cookies));
+            let mut app = crate::serve::App::new(db.clone(), lake, *secure_cookies);
+            if let Some(outbox) = cli.outbox()? {
+                app = app.with_mail(outbox, crate::deliver::BACKOFF.to_vec());
+            }
+            let app = std::sync::Arc::new(app);
             let options =
                 crate::serve::Options { listen: *listen, etl_every: std::time::Duration::from_millis(*etl_every_ms) };
             crate::serve::run(app, options).await?;
@@ -484,7 +501,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Schedule { command } => {
             let db = cli.open().await?;
-            let code = crate::schedule::run(&db, &cli.lake()?, command).await;
+            let code = crate::schedule::run(&db, &cli.lake()?, command, &cli).await;
             db.close().await;
             code
         }

@@ -1,5 +1,6 @@
 //! `loupe schedule`: reports sent by email on a schedule — add one (each report checked by the engine as its
-//! owner would run it today), list them with when each is next due, pause, resume and remove.
+//! owner would run it today), list them with when each is next due, send one now, read the delivery log, pause,
+//! resume and remove.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -80,6 +81,27 @@ pub enum ScheduleCmd {
         #[arg(long)]
         org: Option<i64>,
     },
+    /// Send one now, through the same code as the scheduler (a paused one too, to try it); exits 1 when it
+    /// failed.
+    RunNow {
+        /// The subscription's id.
+        id: i64,
+        /// The org (default: the books' only org).
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// The delivery log: the latest runs, newest first, with to whom, the size, the message id or why not.
+    Log {
+        /// Only this subscription's runs.
+        #[arg(long)]
+        id: Option<i64>,
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// The org (default: the books' only org).
+        #[arg(long)]
+        org: Option<i64>,
+    },
     /// Remove one.
     Remove {
         /// The subscription's id.
@@ -91,7 +113,7 @@ pub enum ScheduleCmd {
 }
 
 /// Runs `loupe schedule …` on the books (and, to check reports, the lake).
-pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd) -> Result<ExitCode> {
+pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate::cli::Cli) -> Result<ExitCode> {
     let operator = oltp::Ctx::operator();
     match command {
         ScheduleCmd::Add {
@@ -211,6 +233,56 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd) -> Result<E
             let cmd = oltp::subscriptions::ResumeSubscription { org_id, subscription_id: *id };
             oltp::ops::execute(db, &operator, &cmd.into()).await?;
             println!("resumed subscription {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        ScheduleCmd::RunNow { id, org } => {
+            let org_id = crate::users::org_in_books(db, *org).await?;
+            let outbox = cli.outbox()?.with_context(|| {
+                format!(
+                    "no mail settings: set --smtp-url or LOUPE_SMTP_URL (smtp://user:pass@host:port?tls=starttls, or \
+                     file:///dir), or smtp_url in {}/settings.json",
+                    cli.data.display()
+                )
+            })?;
+            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+            let sender = crate::deliver::Sender {
+                db: db.clone(),
+                lake: lake.clone(),
+                outbox,
+                backoff: crate::deliver::BACKOFF.to_vec(),
+                lake_work: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+            };
+            let claimed =
+                oltp::subscriptions::claim_now(db, org_id, *id, chrono::Utc::now(), "loupe schedule run-now").await?;
+            let f = crate::deliver::deliver(&sender, &claimed).await?;
+            match f.status {
+                "sent" => println!("sent subscription {id} to {} ({} bytes)", f.recipients, f.bytes),
+                other => println!("{other}: {}", f.error.as_deref().unwrap_or("")),
+            }
+            Ok(if f.status == "failed" { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        ScheduleCmd::Log { id, limit, org } => {
+            let org_id = crate::users::org_in_books(db, *org).await?;
+            let list = oltp::subscriptions::deliveries(db, org_id, *id, None, *limit).await?;
+            if list.is_empty() {
+                println!("no deliveries");
+            }
+            let zone = oltp::subscriptions::list(db, org_id, None).await?;
+            for d in &list {
+                let tz = zone.iter().find(|s| s.id == d.subscription_id).map_or("UTC", |s| s.time_zone.as_str());
+                let what = match d.status.as_str() {
+                    "sent" => format!("to {} ({} bytes)", d.recipients.as_deref().unwrap_or(""), d.bytes.unwrap_or(0)),
+                    _ => d.error.clone().unwrap_or_default(),
+                };
+                println!(
+                    "{:>5}  {}  {:<20}  {:<7}  tries {}  {what}",
+                    d.id,
+                    when(d.slot_at, tz),
+                    d.subscription,
+                    d.status,
+                    d.attempts
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         ScheduleCmd::Remove { id, org } => {

@@ -2,7 +2,8 @@
 //! are committed (the `etl sync --follow` loop, in-process), so a change posted here shows in a report within
 //! the loop's pause. Every route under `/api/v1` but sign-in goes through [`auth::authenticate`]: the caller comes
 //! from a session cookie or a bearer token, never from the request's words, and [`crate::authz`] decides what
-//! they may do. Errors are RFC 9457 problems ([`crate::problem`]). Ctrl-C or SIGTERM stops taking connections,
+//! they may do. Errors are RFC 9457 problems ([`crate::problem`]). With mail settings the scheduler runs beside
+//! them too ([`crate::scheduler`]), sending subscriptions' due runs. Ctrl-C or SIGTERM stops taking connections,
 //! lets the requests in flight finish, and stops the lake's loop at a batch boundary.
 
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use crate::problem::Problem;
 
 mod auth;
 mod limit;
+mod mailing;
 mod openapi;
 mod ops;
 mod pages;
@@ -50,7 +52,9 @@ pub struct App {
     /// Report runs, exports and console queries at once: one per core. Each reads whole tables of the lake
     /// and holds what it reads until it answers, so the process's memory is bounded by this many of them
     /// rather than by how many arrive together; the rest wait their turn.
-    pub(crate) lake_work: tokio::sync::Semaphore,
+    pub(crate) lake_work: Arc<tokio::sync::Semaphore>,
+    /// Sends subscriptions' runs (the scheduler and "send now"); `None` without mail settings.
+    pub(crate) sender: Option<Arc<crate::deliver::Sender>>,
 }
 
 impl App {
@@ -63,8 +67,23 @@ impl App {
             policy: Policy::default(),
             secure_cookies,
             sign_ins: limit::SignIns::default(),
-            lake_work: tokio::sync::Semaphore::new(cores),
+            lake_work: Arc::new(tokio::sync::Semaphore::new(cores)),
+            sender: None,
         }
+    }
+
+    /// The app with mail: the scheduler runs beside the server and "send now" sends, through `outbox`, pausing
+    /// `backoff` between tries ([`crate::deliver::BACKOFF`]).
+    #[must_use]
+    pub fn with_mail(mut self, outbox: crate::mail::Outbox, backoff: Vec<std::time::Duration>) -> App {
+        self.sender = Some(Arc::new(crate::deliver::Sender {
+            db: self.db.clone(),
+            lake: self.lake.clone(),
+            outbox,
+            backoff,
+            lake_work: self.lake_work.clone(),
+        }));
+        self
     }
 }
 
@@ -121,6 +140,13 @@ pub async fn run(app: Arc<App>, options: Options) -> Result<()> {
     let listener =
         std::net::TcpListener::bind(options.listen).with_context(|| format!("cannot listen on {}", options.listen))?;
     eprintln!("loupe serves http://{} (Ctrl-C stops)", listener.local_addr()?);
+    match &app.sender {
+        Some(s) => eprintln!("scheduled reports are mailed to {}", s.outbox.target),
+        None => eprintln!(
+            "scheduled reports are not sent: no mail settings (--smtp-url, LOUPE_SMTP_URL, or smtp_url in the data \
+             directory's settings.json)"
+        ),
+    }
     serve(listener, app, options.etl_every, shutdown()).await?;
     eprintln!("stopped: the requests in flight finished and the lake's loop stopped at a batch boundary");
     Ok(())
@@ -138,11 +164,21 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let halt = Arc::new(AtomicBool::new(false));
     let etl = tokio::spawn(follow(app.clone(), halt.clone(), etl_every));
+    let scheduler = app.sender.clone().map(|sender| {
+        let scheduler = crate::scheduler::Scheduler::new(sender, crate::scheduler::Scheduler::this_server());
+        tokio::spawn(scheduler.run(halt.clone(), crate::scheduler::EVERY))
+    });
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, service).with_graceful_shutdown(stop).await;
     halt.store(true, Ordering::Relaxed);
     if let Err(e) = etl.await {
         tracing::error!(target: "loupe_etl", "the lake's loop failed: {e}");
+    }
+    if let Some(Err(e)) = match scheduler {
+        Some(s) => Some(s.await),
+        None => None,
+    } {
+        tracing::error!(target: "loupe_mail", "the scheduler failed: {e}");
     }
     served.context("the server failed")
 }

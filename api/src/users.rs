@@ -30,6 +30,9 @@ pub enum UserCmd {
         /// The password (visible in the shell's history: prefer stdin).
         #[arg(long)]
         password: Option<String>,
+        /// Where their mail goes (reports sent to them on a schedule).
+        #[arg(long)]
+        email: Option<String>,
         /// The org (default: the books' only org).
         #[arg(long)]
         org: Option<i64>,
@@ -41,6 +44,16 @@ pub enum UserCmd {
         /// The new password.
         #[arg(long)]
         password: Option<String>,
+        /// The org (default: the books' only org).
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// Set where a user's mail goes (an empty address removes it).
+    Email {
+        /// Their username.
+        username: String,
+        /// The address.
+        email: String,
         /// The org (default: the books' only org).
         #[arg(long)]
         org: Option<i64>,
@@ -90,7 +103,7 @@ pub enum TokenCmd {
 /// Runs `loupe user …`.
 pub(crate) async fn user(db: &Db, cmd: &UserCmd) -> Result<ExitCode> {
     match cmd {
-        UserCmd::Add { username, name, groups, stores, salesperson, password, org } => {
+        UserCmd::Add { username, name, groups, stores, salesperson, password, email, org } => {
             let org_id = org_in_books(db, *org).await?;
             let password = password_from(password.as_deref())?;
             let create = serde_json::json!({
@@ -102,6 +115,7 @@ pub(crate) async fn user(db: &Db, cmd: &UserCmd) -> Result<ExitCode> {
                 "groups": groups,
                 "store_ids": stores,
                 "salesperson": salesperson,
+                "email": email,
             });
             let id = execute(db, &create).await?;
             println!("user {id} {username:?} added to org {org_id} ({})", groups.join(", "));
@@ -114,6 +128,16 @@ pub(crate) async fn user(db: &Db, cmd: &UserCmd) -> Result<ExitCode> {
                 serde_json::json!({"op": "update_user", "org_id": org_id, "user_id": user_id, "password": password});
             execute(db, &update).await?;
             println!("password of {username:?} set; their sessions have ended");
+        }
+        UserCmd::Email { username, email, org } => {
+            let org_id = org_in_books(db, *org).await?;
+            let user_id = oltp::org::user_by_name(db, org_id, username).await?;
+            let update = serde_json::json!({"op": "update_user", "org_id": org_id, "user_id": user_id, "email": email});
+            execute(db, &update).await?;
+            match email.trim() {
+                "" => println!("{username:?} has no email address now"),
+                e => println!("mail for {username:?} goes to {e}"),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

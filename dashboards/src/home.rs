@@ -15,6 +15,8 @@ pub struct Dashboard {
     pub chrome: Chrome,
     /// The URL of the figures partial.
     pub figures: String,
+    /// The user's subscriptions that failed lately, in words (each also in the delivery log).
+    pub failures: Vec<String>,
 }
 
 /// A counter: a figure, what it is, and where it comes from.

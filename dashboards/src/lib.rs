@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod home;
+pub mod mailing;
 pub mod page;
 pub mod report;
 

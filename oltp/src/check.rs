@@ -236,3 +236,24 @@ pub(crate) async fn may_manage(w: &mut Writer, org_id: i64, user_id: i64) -> Res
     }
     Ok(())
 }
+
+/// An email address as a mail server takes it: one `@`, a name before it, a domain with a dot after it.
+pub(crate) fn email(field: &str, e: &str) -> Result<()> {
+    let e = e.trim();
+    let ok = e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && match e.split_once('@') {
+            Some((name, domain)) => {
+                !name.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if !ok {
+        return Err(Error::invalid(field, format!("{e:?}"), "an email address (name@example.com)"));
+    }
+    Ok(())
+}

@@ -84,6 +84,8 @@ pub struct DemoSpec {
 
 /// The demo org's time zone: its "today", and so the day its books end by default, is New York's.
 pub const TIME_ZONE: &str = "America/New_York";
+/// The demo staff's mail: a domain reserved for examples (RFC 2606), so no demo mail reaches anyone.
+pub const MAIL_DOMAIN: &str = "demo-jewelers.example";
 
 /// The business starts on this day whatever the clock says, so a seed always gives the same books.
 pub const START: NaiveDate = match NaiveDate::from_ymd_opt(2023, 1, 1) {
@@ -534,6 +536,7 @@ impl<'a> Gen<'a> {
             salesperson: true,
             commission_rate: Some(Rate(20_000)),
             store_ids: Vec::new(),
+            email: Some(format!("owner@{MAIL_DOMAIN}")),
         })
         .await?;
         self.exec(CreateUser {
@@ -545,6 +548,7 @@ impl<'a> Gen<'a> {
             salesperson: false,
             commission_rate: None,
             store_ids: Vec::new(),
+            email: Some(format!("books@{MAIL_DOMAIN}")),
         })
         .await?;
         let mut weights: Vec<f64> = (0..self.spec.stores)
@@ -635,6 +639,7 @@ impl<'a> Gen<'a> {
                     salesperson: true,
                     commission_rate: Some(commission),
                     store_ids: vec![id],
+                    email: Some(format!("{}.{}.{}@{MAIL_DOMAIN}", first.to_lowercase(), code.to_lowercase(), n + 1)),
                 })
                 .await?
                 .id;

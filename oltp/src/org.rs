@@ -371,6 +371,8 @@ pub struct CreateUser {
     /// Stores the user may work in and see; empty means all stores.
     #[serde(default)]
     pub store_ids: Vec<i64>,
+    /// Where their mail goes (subscriptions sent to them).
+    pub email: Option<String>,
 }
 
 impl CreateUser {
@@ -382,20 +384,25 @@ impl CreateUser {
         check::org_exists(w, self.org_id).await?;
         check::may_grant(w, Some(&self.groups), Some(&self.store_ids)).await?;
         let hash = self.password.as_deref().map(hash_password).transpose()?;
+        let email = self.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = email {
+            check::email("email", e)?;
+        }
         let id = w
             .insert(
                 "users",
                 self.org_id,
                 q!(
                     "insert into users (org_id, username, display_name, password_hash, groups, is_salesperson,
-                     commission_rate_ppm) values ($1, $2, $3, $4, $5, $6, $7) returning *",
+                     commission_rate_ppm, email) values ($1, $2, $3, $4, $5, $6, $7, $8) returning *",
                     self.org_id,
                     self.username.trim(),
                     self.display_name.trim(),
                     hash,
                     groups,
                     self.salesperson,
-                    self.commission_rate.map(Rate::ppm)
+                    self.commission_rate.map(Rate::ppm),
+                    email
                 ),
             )
             .await?;
@@ -477,6 +484,8 @@ pub struct UpdateUser {
     pub store_ids: Option<Vec<i64>>,
     /// Enable or disable sign-in.
     pub active: Option<bool>,
+    /// New email address; an empty one removes it.
+    pub email: Option<String>,
 }
 
 impl UpdateUser {
@@ -490,6 +499,10 @@ impl UpdateUser {
         let groups = self.groups.as_deref().map(check_groups).transpose()?;
         check_commission(self.commission_rate)?;
         let hash = self.password.as_deref().map(hash_password).transpose()?;
+        let email = self.email.as_deref().map(str::trim);
+        if let Some(e) = email.filter(|e| !e.is_empty()) {
+            check::email("email", e)?;
+        }
         w.update(
             "users",
             self.org_id,
@@ -497,7 +510,8 @@ impl UpdateUser {
             q!(
                 "update users set display_name = coalesce($3, display_name), password_hash = coalesce($4, password_hash),
                  groups = coalesce($5, groups), is_salesperson = coalesce($6, is_salesperson),
-                 commission_rate_ppm = coalesce($7, commission_rate_ppm), active = coalesce($8, active)
+                 commission_rate_ppm = coalesce($7, commission_rate_ppm), active = coalesce($8, active),
+                 email = case when $9 then $10 else email end
                  where id = $1 and org_id = $2 returning *",
                 self.user_id,
                 self.org_id,
@@ -506,7 +520,9 @@ impl UpdateUser {
                 groups,
                 self.salesperson,
                 self.commission_rate.map(Rate::ppm),
-                self.active
+                self.active,
+                email.is_some(),
+                email.filter(|e| !e.is_empty())
             ),
         )
         .await?;

@@ -369,6 +369,239 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, by: &str, limit: i64) -> Res
     Ok(claimed)
 }
 
+/// A run asked for now (`loupe schedule run-now`, "send now"), outside the schedule: a `pending` delivery row
+/// for this second, claimed by `by`; the subscription's next slot stays where it is. Sent by the same code as a
+/// scheduled run. Paused subscriptions may be sent this way (to try one before resuming it).
+pub async fn claim_now(db: &Db, org_id: i64, subscription_id: i64, now: DateTime<Utc>, by: &str) -> Result<Claimed> {
+    db.fetch_optional(q!("select id from subscriptions where id = $1 and org_id = $2", subscription_id, org_id))
+        .await?
+        .ok_or_else(|| Error::not_found("subscription", subscription_id))?;
+    let slot = now.timestamp();
+    let mut tx = db.begin().await?;
+    let taken = tx
+        .fetch_optional(q!(
+            "select id from deliveries where subscription_id = $1 and slot_at = $2",
+            subscription_id,
+            slot
+        ))
+        .await?;
+    if taken.is_some() {
+        return Err(Error::Conflict(format!("subscription {subscription_id} is already being sent this second")));
+    }
+    let delivery_id = tx
+        .insert(q!(
+            "insert into deliveries (org_id, subscription_id, slot_at, claimed_at, claimed_by, status)
+             values ($1, $2, $3, $3, $4, 'pending') returning id",
+            org_id,
+            subscription_id,
+            slot,
+            by
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok(Claimed { delivery_id, subscription_id, org_id, slot })
+}
+
+/// Takes over the runs another scheduler claimed before `stale` and never finished (it stopped mid-run): each
+/// by a conditional update of its claim, so of two servers looking only one takes it.
+pub async fn reclaim_stale(db: &Db, stale: DateTime<Utc>, now: DateTime<Utc>, by: &str) -> Result<Vec<Claimed>> {
+    let rows = db
+        .fetch_all(q!(
+            "select id, org_id, subscription_id, slot_at, claimed_at from deliveries
+             where status = 'pending' and claimed_at < $1 order by claimed_at, id limit 100",
+            stale.timestamp()
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (id, was) = (r.i64("id")?, r.i64("claimed_at")?);
+        let mut tx = db.begin().await?;
+        let won = tx
+            .execute(q!(
+                "update deliveries set claimed_at = $1, claimed_by = $2
+                 where id = $3 and status = 'pending' and claimed_at = $4",
+                now.timestamp(),
+                by,
+                id,
+                was
+            ))
+            .await?;
+        tx.commit().await?;
+        if won == 1 {
+            out.push(Claimed {
+                delivery_id: id,
+                subscription_id: r.i64("subscription_id")?,
+                org_id: r.i64("org_id")?,
+                slot: r.i64("slot_at")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// How a run ended, for its delivery row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// `sent`, `skipped` or `failed`.
+    pub status: &'static str,
+    /// Tries at sending.
+    pub attempts: i64,
+    /// Who it went to (addresses, comma-separated).
+    pub recipients: String,
+    /// The reports as run: JSON, each report, view and its parameters as resolved.
+    pub resolved: String,
+    /// Bytes sent (attachments and bodies).
+    pub bytes: i64,
+    /// The sent messages' ids.
+    pub message_id: Option<String>,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
+    /// When it ended.
+    pub at: DateTime<Utc>,
+}
+
+/// Records how the delivery `id` ended (only a pending one: a run is finished once).
+pub async fn finish(db: &Db, id: i64, f: &Finished) -> Result<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(q!(
+        "update deliveries set status = $1, attempts = $2, recipients = $3, resolved = $4, bytes = $5,
+         message_id = $6, error = $7, finished_at = $8 where id = $9 and status = 'pending'",
+        f.status,
+        f.attempts,
+        f.recipients.as_str(),
+        f.resolved.as_str(),
+        f.bytes,
+        f.message_id.as_deref(),
+        f.error.as_deref(),
+        f.at.timestamp(),
+        id
+    ))
+    .await?;
+    tx.commit().await
+}
+
+/// One run of a subscription, as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    /// The run.
+    pub id: i64,
+    /// Its subscription.
+    pub subscription_id: i64,
+    /// The subscription's name.
+    pub subscription: String,
+    /// The slot it was for (Unix seconds).
+    pub slot_at: i64,
+    /// Which server took it, and when (Unix seconds).
+    pub claimed_by: String,
+    /// When it was taken (Unix seconds).
+    pub claimed_at: i64,
+    /// Tries at sending.
+    pub attempts: i64,
+    /// `pending`, `sent`, `skipped` or `failed`.
+    pub status: String,
+    /// Who it went to.
+    pub recipients: Option<String>,
+    /// The reports as run, with their parameters as resolved (JSON).
+    pub resolved: Option<String>,
+    /// Bytes sent.
+    pub bytes: Option<i64>,
+    /// The sent messages' ids.
+    pub message_id: Option<String>,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
+    /// When it ended (Unix seconds).
+    pub finished_at: Option<i64>,
+}
+
+/// The org's latest runs, newest first: of one subscription, of those `owner` keeps, or all.
+pub async fn deliveries(
+    db: &Db,
+    org_id: i64,
+    subscription: Option<i64>,
+    owner: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    let rows = db
+        .fetch_all(q!(
+            "select d.id, d.subscription_id, s.name, d.slot_at, d.claimed_by, d.claimed_at, d.attempts, d.status,
+             d.recipients, d.resolved, d.bytes, d.message_id, d.error, d.finished_at
+             from deliveries d join subscriptions s on s.id = d.subscription_id
+             where d.org_id = $1 and ($2 = 0 or d.subscription_id = $2) and ($3 = 0 or s.owner_id = $3)
+             order by d.claimed_at desc, d.id desc limit $4",
+            org_id,
+            subscription.unwrap_or(0),
+            owner.unwrap_or(0),
+            limit
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Delivery {
+                id: r.i64("id")?,
+                subscription_id: r.i64("subscription_id")?,
+                subscription: r.text("name")?,
+                slot_at: r.i64("slot_at")?,
+                claimed_by: r.text("claimed_by")?,
+                claimed_at: r.i64("claimed_at")?,
+                attempts: r.i64("attempts")?,
+                status: r.text("status")?,
+                recipients: r.opt_text("recipients")?,
+                resolved: r.opt_text("resolved")?,
+                bytes: r.opt_i64("bytes")?,
+                message_id: r.opt_text("message_id")?,
+                error: r.opt_text("error")?,
+                finished_at: r.opt_i64("finished_at")?,
+            })
+        })
+        .collect()
+}
+
+/// A recipient as the mail finds them at send time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressed {
+    /// The user, when the recipient is one.
+    pub user_id: Option<i64>,
+    /// Where the mail goes: the user's address now (`None`: they have none, or are disabled), or the address.
+    pub email: Option<String>,
+}
+
+/// The recipients of subscription `id`, each with where their mail goes now.
+pub async fn addressed(db: &Db, org_id: i64, id: i64) -> Result<Vec<Addressed>> {
+    let rows = db
+        .fetch_all(q!(
+            "select r.user_id, case when u.active then u.email end as user_email, r.email
+             from subscription_recipients r left join users u on u.id = r.user_id and u.org_id = r.org_id
+             where r.org_id = $1 and r.subscription_id = $2 order by r.id",
+            org_id,
+            id
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let user_id = r.opt_i64("user_id")?;
+            let email = if user_id.is_some() { r.opt_text("user_email")? } else { r.opt_text("email")? };
+            Ok(Addressed { user_id, email })
+        })
+        .collect()
+}
+
+/// Where a user of the org gets mail now: `None` when they have no address or are disabled.
+pub async fn addressed_user(db: &Db, org_id: i64, user_id: i64) -> Result<Option<String>> {
+    let r = db
+        .fetch_optional(q!(
+            "select email from users where id = $1 and org_id = $2 and active and email is not null",
+            user_id,
+            org_id
+        ))
+        .await?;
+    r.map(|r| r.text("email")).transpose()
+}
+
+/// One of the org's subscriptions.
+pub async fn one(db: &Db, org_id: i64, id: i64) -> Result<Subscription> {
+    list(db, org_id, None).await?.into_iter().find(|s| s.id == id).ok_or_else(|| Error::not_found("subscription", id))
+}
+
 /// The last slot of `cron` at or before `now` (and not before `first`, the slot that came due).
 fn latest_slot(cron: &str, time_zone: &str, first: i64, now: DateTime<Utc>) -> Result<i64> {
     let (c, tz) = parse(cron, time_zone)?;
@@ -459,8 +692,15 @@ async fn recipients(w: &mut Writer, org_id: i64, list: &[Recipient]) -> Result<(
     }
     for (i, r) in list.iter().enumerate() {
         match (r.user_id, r.email.as_deref()) {
-            (Some(u), None) => user_in(w, org_id, &format!("recipients[{i}].user_id"), u).await?,
-            (None, Some(e)) => address(&format!("recipients[{i}].email"), e)?,
+            (Some(u), None) => {
+                let field = format!("recipients[{i}].user_id");
+                user_in(w, org_id, &field, u).await?;
+                let has = w.fetch_optional(q!("select id from users where id = $1 and email is not null", u)).await?;
+                if has.is_none() {
+                    return Err(Error::invalid(field, u, "the user has no email address (update_user sets one)"));
+                }
+            }
+            (None, Some(e)) => check::email(&format!("recipients[{i}].email"), e)?,
             _ => {
                 return Err(Error::invalid(
                     format!("recipients[{i}]"),
@@ -469,27 +709,6 @@ async fn recipients(w: &mut Writer, org_id: i64, list: &[Recipient]) -> Result<(
                 ));
             }
         }
-    }
-    Ok(())
-}
-
-/// An email address as a mail server takes it: one `@`, a name before it, a domain with a dot after it.
-fn address(field: &str, e: &str) -> Result<()> {
-    let e = e.trim();
-    let ok = e.len() <= 254
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
-        && match e.split_once('@') {
-            Some((name, domain)) => {
-                !name.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            }
-            None => false,
-        };
-    if !ok {
-        return Err(Error::invalid(field, format!("{e:?}"), "an email address (name@example.com)"));
     }
     Ok(())
 }
@@ -554,8 +773,8 @@ mod tests {
         for bad in
             ["ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "a b@example.com", "a@b.com, c@d.com"]
         {
-            assert!(address("email", bad).is_err(), "{bad}");
+            assert!(check::email("email", bad).is_err(), "{bad}");
         }
-        assert!(address("email", "ann.lee+reports@example.co.uk").is_ok());
+        assert!(check::email("email", "ann.lee+reports@example.co.uk").is_ok());
     }
 }

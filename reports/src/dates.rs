@@ -31,10 +31,14 @@ pub fn period(word: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let month = today.with_day(1)?;
     let quarter = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)?;
     let year = NaiveDate::from_ymd_opt(today.year(), 1, 1)?;
+    // weeks begin on Monday (ISO 8601)
+    let week = today.checked_sub_days(Days::new(u64::from(today.weekday().num_days_from_monday())))?;
     let day_before = |d: NaiveDate| d.pred_opt();
     Some(match word {
         "today" => (today, today),
         "yesterday" => (today.pred_opt()?, today.pred_opt()?),
+        "this_week" => (week, today),
+        "last_week" => (week.checked_sub_days(Days::new(7))?, day_before(week)?),
         "this_month" => (month, today),
         "last_month" => (month.checked_sub_months(Months::new(1))?, day_before(month)?),
         "this_quarter" => (quarter, today),
@@ -109,6 +113,11 @@ mod tests {
         assert_eq!(p("last_year", "2025-01-01"), pair("2024-01-01", "2024-12-31"));
         assert_eq!(p("yesterday", "2024-03-01"), pair("2024-02-29", "2024-02-29"));
         assert_eq!(p("30_days_ago", "2026-03-01"), pair("2026-01-30", "2026-01-30"));
+        // weeks from Monday: Monday 7 December 2026 is the first day of its week; a Sunday the last
+        assert_eq!(p("this_week", "2026-12-07"), pair("2026-12-07", "2026-12-07"));
+        assert_eq!(p("this_week", "2026-12-13"), pair("2026-12-07", "2026-12-13"));
+        assert_eq!(p("last_week", "2026-12-07"), pair("2026-11-30", "2026-12-06"));
+        assert_eq!(p("last_week", "2027-01-01"), pair("2026-12-21", "2026-12-27"));
         assert_eq!(day("last_month", d("2026-03-31")), Some(d("2026-02-28")));
         for nonsense in ["lastmonth", "x_days_ago", "-3_days_ago", "", "2026-01-01"] {
             assert_eq!(period(nonsense, d("2026-03-31")), None, "{nonsense}");

@@ -109,7 +109,7 @@ async fn apply(
 /// The reports a command keeps (a saved report, a subscription's), checked as the caller would run them now:
 /// an unknown report, view or parameter, or a report the caller may not see, is refused before anything is
 /// kept — the books know no report catalog.
-async fn check_reports(app: &super::App, who: &Who, cmd: &oltp::ops::Command) -> Result<(), Problem> {
+pub(crate) async fn check_reports(app: &super::App, who: &Who, cmd: &oltp::ops::Command) -> Result<(), Problem> {
     use oltp::ops::Command;
     let asked: Vec<(String, reports::Request)> = match cmd {
         Command::CreateSubscription(c) => c

@@ -42,6 +42,8 @@ pub(crate) fn routes(app: Shared) -> Router<Shared> {
         .route("/find", get(find))
         .route("/work-orders", get(work_orders))
         .route("/peek/{kind}/{key}", get(peek))
+        .route("/subscriptions", get(super::mailing::page).post(super::mailing::submit))
+        .route("/subscriptions/{id}/{action}", axum::routing::post(super::mailing::act))
         .route("/sign-out", axum::routing::post(sign_out))
         .route_layer(middleware::from_fn_with_state(app, viewer));
     Router::new().merge(pages).route("/sign-in", get(sign_in_page).post(sign_in)).route("/assets/{name}", get(asset))
@@ -97,7 +99,7 @@ fn to_sign_in(headers: &HeaderMap, uri: &axum::http::Uri, ended: bool) -> Respon
     see_other(&to)
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(to) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -114,7 +116,7 @@ fn local(next: &str) -> String {
     }
 }
 
-fn html(status: u16, body: String) -> Response {
+pub(crate) fn html(status: u16, body: String) -> Response {
     let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -132,7 +134,7 @@ fn html(status: u16, body: String) -> Response {
 }
 
 /// A problem as a page, in plain words.
-fn page_error(chrome: Option<Chrome>, p: &Problem) -> Response {
+pub(crate) fn page_error(chrome: Option<Chrome>, p: &Problem) -> Response {
     let title = match p.status {
         404 => "Not found",
         403 => "Not allowed",
@@ -259,7 +261,7 @@ async fn asset(Path(name): Path<String>, headers: HeaderMap, Query(q): Query<BTr
 }
 
 /// The frame of a page for `who`, narrowed to the store `scope=` names.
-async fn chrome(
+pub(crate) async fn chrome(
     app: &Shared,
     who: &Who,
     section: &'static str,
@@ -319,7 +321,31 @@ async fn dashboard(
         Err(p) => return page_error(None, &p),
     };
     let figures = chrome.link("/dashboard/figures");
-    html(200, render(&Dashboard { chrome, figures }))
+    let failures = match failed_lately(&app, &who).await {
+        Ok(f) => f,
+        Err(e) => return page_error(Some(chrome), &super::books_problem(&e)),
+    };
+    html(200, render(&Dashboard { chrome, figures, failures }))
+}
+
+/// The user's own subscriptions whose last run in the past week failed, in words.
+async fn failed_lately(app: &Shared, who: &Who) -> oltp::Result<Vec<String>> {
+    let c = &who.caller;
+    let week = unix_now() - 7 * 24 * 3600;
+    let log = oltp::subscriptions::deliveries(&app.db, c.org_id, None, Some(c.user_id), 200).await?;
+    let mut seen = std::collections::BTreeSet::new();
+    Ok(log
+        .iter()
+        .filter(|d| d.claimed_at >= week && seen.insert(d.subscription_id) && d.status == "failed")
+        .map(|d| {
+            let when = reports::dates::in_zone(
+                chrono::DateTime::from_timestamp(d.claimed_at, 0).unwrap_or_default(),
+                &c.time_zone,
+                "%Y-%m-%d %H:%M",
+            );
+            format!("“{}” on {when}: {}", d.subscription, d.error.as_deref().unwrap_or("no reason given"))
+        })
+        .collect())
 }
 
 /// `GET /dashboard/figures`: the counters and the chart, each the total of the report it links to; `since=`
@@ -715,7 +741,7 @@ async fn unpin(State(app): State<Shared>, Extension(who): Extension<Who>, Path(i
 }
 
 /// The caller acting today in their org's time zone.
-fn ctx(who: &Who) -> oltp::Ctx {
+pub(crate) fn ctx(who: &Who) -> oltp::Ctx {
     oltp::Ctx {
         actor: Some(who.caller.user_id),
         today: reports::dates::today_in(&who.caller.time_zone, chrono::Utc::now()),

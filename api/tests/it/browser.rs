@@ -24,7 +24,9 @@ fn the_pages_work_in_a_real_browser() {
         "playwright-core is not installed in {}: run scripts/browser-setup.sh (or set LOUPE_SKIP_BROWSER=1)",
         dir.display()
     );
-    let s = Server::start(&Books::Sqlite, TWO_SHOPS);
+    // mail goes into a directory (the file transport): the subscription story sends one
+    let mail = tempfile::tempdir().unwrap();
+    let s = Server::start_mailing(&Books::Sqlite, TWO_SHOPS, &format!("file://{}", mail.path().display()));
     let shots = std::env::var("LOUPE_SHOTS").ok();
     let out = Command::new("node")
         .args(["--test", "--test-reporter=tap", "stories.mjs"])
@@ -36,5 +38,10 @@ fn the_pages_work_in_a_real_browser() {
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser stories failed:\n{text}");
     // every story ran: none was skipped or left out
-    assert!(text.contains("# pass 7") && text.contains("# fail 0"), "{text}");
+    assert!(text.contains("# pass 8") && text.contains("# fail 0"), "{text}");
+    // the subscription sent from the page is in the mail directory, to the address typed
+    let sent: Vec<String> =
+        std::fs::read_dir(mail.path()).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("To: books@carat.example") && sent[0].contains("Subject: AR aging"), "{}", sent[0]);
 }

@@ -19,6 +19,8 @@ pub(crate) struct Server {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
+    /// Where the server mails subscriptions (`smtp://…` or `file:///dir`), if anywhere.
+    mail: Option<String>,
 }
 
 /// Books for one test: a fresh SQLite file, or a fresh database on the PostgreSQL server at `TEST_PG_URL`.
@@ -38,7 +40,7 @@ impl Books {
     }
 }
 
-async fn open(books: &Books, dir: &std::path::Path) -> Db {
+pub(crate) async fn open(books: &Books, dir: &std::path::Path) -> Db {
     match books {
         Books::Sqlite => Db::connect(dir.join("loupe.db").to_str().unwrap()).await.unwrap(),
         Books::Postgres => {
@@ -83,16 +85,38 @@ impl Server {
             etl::sync(&db, &lake, &std::sync::atomic::AtomicBool::new(false), &mut |_| {}).await.unwrap();
             db
         });
-        let mut s =
-            Server { addr: "127.0.0.1:1".parse().unwrap(), db, lake, rt, stop: None, done: None, _dir: Some(dir) };
+        let mut s = Server {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            db,
+            lake,
+            rt,
+            stop: None,
+            done: None,
+            _dir: Some(dir),
+            mail: None,
+        };
         s.listen();
+        s
+    }
+
+    /// [`Server::start`] with mail going to `mail` (`smtp://…` or `file:///dir`): the scheduler runs, and
+    /// "send now" sends.
+    pub(crate) fn start_mailing(books: &Books, journal: &str, mail: &str) -> Server {
+        let mut s = Server::start(books, journal);
+        s.mail = Some(mail.to_string());
+        s.restart();
         s
     }
 
     fn listen(&mut self) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         self.addr = listener.local_addr().unwrap();
-        let app = Arc::new(App::new(self.db.clone(), self.lake.clone(), false));
+        let mut app = App::new(self.db.clone(), self.lake.clone(), false);
+        if let Some(url) = &self.mail {
+            let settings = api::mail::Settings { url: url.clone(), from: "Loupe <loupe@carat.example>".into() };
+            app = app.with_mail(api::mail::Outbox::new(&settings).unwrap(), vec![Duration::from_millis(50); 2]);
+        }
+        let app = Arc::new(app);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let stop = async move {
             let _ = rx.await;

@@ -3,5 +3,6 @@
 mod browser;
 mod cli;
 mod http;
+mod mail;
 mod pages;
 mod serve;

@@ -153,6 +153,55 @@ describe("a salesperson of The Mall", () => {
   });
 });
 
+describe("an owner's reports by email", () => {
+  test("previews a subscription, saves it, sends it now and sees it in the delivery log", async () => {
+    const page = await newPage(browser);
+    await signIn(page, "olivia", "owner-pass-1", "/subscriptions");
+    const form = page.getByTestId("new-subscription");
+    await form.locator("#s-name").fill("Monday AR");
+    await form.locator("input[name=report][value=ar_aging]").check();
+    await form.locator("input[name=format][value=html]").check();
+    // Sam has no address: said by name, nothing kept
+    await form.locator("#s-to").fill("sam");
+    await Promise.all([page.waitForLoadState("load"), form.getByRole("button", { name: "Preview" }).click()]);
+    assert.match(await page.getByTestId("error").textContent(), /has no email address/);
+    await page.getByTestId("new-subscription").locator("#s-to").fill("books@carat.example");
+    await Promise.all([page.waitForLoadState("load"), page.getByTestId("new-subscription").getByRole("button", { name: "Preview" }).click()]);
+    // the preview is the mail as it would go now: the report's title and date, the receivable's total
+    const subject = (await page.getByTestId("preview-subject").textContent()).trim();
+    assert.match(subject, /^AR aging — .* — as of \d{4}-\d{2}-\d{2}$/);
+    const body = await page.frameLocator("iframe.mail-body").locator("body").textContent();
+    assert.ok(body.includes("6,953.60") && body.includes("Carat & Co"), body);
+    if (shots) {
+      await page.screenshot({ path: join(shots, "subscriptions-form.png"), fullPage: true });
+      await page.getByTestId("preview").screenshot({ path: join(shots, "subscriptions-preview.png") });
+    }
+    await Promise.all([page.waitForURL(/made=/), page.getByTestId("new-subscription").getByRole("button", { name: "Save" }).click()]);
+    const row = page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" });
+    assert.match(await row.textContent(), /0 7 \* \* 1 \(UTC\)/);
+    assert.match(await row.textContent(), /never sent/);
+    await Promise.all([page.waitForURL(/sent=/), row.getByRole("button", { name: "Send now" }).click()]);
+    assert.match(await page.getByTestId("notice").textContent(), /Sending "Monday AR" now/);
+    // the run goes on in the background: the log shows it sent
+    for (let i = 0; i < 50; i++) {
+      if ((await page.getByTestId("deliveries").textContent()).includes("books@carat.example")) break;
+      await page.waitForTimeout(200);
+      await page.reload();
+    }
+    const last = (await page.getByTestId("deliveries").locator("tbody tr").first().locator("td").allTextContents()).map((t) => t.trim());
+    assert.equal(last[1], "Monday AR");
+    assert.equal(last[2], "sent", JSON.stringify(last));
+    assert.equal(last[4], "books@carat.example");
+    assert.match(await page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).textContent(), /sent/);
+    if (shots) await page.screenshot({ path: join(shots, "subscriptions.png"), fullPage: true });
+    // paused and resumed from the list
+    await Promise.all([page.waitForURL(/paused=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("button", { name: "Pause" }).click()]);
+    assert.match(await page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).textContent(), /paused by Olivia Stone/);
+    await Promise.all([page.waitForURL(/resumed=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("button", { name: "Resume" }).click()]);
+    assert.deepEqual(page.errors, []);
+  });
+});
+
 describe("at a counter", () => {
   test("the dashboard fits a phone and refreshes itself when a sale lands", async () => {
     const page = await newPage(browser, { width: 375, height: 812 });

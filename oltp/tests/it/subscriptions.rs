@@ -11,9 +11,10 @@ async fn a_subscription_is_kept_due_paused_resumed_and_removed() -> Result<()> {
     for t in TestDb::all().await? {
         t.json(r#"{"op":"create_org","name":"Carat & Co"}"#).await?;
         t.json(r#"{"op":"create_org","name":"Other"}"#).await?;
-        t.json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["owner"]}"#).await?;
-        t.json(r#"{"op":"create_user","org_id":1,"username":"leo","display_name":"Leo","groups":["sales"]}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["owner"],"email":"maya@carat.example"}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"leo","display_name":"Leo","groups":["sales"],"email":"leo@carat.example"}"#).await?;
         t.json(r#"{"op":"create_user","org_id":2,"username":"zed","display_name":"Zed","groups":["owner"]}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"ivy","display_name":"Ivy","groups":["sales"]}"#).await?;
         let before = chrono::Utc::now();
         let sub = t
             .json(
@@ -59,6 +60,7 @@ async fn a_subscription_is_kept_due_paused_resumed_and_removed() -> Result<()> {
             (r#","reports":[]"#, "reports: (0 reports) — 1 to 10"),
             (r#","reports":[{"report":"AR aging"}]"#, r#"reports[0].report: "AR aging" — lower-case letters"#),
             (r#","recipients":[{"user_id":3}]"#, "recipients[0].user_id: 3 — no such active user in this org"),
+            (r#","recipients":[{"user_id":4}]"#, "recipients[0].user_id: 4 — the user has no email address"),
             (r#","recipients":[{"email":"books"}]"#, r#"recipients[0].email: "books" — an email address"#),
             (r#","recipients":[{"user_id":2,"email":"a@b.com"}]"#, "recipients[0]: (both or neither)"),
             (r#","owner_id":3"#, "owner_id: 3 — no such active user in this org"),
@@ -132,7 +134,7 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
     };
     for t in TestDb::all().await? {
         t.json(r#"{"op":"create_org","name":"Carat & Co"}"#).await?;
-        t.json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["owner"]}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"maya","display_name":"Maya","groups":["owner"],"email":"maya@carat.example"}"#).await?;
         let make = |name: &str, cron: &str| {
             format!(
                 r#"{{"op":"create_subscription","org_id":1,"owner_id":1,"name":"{name}","reports":[{{"report":"rfm"}}],

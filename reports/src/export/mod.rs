@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::engine::Prepared;
 use crate::error::{Error, Result};
-use crate::model::{Header, Totals};
+use crate::model::{Header, Output, Totals};
 
 pub mod csv;
 pub mod json;
@@ -160,6 +160,30 @@ pub async fn write_file_with(p: Prepared, format: Format, path: &Path, options: 
             Ok(rows)
         }
     }
+}
+
+/// Several collected reports as one workbook at `path`, a sheet each, in order (a subscription's bundle).
+pub fn xlsx_book(outputs: &[Output], path: &Path) -> Result<()> {
+    let mut w = xlsx::Writer::book();
+    for o in outputs {
+        w.sheet(&o.header)?;
+        for b in &o.batches {
+            w.batch(&o.header, b)?;
+        }
+        w.end_sheet(&o.header, &o.totals)?;
+    }
+    w.save(path)
+}
+
+/// A collected report as CSV.
+pub fn csv_bytes(o: &Output) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut w = csv::Writer::new(&o.header, &mut out, false)?;
+    for b in &o.batches {
+        w.batch(&o.header, b)?;
+    }
+    w.finish()?;
+    Ok(out)
 }
 
 /// An I/O failure while writing `format`.

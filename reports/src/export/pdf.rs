@@ -94,22 +94,31 @@ pub fn document(o: &Output) -> Result<Document> {
     if o.rows <= TAGGED_ROWS {
         return write(&plan.lay_out(o, 0..o.rows, false)?, true);
     }
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    while start < o.rows {
-        let end = (start + CHUNK_ROWS).min(o.rows);
-        let doc = plan.lay_out(o, start..end, true)?;
-        let pages = doc.pages().len();
-        // every page but the last is kept; the rows of the last begin the next chunk, so that no page in the
-        // middle of the document is left part-filled
-        let (kept, next) = match first_row_on(&doc, pages) {
-            Some(row) if end < o.rows && row > start => (pages - 1, row),
-            _ => (pages, end),
-        };
-        chunks.push((write(&doc, false)?.bytes, kept));
-        start = next;
+    let chunks = plan.chunks(o)?;
+    plan.compose(vec![(&plan, chunks)])
+}
+
+/// Several reports as one PDF, a section each beginning on a page of its own, in order: each section laid out
+/// as its report's PDF would be (its title block, its columns, its orientation, its totals), every page's
+/// footer naming its section, pages counted over the whole document. Untagged, as a long report is.
+pub fn bundle(outputs: &[Output]) -> Result<Document> {
+    if outputs.is_empty() {
+        return Err(err("a bundle of no reports".into()));
     }
-    plan.compose(chunks)
+    let total: usize = outputs.iter().map(|o| o.rows).sum();
+    if total > MAX_ROWS {
+        return Err(err(format!(
+            "{} rows exceed the PDF limit of {}; send CSV or XLSX for results this large",
+            grouped(total),
+            grouped(MAX_ROWS)
+        )));
+    }
+    let plans = outputs.iter().map(Plan::new).collect::<Result<Vec<_>>>()?;
+    let mut sections = Vec::with_capacity(plans.len());
+    for (plan, o) in plans.iter().zip(outputs) {
+        sections.push((plan, plan.chunks(o)?));
+    }
+    plans[0].compose(sections)
 }
 
 /// The first row (by the `metadata` the template puts in its first cell) that begins on page `page`.
@@ -125,6 +134,9 @@ fn first_row_on(doc: &PagedDocument, page: usize) -> Option<usize> {
         })
         .min()
 }
+
+/// A chunk of a document written as a PDF of its own, and how many of its pages the document takes.
+type Chunk = (Vec<u8>, usize);
 
 /// What every chunk of a document shares: the header, the columns, the totals and the layout.
 struct Plan<'a> {
@@ -197,14 +209,47 @@ impl<'a> Plan<'a> {
         lay_out(TEMPLATE, json, Vec::new())
     }
 
-    /// The document made of the chunks' PDFs, each with the number of its pages to take, under the footers.
-    fn compose(&self, chunks: Vec<(Vec<u8>, usize)>) -> Result<Document> {
-        let files: Vec<(String, usize)> =
-            chunks.iter().enumerate().map(|(i, (_, pages))| (format!("/chunk-{i}.pdf"), *pages)).collect();
-        let pages = files.iter().map(|(file, pages)| Pages { file, pages: *pages }).collect();
+    /// `o` laid out in chunks of [`CHUNK_ROWS`] rows without footers, each written as a PDF, with the number of
+    /// its pages to keep: every page of a chunk but the last, whose rows begin the next chunk (so no page in the
+    /// middle of the document is left part-filled). A report without rows is one chunk.
+    fn chunks(&self, o: &Output) -> Result<Vec<Chunk>> {
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        loop {
+            let end = (start + CHUNK_ROWS).min(o.rows);
+            let doc = self.lay_out(o, start..end, true)?;
+            let pages = doc.pages().len();
+            let (kept, next) = match first_row_on(&doc, pages) {
+                Some(row) if end < o.rows && row > start => (pages - 1, row),
+                _ => (pages, end),
+            };
+            chunks.push((write(&doc, false)?.bytes, kept));
+            start = next;
+            if start >= o.rows {
+                return Ok(chunks);
+            }
+        }
+    }
+
+    /// The document made of sections of chunks' PDFs (each with the number of its pages to take), under the
+    /// footers: each page's names its section's title; the paper and margins are this plan's.
+    fn compose(&self, sections: Vec<(&Plan<'_>, Vec<Chunk>)>) -> Result<Document> {
+        let mut files = Vec::new();
+        let mut bytes = Vec::new();
+        for (plan, chunks) in sections {
+            for (pdf, pages) in chunks {
+                let file = format!("/chunk-{}.pdf", files.len());
+                files.push((file, pages, plan.header.title.as_str(), plan.landscape));
+                bytes.push(pdf);
+            }
+        }
+        let pages = files
+            .iter()
+            .map(|(file, pages, title, landscape)| Pages { file, pages: *pages, title, landscape: *landscape })
+            .collect();
         let data = Data { pages: Some(pages), ..self.data() };
         let json = serde_json::to_string(&data).map_err(|e| err(e.to_string()))?;
-        let files = files.iter().zip(chunks).map(|((file, _), (pdf, _))| (file.clone(), Bytes::new(pdf))).collect();
+        let files = files.iter().zip(bytes).map(|((file, ..), pdf)| (file.clone(), Bytes::new(pdf))).collect();
         write(&lay_out(TEMPLATE, json, files)?, false)
     }
 
@@ -292,11 +337,14 @@ struct Data<'a> {
     pages: Option<Vec<Pages<'a>>>,
 }
 
-/// The first `pages` pages of the PDF at `file` (in the document's world).
+/// The first `pages` pages of the PDF at `file` (in the document's world), of the report titled `title`, laid
+/// out `landscape` or not.
 #[derive(Debug, Serialize)]
 struct Pages<'a> {
     file: &'a str,
     pages: usize,
+    title: &'a str,
+    landscape: bool,
 }
 
 #[derive(Debug, Serialize)]

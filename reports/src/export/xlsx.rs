@@ -1,4 +1,4 @@
-//! XLSX: one worksheet named after the report, streamed in constant memory (each row goes to disk as the next
+//! XLSX: a worksheet named after the report (a workbook of several reports has a sheet each), streamed in
 //! one starts, so a million rows never sit in memory). On top the title, org, stores, filters and data as of;
 //! then a bold header row that stays frozen and carries an autofilter; then the rows as real numbers and dates
 //! with money (`#,##0.00`), percent (`0.00%`, the ratio 0.1234 shows 12.34%) and date (`yyyy-mm-dd`) formats;
@@ -50,12 +50,24 @@ const PORTRAIT_COLUMNS: usize = 6;
 const MAX_FOOTER: usize = 255;
 
 /// A streaming XLSX writer: [`Writer::new`], [`Writer::batch`] for each batch in order, then [`Writer::finish`].
+/// A workbook of several reports, a sheet each: [`Writer::book`], then for each report [`Writer::sheet`], its
+/// batches and [`Writer::end_sheet`]; then [`Writer::save`].
 pub struct Writer {
     book: Workbook,
     /// How data rows look.
     data: Cells,
     /// How the totals row looks.
     total: Cells,
+    /// The sheets' names so far, lowercased (Excel's names are unique whatever their case).
+    names: Vec<String>,
+    /// The sheet being written.
+    open: Option<Sheet>,
+}
+
+/// The sheet being written.
+struct Sheet {
+    /// Its position in the workbook.
+    index: usize,
     /// The header row (0-based).
     header_row: u32,
     /// The next row to write (0-based).
@@ -157,8 +169,9 @@ fn err(e: XlsxError) -> Error {
     Error::Export { format: "xlsx", why: e.to_string() }
 }
 
-fn sheet(book: &mut Workbook) -> Result<&mut Worksheet> {
-    book.worksheet_from_index(0).map_err(err)
+/// The open sheet: an error, never a panic, when the writer is used out of order.
+fn open(open: &mut Option<Sheet>) -> Result<&mut Sheet> {
+    open.as_mut().ok_or_else(|| Error::Export { format: "xlsx", why: "no sheet is open".into() })
 }
 
 /// The lines above the table: title, org, stores, one per filter, data as of.
@@ -178,6 +191,33 @@ fn preamble(h: &Header) -> Vec<String> {
 impl Writer {
     /// Starts a workbook with one constant-memory sheet: preamble rows, then the header row.
     pub fn new(h: &Header) -> Result<Writer> {
+        let mut w = Writer::book();
+        w.sheet(h)?;
+        Ok(w)
+    }
+
+    /// Starts a workbook without sheets.
+    pub fn book() -> Writer {
+        let mut book = Workbook::new();
+        // The fastest deflate level: a million-row sheet compresses in a fraction of the time of the default
+        // level 6, for a file about a fifth larger (docs/BENCHMARKS.md).
+        book.set_zip_compression_level(3);
+        let total = Format::new().set_bold().set_border_top(FormatBorder::Thin);
+        Writer {
+            book,
+            data: Cells::new(&Format::new(), false),
+            total: Cells::new(&total, true),
+            names: Vec::new(),
+            open: None,
+        }
+    }
+
+    /// Adds a constant-memory sheet for the report `h` heads, named after its title (made unique in the
+    /// workbook): preamble rows, then the header row. The sheet before it must have ended.
+    pub fn sheet(&mut self, h: &Header) -> Result<()> {
+        if self.open.is_some() {
+            return Err(Error::Export { format: "xlsx", why: "a sheet began before the last one ended".into() });
+        }
         let shown: Vec<&Column> = h.shown().map(|(_, c)| c).collect();
         if shown.len() > MAX_COLS {
             return Err(Error::Export {
@@ -185,12 +225,11 @@ impl Writer {
                 why: format!("{} columns exceed Excel's {MAX_COLS}-column limit", shown.len()),
             });
         }
-        let mut book = Workbook::new();
-        // The fastest deflate level: a million-row sheet compresses in a fraction of the time of the default
-        // level 6, for a file about a fifth larger (docs/BENCHMARKS.md).
-        book.set_zip_compression_level(3);
-        let ws = book.add_worksheet_with_constant_memory().map_err(err)?;
-        ws.set_name(sheet_name(&h.title)).map_err(err)?;
+        let name = unique_name(&sheet_name(&h.title), &self.names);
+        self.names.push(name.to_lowercase());
+        let index = self.names.len() - 1;
+        let ws = self.book.add_worksheet_with_constant_memory().map_err(err)?;
+        ws.set_name(name).map_err(err)?;
 
         let mut row = 0u32;
         for (n, line) in preamble(h).iter().enumerate() {
@@ -210,19 +249,16 @@ impl Writer {
             ws.write_string_with_format(row, col, &*c.label, f).map_err(err)?;
         }
         ws.set_freeze_panes(row + 1, 0).map_err(err)?;
-
-        let total = Format::new().set_bold().set_border_top(FormatBorder::Thin);
-        Ok(Writer {
-            book,
-            data: Cells::new(&Format::new(), false),
-            total: Cells::new(&total, true),
+        self.open = Some(Sheet {
+            index,
             header_row: row,
             next_row: row + 1,
             cols: u16::try_from(shown.len()).unwrap_or(u16::MAX),
             rows: 0,
             sums: Totals::new(&h.columns),
             extents: vec![Extent::default(); shown.len()],
-        })
+        });
+        Ok(())
     }
 
     /// Appends a batch's rows (batches are already shaped to header.columns, hidden ones included).
@@ -243,9 +279,10 @@ impl Writer {
                 });
             }
         }
+        let sheet = open(&mut self.open)?;
         let n = b.num_rows() as u64;
-        if !fits(self.next_row, n) {
-            let lines = u64::from(self.header_row) + 2; // preamble, blank row, header, totals row
+        if !fits(sheet.next_row, n) {
+            let lines = u64::from(sheet.header_row) + 2; // preamble, blank row, header, totals row
             return Err(Error::Export {
                 format: "xlsx",
                 why: format!(
@@ -255,39 +292,49 @@ impl Writer {
                 ),
             });
         }
-        self.sums.add(&h.columns, b);
-        let ws = sheet(&mut self.book)?;
+        sheet.sums.add(&h.columns, b);
+        let ws = self.book.worksheet_from_index(sheet.index).map_err(err)?;
         let shown: Vec<(&ArrayRef, Type)> = h.shown().map(|(i, c)| (b.column(i), c.ty)).collect();
         for r in 0..b.num_rows() {
-            for ((col, (a, ty)), extent) in (0u16..).zip(&shown).zip(&mut self.extents) {
+            for ((col, (a, ty)), extent) in (0u16..).zip(&shown).zip(&mut sheet.extents) {
                 if *ty == Type::Text && !a.is_null(r) {
                     // text straight from the batch, without a copy per cell
                     let s = a.as_string::<i32>().value(r);
                     extent.text(s);
-                    text(ws, self.next_row, col, s, &self.data).map_err(err)?;
+                    text(ws, sheet.next_row, col, s, &self.data).map_err(err)?;
                 } else {
                     let v = Value::at(*ty, a, r);
                     extent.value(&v);
-                    put(ws, self.next_row, col, &v, &self.data)?;
+                    put(ws, sheet.next_row, col, &v, &self.data)?;
                 }
             }
-            self.next_row += 1;
+            sheet.next_row += 1;
         }
-        self.rows += n;
+        sheet.rows += n;
         Ok(())
     }
 
     /// Writes the totals row (bold, only where a column has a total), sizes the columns, sets up printing and
     /// saves the file.
     pub fn finish(mut self, h: &Header, totals: &[Value], path: &Path) -> Result<()> {
+        self.end_sheet(h, totals)?;
+        self.save(path)
+    }
+
+    /// Ends the open sheet: the totals row (bold, only where a column has a total), the columns sized, printing
+    /// set up.
+    pub fn end_sheet(&mut self, h: &Header, totals: &[Value]) -> Result<()> {
+        let Some(mut sheet) = self.open.take() else {
+            return Err(Error::Export { format: "xlsx", why: "no sheet is open".into() });
+        };
         let shown: Vec<(usize, &Column)> = h.shown().collect();
         let shown_totals: Vec<&Value> = shown.iter().map(|(i, _)| totals.get(*i).unwrap_or(&Value::Null)).collect();
-        let summed = self.sums.finish(&h.columns);
-        let rows = (self.rows > 0).then(|| (self.header_row + 2, self.next_row)); // 1-based, as formulas say
-        let ws = sheet(&mut self.book)?;
+        let summed = sheet.sums.finish(&h.columns);
+        let rows = (sheet.rows > 0).then(|| (sheet.header_row + 2, sheet.next_row)); // 1-based, as formulas say
+        let ws = self.book.worksheet_from_index(sheet.index).map_err(err)?;
 
         if shown_totals.iter().any(|v| **v != Value::Null) {
-            let row = self.next_row;
+            let row = sheet.next_row;
             for (col, ((i, c), v)) in (0u16..).zip(shown.iter().zip(&shown_totals)) {
                 let formula = match rows {
                     // only where the total is what the rows add up to (not a footer query's figure)
@@ -308,20 +355,28 @@ impl Writer {
         }
 
         let mut widths = Vec::with_capacity(shown.len());
-        for ((col, ((_, c), v)), extent) in (0u16..).zip(shown.iter().zip(&shown_totals)).zip(&mut self.extents) {
+        for ((col, ((_, c), v)), extent) in (0u16..).zip(shown.iter().zip(&shown_totals)).zip(&mut sheet.extents) {
             extent.value(v);
             let w = width(c, extent);
             ws.set_column_width(col, w).map_err(err)?;
             widths.push(w);
         }
-        page_setup(ws, h, &widths, self.header_row)?;
+        page_setup(ws, h, &widths, sheet.header_row)?;
 
-        if self.cols > 0 {
+        if sheet.cols > 0 {
             // Header and data only: sorting or filtering never moves the totals row.
-            ws.autofilter(self.header_row, 0, self.next_row - 1, self.cols - 1).map_err(err)?;
+            ws.autofilter(sheet.header_row, 0, sheet.next_row - 1, sheet.cols - 1).map_err(err)?;
+        }
+        tracing::debug!(rows = sheet.rows, sheet = sheet.index, "xlsx sheet written");
+        Ok(())
+    }
+
+    /// Saves the workbook to `path` (every sheet ended).
+    pub fn save(mut self, path: &Path) -> Result<()> {
+        if self.open.is_some() {
+            return Err(Error::Export { format: "xlsx", why: "the workbook was saved with a sheet open".into() });
         }
         self.book.save(path).map_err(err)?;
-        tracing::debug!(rows = self.rows, path = %path.display(), "xlsx written");
         Ok(())
     }
 }
@@ -482,6 +537,33 @@ fn sheet_name(title: &str) -> String {
     }
     let name = name.trim_matches(|ch: char| ch == '\'' || ch.is_whitespace());
     if name.is_empty() || name.eq_ignore_ascii_case("history") { "Report".to_string() } else { name.to_string() }
+}
+
+/// `name`, or when the workbook has a sheet by that name (in any case) `name (2)`, `name (3)`…, still within
+/// Excel's 31 characters.
+fn unique_name(name: &str, taken: &[String]) -> String {
+    let mut n = 1;
+    loop {
+        let candidate = if n == 1 {
+            name.to_string()
+        } else {
+            let suffix = format!(" ({n})");
+            let mut stem = String::new();
+            let mut units = suffix.len();
+            for ch in name.chars() {
+                units += ch.len_utf16();
+                if units > 31 {
+                    break;
+                }
+                stem.push(ch);
+            }
+            format!("{}{suffix}", stem.trim_end())
+        };
+        if !taken.contains(&candidate.to_lowercase()) {
+            return candidate;
+        }
+        n += 1;
+    }
 }
 
 #[cfg(test)]
@@ -942,6 +1024,26 @@ print(json.dumps({
         let b = RecordBatch::try_new(schema(&other), cols).unwrap();
         let e = w.batch(&h, &b).unwrap_err().to_string();
         assert_eq!(e, "xlsx export: column customer_id is Utf8, expected Int64");
+    }
+
+    #[test]
+    fn sheet_names_in_one_workbook_are_unique_in_any_case_within_31_characters() {
+        assert_eq!(unique_name("AR aging", &[]), "AR aging");
+        assert_eq!(unique_name("AR aging", &["ar aging".to_string()]), "AR aging (2)");
+        let taken = vec!["ar aging".to_string(), "ar aging (2)".to_string()];
+        assert_eq!(unique_name("AR aging", &taken), "AR aging (3)");
+        let long = "A".repeat(31);
+        assert_eq!(unique_name(&long, &[long.to_lowercase()]), format!("{} (2)", "A".repeat(27)));
+    }
+
+    #[test]
+    fn a_sheet_begun_before_the_last_ended_is_an_error_not_a_panic() {
+        let h = header();
+        let mut w = Writer::book();
+        w.sheet(&h).unwrap();
+        assert!(w.sheet(&h).unwrap_err().to_string().contains("before the last one ended"));
+        let mut w = Writer::book();
+        assert!(w.end_sheet(&h, &[]).unwrap_err().to_string().contains("no sheet is open"));
     }
 
     #[test]
