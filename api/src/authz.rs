@@ -74,6 +74,7 @@ pub const OPS: &[(&str, &[&str])] = &[
     ("delete_saved_report", EVERYONE),
     // a subscription sends reports: whoever may see one (the engine checks each report at send time)
     ("create_subscription", SUBSCRIBERS),
+    ("update_subscription", SUBSCRIBERS),
     ("pause_subscription", SUBSCRIBERS),
     ("resume_subscription", SUBSCRIBERS),
     ("delete_subscription", SUBSCRIBERS),

@@ -1,10 +1,12 @@
 //! `loupe bench …`: measurements of the books, the lake and the reports, apart from the CLI's working path.
 //! `invoices` records sales as fast as the books take them; `lake` times the books reaching the lake; `report`
 //! times each report and checks its totals against a second, independent implementation of the same report
-//! (SQL on the books, SQL in DuckDB over the lake's files).
+//! (SQL on the books, SQL in DuckDB over the lake's files); `mail` times scheduled reports from the lake to an
+//! SMTP server.
 
 mod invoices;
 mod lake;
+mod mail;
 mod pdf;
 mod report;
 mod serve;
@@ -94,6 +96,17 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         rate: u32,
     },
+    /// Scheduled reports mailed to --smtp-url from the books and lake in --data: a three-report bundle as one
+    /// workbook and as one PDF (render and send times), then --subscriptions subscriptions due at one minute sent
+    /// by one scheduler (the time until the last is sent). What it makes in the books it removes after.
+    Mail {
+        /// Sends of the bundle in each format.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        rounds: u64,
+        /// Subscriptions due at one minute.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        subscriptions: u64,
+    },
     /// How long a long report takes to print as a PDF, and its peak memory: a synthetic sales register (eight
     /// columns and a totals row) of --rows rows; no database or lake needed.
     Pdf {
@@ -121,8 +134,17 @@ fn status_mib(field: &str) -> f64 {
 }
 
 /// Runs `loupe bench …`.
-pub(crate) async fn run(command: &BenchCmd, place: Place<'_>) -> Result<ExitCode> {
+pub(crate) async fn run(command: &BenchCmd, place: Place<'_>, outbox: Option<crate::mail::Outbox>) -> Result<ExitCode> {
     match command {
+        BenchCmd::Mail { rounds, subscriptions } => {
+            let outbox = outbox.context("no mail settings: give --smtp-url (smtp://127.0.0.1:2525?tls=none)")?;
+            let lake = place.lake()?;
+            let db = place.open().await?;
+            let plan = mail::Plan { rounds: *rounds as usize, subscriptions: *subscriptions as usize };
+            mail::run(&db, &lake, outbox, plan).await?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCmd::Lake { changes, rounds, samples, every_ms, in_place } => {
             let plan = lake::Plan {
                 changes: *changes as usize,

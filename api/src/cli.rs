@@ -402,7 +402,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { command } => crate::bench::run(command, cli.place()).await,
+        Cmd::Bench { command } => crate::bench::run(command, cli.place(), cli.outbox()?).await,
         Cmd::Inventory { command: InventoryCmd::Reconcile } => {
             let db = cli.open().await?;
             let checked = oltp::reconcile::items_checked(&db).await?;

@@ -114,6 +114,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/memos", get(reads::memos))
         .route("/work-orders", get(reads::work_orders))
         .route("/subscriptions", get(reads::subscriptions))
+        .route("/subscriptions/{id}/deliveries", get(reads::deliveries))
+        .route("/subscriptions/{id}/send", post(mailing::api_send))
         .route("/find", get(reads::find))
         .route("/reports", get(reports::catalog))
         .route("/reports/{id}", get(reports::describe))

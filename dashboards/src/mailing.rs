@@ -55,9 +55,11 @@ pub struct Row {
     pub may_change: bool,
 }
 
-/// The form to make a subscription.
+/// The form to make or change a subscription.
 #[derive(Debug, Clone, Default)]
 pub struct Form {
+    /// The subscription being changed; `None`: a new one.
+    pub editing: Option<i64>,
     /// Its name.
     pub name: String,
     /// The reports offered: id, title, chosen.

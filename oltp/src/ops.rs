@@ -111,6 +111,7 @@ commands! {
     UpdateSavedReport(saved::UpdateSavedReport) = "update_saved_report",
     DeleteSavedReport(saved::DeleteSavedReport) = "delete_saved_report",
     CreateSubscription(subscriptions::CreateSubscription) = "create_subscription",
+    UpdateSubscription(subscriptions::UpdateSubscription) = "update_subscription",
     PauseSubscription(subscriptions::PauseSubscription) = "pause_subscription",
     ResumeSubscription(subscriptions::ResumeSubscription) = "resume_subscription",
     DeleteSubscription(subscriptions::DeleteSubscription) = "delete_subscription",

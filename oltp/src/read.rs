@@ -942,10 +942,11 @@ async fn collect(db: &Db, kind: &'static str, sql: &str, org_id: i64, p: &str, o
     Ok(())
 }
 
-/// The org's users' names as shown, by id (to name a subscription's recipients).
-pub async fn user_names(db: &Db, org_id: i64) -> Result<std::collections::BTreeMap<i64, String>> {
-    let rows = db.fetch_all(crate::q!("select id, display_name from users where org_id = $1", org_id)).await?;
-    rows.iter().map(|r| Ok((r.i64("id")?, r.text("display_name")?))).collect()
+/// The org's users' usernames and names as shown, by id (to name a subscription's recipients).
+pub async fn user_names(db: &Db, org_id: i64) -> Result<std::collections::BTreeMap<i64, (String, String)>> {
+    let rows =
+        db.fetch_all(crate::q!("select id, username, display_name from users where org_id = $1", org_id)).await?;
+    rows.iter().map(|r| Ok((r.i64("id")?, (r.text("username")?, r.text("display_name")?)))).collect()
 }
 
 #[cfg(test)]
@@ -973,4 +974,3 @@ mod tests {
         assert!(Page::new(None, Some(-1)).is_err());
     }
 }
-

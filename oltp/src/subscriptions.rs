@@ -123,22 +123,113 @@ impl CreateSubscription {
                 ),
             )
             .await?;
-        for r in &self.recipients {
-            w.insert(
-                "subscription_recipients",
-                self.org_id,
-                q!(
-                    "insert into subscription_recipients (org_id, subscription_id, user_id, email)
-                     values ($1, $2, $3, $4) returning *",
-                    self.org_id,
-                    id,
-                    r.user_id,
-                    r.email.as_deref().map(str::trim)
-                ),
-            )
-            .await?;
-        }
+        insert_recipients(w, self.org_id, id, &self.recipients).await?;
         Ok(Outcome::id(id))
+    }
+}
+
+/// Changes a subscription: each field given replaces the old (`recipients` the whole list); a new schedule or
+/// time zone moves its next run to the new schedule's first slot after now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSubscription {
+    /// The org.
+    pub org_id: i64,
+    /// The subscription.
+    pub subscription_id: i64,
+    /// Its new name, unique in the org.
+    pub name: Option<String>,
+    /// The reports it sends.
+    pub reports: Option<Vec<Subscribed>>,
+    /// pdf, xlsx, csv or html.
+    pub format: Option<String>,
+    /// Who gets it (the whole list).
+    pub recipients: Option<Vec<Recipient>>,
+    /// When.
+    pub cron: Option<String>,
+    /// The schedule's time zone.
+    pub time_zone: Option<String>,
+    /// Each recipient user gets their own stores.
+    pub per_recipient: Option<bool>,
+    /// Nothing is sent when every report is empty.
+    pub skip_if_empty: Option<bool>,
+}
+
+impl UpdateSubscription {
+    pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
+        let k = kept(w, self.org_id, self.subscription_id).await?;
+        let name = self.name.as_deref().map(str::trim);
+        if let Some(n) = name {
+            check::non_empty("name", n)?;
+            let taken = w
+                .fetch_optional(q!(
+                    "select id from subscriptions where org_id = $1 and name = $2 and id <> $3",
+                    self.org_id,
+                    n,
+                    self.subscription_id
+                ))
+                .await?;
+            if taken.is_some() {
+                return Err(Error::invalid(
+                    "name",
+                    format!("{n:?}"),
+                    "the org already has a subscription by this name",
+                ));
+            }
+        }
+        if let Some(r) = &self.reports {
+            reports(r)?;
+        }
+        let format = self.format.as_deref().map(format).transpose()?;
+        if let Some(r) = &self.recipients {
+            recipients(w, self.org_id, r).await?;
+        }
+        let cron = self.cron.as_deref().map(str::trim).unwrap_or(&k.cron);
+        let zone = self.time_zone.as_deref().map(str::trim).unwrap_or(&k.time_zone);
+        let moved = cron != k.cron || zone != k.time_zone;
+        let next = next_run(cron, zone, Utc::now())?;
+        let reports = self
+            .reports
+            .as_ref()
+            .map(|r| serde_json::to_string(r).map_err(|e| Error::Database(e.to_string())))
+            .transpose()?;
+        w.update(
+            "subscriptions",
+            self.org_id,
+            self.subscription_id,
+            q!(
+                "update subscriptions set name = coalesce($1, name), reports = coalesce($2, reports),
+                 format = coalesce($3, format), cron = $4, time_zone = $5,
+                 per_recipient = coalesce($6, per_recipient), skip_if_empty = coalesce($7, skip_if_empty),
+                 next_run_at = case when $8 then $9 else next_run_at end, updated_at = $10
+                 where id = $11",
+                name,
+                reports,
+                format,
+                cron,
+                zone,
+                self.per_recipient,
+                self.skip_if_empty,
+                moved,
+                next.timestamp(),
+                Utc::now(),
+                self.subscription_id
+            ),
+        )
+        .await?;
+        if let Some(list) = &self.recipients {
+            let old = w
+                .fetch_all(q!(
+                    "select id from subscription_recipients where subscription_id = $1",
+                    self.subscription_id
+                ))
+                .await?;
+            for r in old {
+                w.delete("subscription_recipients", self.org_id, r.i64("id")?).await?;
+            }
+            insert_recipients(w, self.org_id, self.subscription_id, list).await?;
+        }
+        Ok(Outcome::id(self.subscription_id))
     }
 }
 
@@ -657,6 +748,26 @@ async fn kept(w: &mut Writer, org_id: i64, id: i64) -> Result<Kept> {
         return Err(Error::Forbidden("a subscription is changed by its owner, an owner or a manager".into()));
     }
     Ok(Kept { cron: r.text("cron")?, time_zone: r.text("time_zone")? })
+}
+
+/// Keeps `list` as the recipients of subscription `id`.
+async fn insert_recipients(w: &mut Writer, org_id: i64, id: i64, list: &[Recipient]) -> Result<()> {
+    for r in list {
+        w.insert(
+            "subscription_recipients",
+            org_id,
+            q!(
+                "insert into subscription_recipients (org_id, subscription_id, user_id, email)
+                 values ($1, $2, $3, $4) returning *",
+                org_id,
+                id,
+                r.user_id,
+                r.email.as_deref().map(str::trim)
+            ),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn user_in(w: &mut Writer, org_id: i64, field: &str, user: i64) -> Result<()> {

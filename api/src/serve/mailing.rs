@@ -42,16 +42,24 @@ pub(crate) async fn page(
     let notice = query.iter().find_map(|(k, v)| match k.as_str() {
         "sent" => Some(format!("Sending \"{}\" now: the delivery log below shows how it went.", name_of(v))),
         "made" => Some(format!("Saved \"{}\".", name_of(v))),
+        "changed" => Some(format!("Changed \"{}\".", name_of(v))),
         "paused" => Some(format!("Paused \"{}\".", name_of(v))),
         "resumed" => Some(format!("Resumed \"{}\": it goes at its next slot.", name_of(v))),
         _ => None,
     });
-    let form = Form {
-        format: "xlsx".into(),
-        cron: "0 7 * * 1".into(),
-        time_zone: who.caller.time_zone.clone(),
-        reports: offered(&who, &[]),
-        ..Form::default()
+    let editing = query.iter().find(|(k, _)| k == "edit").and_then(|(_, v)| v.parse::<i64>().ok());
+    let form = match editing.and_then(|id| list.iter().find(|s| s.id == id && may_change(&who, s))) {
+        Some(s) => match filled(&app, &who, s).await {
+            Ok(f) => f,
+            Err(p) => return page_error(Some(chrome), &p),
+        },
+        None => Form {
+            format: "xlsx".into(),
+            cron: "0 7 * * 1".into(),
+            time_zone: who.caller.time_zone.clone(),
+            reports: offered(&who, &[]),
+            ..Form::default()
+        },
     };
     show(&app, &who, chrome, list, form, None, notice, None).await
 }
@@ -65,7 +73,9 @@ pub(crate) async fn submit(State(app): State<Shared>, Extension(who): Extension<
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let one = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let chosen: Vec<String> = pairs.iter().filter(|(k, _)| k == "report").map(|(_, v)| v.clone()).collect();
+    let editing = one("id").parse::<i64>().ok();
     let form = Form {
+        editing,
         name: one("name"),
         reports: offered(&who, &chosen),
         params: one("params"),
@@ -90,12 +100,41 @@ pub(crate) async fn submit(State(app): State<Shared>, Extension(who): Extension<
             Err(e) => show(&app, &who, chrome, list, form, None, None, Some(e)).await,
         };
     }
-    let cmd = oltp::ops::Command::CreateSubscription(cmd);
+    let cmd = match editing {
+        None => oltp::ops::Command::CreateSubscription(cmd),
+        Some(id) => {
+            // a report kept keeps its view
+            let Some(old) = list.iter().find(|s| s.id == id && may_change(&who, s)) else {
+                return page_error(Some(chrome), &Problem::not_found(format!("no subscription {id}")));
+            };
+            let reports = cmd
+                .reports
+                .into_iter()
+                .map(|r| {
+                    let view = old.reports.iter().find(|o| o.report == r.report).and_then(|o| o.view.clone());
+                    Subscribed { view, ..r }
+                })
+                .collect();
+            oltp::ops::Command::UpdateSubscription(oltp::subscriptions::UpdateSubscription {
+                org_id: cmd.org_id,
+                subscription_id: id,
+                name: Some(cmd.name),
+                reports: Some(reports),
+                format: Some(cmd.format),
+                recipients: Some(cmd.recipients),
+                cron: Some(cmd.cron),
+                time_zone: Some(cmd.time_zone),
+                per_recipient: Some(cmd.per_recipient),
+                skip_if_empty: Some(cmd.skip_if_empty),
+            })
+        }
+    };
     if let Err(p) = super::ops::check_reports(&app, &who, &cmd).await {
         return show(&app, &who, chrome, list, form, None, None, Some(words(&p))).await;
     }
+    let done = if editing.is_some() { "changed" } else { "made" };
     match oltp::execute(&app.db, &ctx(&who), &cmd).await {
-        Ok(done) => see_other(&format!("/subscriptions?made={}", done.id)),
+        Ok(out) => see_other(&format!("/subscriptions?{done}={}", out.id)),
         Err(e) => {
             let p = super::books_problem(&e);
             show(&app, &who, chrome, list, form, None, None, Some(words(&p))).await
@@ -168,6 +207,54 @@ pub(crate) async fn act(
     }
 }
 
+/// What `POST /api/v1/subscriptions/{id}/send` answers: the run taken, sending in the background.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Sending {
+    /// The delivery row of the run.
+    delivery_id: i64,
+    /// Where its outcome shows.
+    deliveries: String,
+}
+
+/// `POST /api/v1/subscriptions/{id}/send`: sends one now through the scheduler's code (a paused one too), in
+/// the background; its delivery shows in the log. The subscription's owner, an owner or a manager may.
+#[utoipa::path(post, path = "/api/v1/subscriptions/{id}/send", tag = "books",
+    params(("id" = i64, Path, description = "The subscription")),
+    responses((status = 202, description = "Taken: sending", body = Sending), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
+pub(crate) async fn api_send(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Path(id): Path<String>,
+) -> Response {
+    use axum::response::IntoResponse as _;
+    let run = async {
+        let id = super::auth::path_id("subscription", &id)?;
+        let sub = super::reads::subscription_of(&app, &who, id).await?;
+        if !may_change(&who, &sub) {
+            return Err(Problem::forbidden("a subscription is sent by its owner, an owner or a manager"));
+        }
+        let sender = app
+            .sender
+            .clone()
+            .ok_or_else(|| Problem::bad_request(503, "this server has no mail settings, so nothing is sent"))?;
+        let by = format!("send now: {}", who.caller.username);
+        let claimed = oltp::subscriptions::claim_now(&app.db, who.caller.org_id, id, chrono::Utc::now(), &by)
+            .await
+            .map_err(|e| super::books_problem(&e))?;
+        let delivery_id = claimed.delivery_id;
+        tokio::spawn(async move {
+            if let Err(e) = crate::deliver::deliver(&sender, &claimed).await {
+                tracing::error!(target: "loupe_mail", "a delivery could not be recorded: {e:#}");
+            }
+        });
+        Ok(Sending { delivery_id, deliveries: format!("/api/v1/subscriptions/{id}/deliveries") })
+    };
+    match run.await {
+        Ok(s) => super::json(202, &s),
+        Err(p) => p.into_response(),
+    }
+}
+
 /// The frame, for a user who may see subscriptions.
 async fn frame(app: &Shared, who: &Who, query: &[(String, String)]) -> Result<Chrome, Response> {
     let chrome = chrome(app, who, "subscriptions", "/subscriptions", query).await.map_err(|p| page_error(None, &p))?;
@@ -197,6 +284,39 @@ fn offered(who: &Who, chosen: &[String]) -> Vec<(String, String, bool)> {
         .filter(|r| crate::authz::may_see(&who.caller, r.id).is_ok())
         .map(|r| (r.id.to_string(), r.title.to_string(), chosen.iter().any(|c| c == r.id)))
         .collect()
+}
+
+/// The form filled with subscription `s`, to change it (the first report's parameters stand for all).
+async fn filled(app: &Shared, who: &Who, s: &Subscription) -> Result<Form, Problem> {
+    let users = oltp::read::user_names(&app.db, who.caller.org_id).await.map_err(|e| super::books_problem(&e))?;
+    let chosen: Vec<String> = s.reports.iter().map(|r| r.report.clone()).collect();
+    let params = s
+        .reports
+        .first()
+        .map(|r| r.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default();
+    let to = s
+        .recipients
+        .iter()
+        .filter_map(|r| match (r.user_id, &r.email) {
+            (Some(u), _) => users.get(&u).map(|(username, _)| username.clone()),
+            (None, Some(e)) => Some(e.clone()),
+            (None, None) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Form {
+        editing: Some(s.id),
+        name: s.name.clone(),
+        reports: offered(who, &chosen),
+        params,
+        format: s.format.clone(),
+        to,
+        cron: s.cron.clone(),
+        time_zone: s.time_zone.clone(),
+        per_recipient: s.per_recipient,
+        skip_if_empty: s.skip_if_empty,
+    })
 }
 
 /// The form as a command: the user keeps it; recipients by username or address.
@@ -351,7 +471,7 @@ async fn show(
                     .recipients
                     .iter()
                     .map(|r| match (r.user_id, &r.email) {
-                        (Some(u), _) => users.get(&u).cloned().unwrap_or_else(|| format!("user {u}")),
+                        (Some(u), _) => users.get(&u).map_or_else(|| format!("user {u}"), |(_, name)| name.clone()),
                         (None, Some(e)) => e.clone(),
                         (None, None) => String::new(),
                     })

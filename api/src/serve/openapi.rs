@@ -68,6 +68,8 @@ pub(crate) enum Refused {
         super::reads::memos,
         super::reads::work_orders,
         super::reads::subscriptions,
+        super::reads::deliveries,
+        super::mailing::api_send,
         super::reads::find,
         super::reports::catalog,
         super::reports::describe,

@@ -121,6 +121,16 @@ pub(crate) async fn check_reports(app: &super::App, who: &Who, cmd: &oltp::ops::
                 (format!("reports[{i}]"), req)
             })
             .collect(),
+        Command::UpdateSubscription(c) => c
+            .reports
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, r)| {
+                let req = reports::Request { report: r.report.clone(), view: r.view.clone(), params: r.params.clone() };
+                (format!("reports[{i}]"), req)
+            })
+            .collect(),
         Command::CreateSavedReport(c) => {
             let req = reports::Request { report: c.report.clone(), view: c.view.clone(), params: c.params.clone() };
             vec![("report".to_string(), req)]

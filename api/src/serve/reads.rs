@@ -231,6 +231,45 @@ pub(crate) async fn subscriptions(State(app): State<Shared>, Extension(who): Ext
     )
 }
 
+/// The subscription `id` if the caller may see it: their own, or any of the org's for an owner or a manager.
+pub(crate) async fn subscription_of(
+    app: &Shared,
+    who: &Who,
+    id: i64,
+) -> Result<oltp::subscriptions::Subscription, Problem> {
+    may(who, "subscriptions")?;
+    let c = &who.caller;
+    let owner = if c.in_any(&["owner", "manager"]) { None } else { Some(c.user_id) };
+    oltp::subscriptions::list(&app.db, c.org_id, owner)
+        .await
+        .map_err(|e| books_problem(&e))?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| Problem::not_found(format!("subscription {id} not found")))
+}
+
+/// `GET /api/v1/subscriptions/{id}/deliveries`: the delivery log of one subscription the caller may see, newest
+/// first (the latest 100): to whom, the reports with their parameters as resolved, the size, the message id,
+/// the status and why not.
+#[utoipa::path(get, path = "/api/v1/subscriptions/{id}/deliveries", tag = "books",
+    params(("id" = i64, Path, description = "The subscription")),
+    responses((status = 200, description = "Its runs, newest first", body = Vec<oltp::subscriptions::Delivery>), crate::serve::openapi::Guarded, crate::serve::openapi::Refused))]
+pub(crate) async fn deliveries(
+    State(app): State<Shared>,
+    Extension(who): Extension<Who>,
+    Path(id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let s = subscription_of(&app, &who, super::auth::path_id("subscription", &id)?).await?;
+            oltp::subscriptions::deliveries(&app.db, who.caller.org_id, Some(s.id), None, 100)
+                .await
+                .map_err(|e| books_problem(&e))
+        }
+        .await,
+    )
+}
+
 /// `GET /api/v1/find?q=`: items, contacts, invoices, memos and work orders matching `q` — of the kinds the
 /// caller may read.
 #[utoipa::path(get, path = "/api/v1/find", tag = "books",

@@ -78,6 +78,8 @@ fn protected() -> Vec<(&'static str, String, Option<Value>)> {
         ("GET", "/api/v1/memos".to_string(), None),
         ("GET", "/api/v1/work-orders".to_string(), None),
         ("GET", "/api/v1/subscriptions".to_string(), None),
+        ("GET", "/api/v1/subscriptions/1/deliveries".to_string(), None),
+        ("POST", "/api/v1/subscriptions/1/send".to_string(), None),
         ("GET", "/api/v1/find?q=ann".to_string(), None),
     ];
     for op in oltp::Command::OPS {
@@ -867,6 +869,8 @@ fn the_openapi_document_describes_every_route_and_its_docs_page_shows_them() {
         "/api/v1/sessions/{id}",
         "/api/v1/sql",
         "/api/v1/subscriptions",
+        "/api/v1/subscriptions/{id}/deliveries",
+        "/api/v1/subscriptions/{id}/send",
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
         "/api/v1/work-orders",
@@ -921,10 +925,12 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
 }
 
 /// A subscription posted over HTTP: its reports checked as the caller would run them (an unknown report or
-/// parameter, or a report they may not see, refused by field with nothing kept), then kept as theirs.
+/// parameter, or a report they may not see, refused by field with nothing kept), then kept as theirs; sent now
+/// over HTTP and its delivery read back, by its owner only.
 #[test]
 fn a_subscription_over_http_is_checked_report_by_report() {
-    let s = server();
+    let mail = tempfile::tempdir().unwrap();
+    let s = Server::start_mailing(&Books::Sqlite, TWO_SHOPS, &format!("file://{}", mail.path().display()));
     let olivia = s.sign_in("olivia", "owner-pass-1");
     let changes = s.changes();
     let post = |cookie: &str, reports: Value| {
@@ -956,4 +962,31 @@ fn a_subscription_over_http_is_checked_report_by_report() {
     assert_eq!(s.req("GET", "/api/v1/subscriptions").cookie(&sam).send().json(), json!([]));
     let bob = s.sign_in("bob", "other-pass-1");
     assert_eq!(s.req("GET", "/api/v1/subscriptions").cookie(&bob).send().json(), json!([]));
+
+    // sent now: taken at once, sent in the background, the log says so
+    let id = kept[0]["id"].as_i64().unwrap();
+    for (who, status) in [(&sam, 404), (&bob, 404)] {
+        assert_eq!(s.req("POST", &format!("/api/v1/subscriptions/{id}/send")).cookie(who).send().status, status);
+        assert_eq!(s.req("GET", &format!("/api/v1/subscriptions/{id}/deliveries")).cookie(who).send().status, status);
+    }
+    let r = s.req("POST", &format!("/api/v1/subscriptions/{id}/send")).cookie(&olivia).send();
+    assert_eq!(r.status, 202, "{}", r.text());
+    let log = format!("/api/v1/subscriptions/{id}/deliveries");
+    assert_eq!(r.json()["deliveries"], json!(log));
+    let mut runs = Value::Null;
+    for _ in 0..100 {
+        runs = s.req("GET", &log).cookie(&olivia).send().json();
+        if runs[0]["status"] != "pending" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(runs[0]["status"], "sent", "{runs}");
+    assert_eq!(runs[0]["id"], r.json()["delivery_id"]);
+    assert_eq!(runs[0]["recipients"], "books@example.com");
+    // the reports as run: yesterday resolved to a date
+    let resolved: Value = serde_json::from_str(runs[0]["resolved"].as_str().unwrap()).unwrap();
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    assert_eq!(resolved[0]["params"]["as_of"], json!(yesterday));
+    assert_eq!(std::fs::read_dir(mail.path()).unwrap().count(), 1, "one message in the mail directory");
 }

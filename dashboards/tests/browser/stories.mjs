@@ -198,6 +198,17 @@ describe("an owner's reports by email", () => {
     await Promise.all([page.waitForURL(/paused=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("button", { name: "Pause" }).click()]);
     assert.match(await page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).textContent(), /paused by Olivia Stone/);
     await Promise.all([page.waitForURL(/resumed=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("button", { name: "Resume" }).click()]);
+    // changed: the form comes filled; a PDF on weekdays instead
+    await Promise.all([page.waitForURL(/edit=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("link", { name: "Edit" }).click()]);
+    const edit = page.getByTestId("new-subscription");
+    assert.equal(await edit.locator("#s-to").inputValue(), "books@carat.example");
+    assert.ok(await edit.locator("input[name=report][value=ar_aging]").isChecked());
+    await edit.locator("input[name=format][value=pdf]").check();
+    await edit.locator("#s-cron").fill("30 6 * * 1-5");
+    await Promise.all([page.waitForURL(/changed=/), edit.getByRole("button", { name: "Save" }).click()]);
+    const changed = await page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).textContent();
+    assert.match(changed, /pdf/);
+    assert.match(changed, /30 6 \* \* 1-5/);
     assert.deepEqual(page.errors, []);
   });
 });

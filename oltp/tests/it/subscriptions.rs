@@ -87,6 +87,43 @@ async fn a_subscription_is_kept_due_paused_resumed_and_removed() -> Result<()> {
             .unwrap_err();
         assert_eq!(e.to_string(), "not permitted: a subscription is changed by its owner, an owner or a manager");
 
+        // changed: what is given replaces the old, a new schedule moves the next run, a taken name is refused
+        let before_change = subscriptions::list(&t.db, 1, Some(1)).await?.remove(0);
+        t.json(&format!(
+            r#"{{"op":"update_subscription","org_id":1,"subscription_id":{},"format":"pdf",
+                "recipients":[{{"email":"owner@carat.example"}}],"cron":"30 6 * * 1-5"}}"#,
+            sub.id
+        ))
+        .await?;
+        let s = subscriptions::list(&t.db, 1, Some(1)).await?.remove(0);
+        assert_eq!((s.format.as_str(), s.cron.as_str()), ("pdf", "30 6 * * 1-5"));
+        assert_eq!(
+            s.recipients,
+            vec![subscriptions::Recipient { user_id: None, email: Some("owner@carat.example".into()) }]
+        );
+        assert_eq!(
+            (s.name.as_str(), &s.reports),
+            (before_change.name.as_str(), &before_change.reports),
+            "the rest unchanged"
+        );
+        let next = subscriptions::next_run("30 6 * * 1-5", "America/New_York", chrono::Utc::now())?.timestamp();
+        assert!((s.next_run_at - next).abs() <= 5, "the next weekday at 06:30: {} vs {next}", s.next_run_at);
+        let e = t
+            .json_err(&format!(
+                r#"{{"op":"update_subscription","org_id":1,"subscription_id":{},"name":"Leo's","time_zone":"Mars/Olympus"}}"#,
+                sub.id
+            ))
+            .await;
+        assert_eq!(e.to_string(), "time_zone: Mars/Olympus — an IANA time zone (America/New_York)");
+        let e = t
+            .json_err(&format!(
+                r#"{{"op":"update_subscription","org_id":1,"subscription_id":{},"name":"Daily"}}"#,
+                sub.id
+            ))
+            .await;
+        assert_eq!(e.to_string(), r#"name: "Daily" — the org already has a subscription by this name"#);
+        assert_eq!(subscriptions::list(&t.db, 1, Some(1)).await?.remove(0), s, "nothing changed");
+
         // paused with a reason; resumed from the next slot after now; removed with its recipients
         t.json(&format!(
             r#"{{"op":"pause_subscription","org_id":1,"subscription_id":{},"reason":"on holiday"}}"#,
@@ -155,6 +192,36 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
         assert_eq!(next, local((2026, 3, 6), 7, 0).timestamp());
         assert!(subscriptions::claim_due(&t.db, now, "again", 100).await?.is_empty(), "claimed already");
         assert_eq!(t.scalar("select count(*) as v from deliveries where status = 'pending'").await?, 1);
+        // the server that claimed it stopped mid-run: after the stale time one other server takes it over, once
+        let later = now + chrono::Duration::minutes(20);
+        let stale = later - chrono::Duration::minutes(15);
+        assert!(
+            subscriptions::reclaim_stale(&t.db, now - chrono::Duration::minutes(1), later, "early").await?.is_empty()
+        );
+        let (a, b) = tokio::join!(
+            subscriptions::reclaim_stale(&t.db, stale, later, "server-a"),
+            subscriptions::reclaim_stale(&t.db, stale, later, "server-b")
+        );
+        let taken: Vec<_> = a?.into_iter().chain(b?).collect();
+        assert_eq!(taken.len(), 1, "{taken:?}");
+        assert_eq!((taken[0].delivery_id, taken[0].slot), (runs[0].delivery_id, runs[0].slot));
+        // finished, it is nobody's to take
+        let done = subscriptions::Finished {
+            status: "sent",
+            attempts: 1,
+            recipients: "maya@carat.example".into(),
+            resolved: "[]".into(),
+            bytes: 10,
+            message_id: Some("<x@carat.example>".into()),
+            error: None,
+            at: later,
+        };
+        subscriptions::finish(&t.db, runs[0].delivery_id, &done).await?;
+        let much_later = later + chrono::Duration::hours(1);
+        assert!(subscriptions::reclaim_stale(&t.db, much_later, much_later, "server-c").await?.is_empty());
+        let log = subscriptions::deliveries(&t.db, 1, Some(daily), None, 10).await?;
+        assert_eq!((log.len(), log[0].status.as_str()), (1, "sent"));
+        assert!(["server-a", "server-b"].contains(&log[0].claimed_by.as_str()), "taken over: {:?}", log[0].claimed_by);
 
         // a clock stepping 10 minutes at a time through both daylight-saving nights of 2026
         t.db.execute_trusted(&format!("update subscriptions set active = false where id = {daily}")).await?;
