@@ -370,10 +370,16 @@ fn period(params: &BTreeMap<String, String>) -> Option<String> {
     }
 }
 
-/// A file name's stem: `what` and the period's last day, in characters every mail reader and file system take.
+/// A file name's stem: `what` and the period (`2026-11-01-to-2026-11-30`, or its one day), in characters every
+/// mail reader and file system take.
 fn stem(what: &str, params: &BTreeMap<String, String>) -> String {
-    let day = params.get("to").or_else(|| params.get("as_of")).cloned().unwrap_or_default();
-    let raw = format!("{what}-{day}");
+    let period = match (params.get("from"), params.get("to"), params.get("as_of")) {
+        (Some(f), Some(t), _) if f != t => format!("{f}-to-{t}"),
+        (_, Some(t), _) => t.clone(),
+        (_, _, Some(a)) => a.clone(),
+        _ => String::new(),
+    };
+    let raw = format!("{what}-{period}");
     let mut out = String::new();
     for c in raw.chars() {
         let c = if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' };
@@ -542,6 +548,8 @@ mod tests {
         assert_eq!(period(&p(&[])), None);
         assert_eq!(stem("Monday AR & GP!", &p(&[("as_of", "2026-12-06")])), "monday-ar-gp-2026-12-06");
         assert_eq!(stem("ar_aging-customers", &p(&[])), "ar_aging-customers");
+        let month = p(&[("from", "2026-11-01"), ("to", "2026-11-30")]);
+        assert_eq!(stem("gross_profit-summary", &month), "gross_profit-summary-2026-11-01-to-2026-11-30");
     }
 
     #[test]

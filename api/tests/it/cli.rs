@@ -772,6 +772,25 @@ fn subscriptions_from_the_command_line() {
     );
     let (ok, _, err) = add(&["--report", "rfm"]);
     assert!(!ok && err.contains("the org already has a subscription by this name"), "{err}");
+    // sent now through the scheduler's code, into a mail directory; the log says so
+    let (ok, _, err) = cli(&["schedule", "run-now", "1"]);
+    assert!(!ok && err.contains("no mail settings"), "{err}");
+    let mail = dir.path().join("mail");
+    let url = format!("file://{}", mail.display());
+    let (ok, out, err) = cli(&["--smtp-url", &url, "schedule", "run-now", "1"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("sent subscription 1 to leo@carat.example, books@example.com ("), "{out}");
+    let sent: Vec<String> =
+        std::fs::read_dir(&mail).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    assert_eq!(sent.len(), 1);
+    // two reports: one workbook named after the subscription and yesterday
+    assert!(sent[0].contains("Subject: Monday AR"), "{}", &sent[0][..2000.min(sent[0].len())]);
+    assert!(sent[0].contains("monday-ar-"), "the workbook's name");
+    let (_, out, _) = cli(&["schedule", "log"]);
+    assert!(
+        out.contains("Monday AR") && out.contains("sent") && out.contains("to leo@carat.example, books@example.com"),
+        "{out}"
+    );
     let (ok, _, _) = cli(&["schedule", "pause", "1", "--reason", "on holiday"]);
     assert!(ok);
     let (_, out, _) = cli(&["schedule", "list"]);

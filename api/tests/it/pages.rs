@@ -419,3 +419,46 @@ fn a_record_peeks_open_for_whoever_may_see_it_and_for_nobody_else() {
     let bob = form_sign_in(&s, "bob", "other-pass-1");
     assert_eq!(s.req("GET", &format!("/peek/memo/{id}")).cookie(&bob).send().status, 404);
 }
+
+/// A subscription whose last run failed is said on its owner's dashboard, with the reason, and on nobody
+/// else's; once a later run is sent the notice goes.
+#[test]
+fn a_failed_delivery_is_on_its_owner_s_dashboard_until_one_is_sent() {
+    let s = server();
+    let olivia = form_sign_in(&s, "olivia", "owner-pass-1");
+    let cmd = r#"{"op":"create_subscription","org_id":1,"owner_id":1,"name":"Monday AR","reports":[{"report":"ar_aging"}],
+        "format":"xlsx","recipients":[{"email":"books@carat.example"}],"cron":"0 7 * * 1","time_zone":"UTC"}"#;
+    let id = s.block_on(oltp::execute(&s.db, &oltp::Ctx::operator(), &oltp::ops::parse(cmd).unwrap())).unwrap().id;
+    let page = |cookie: &str| s.req("GET", "/").cookie(cookie).send().text();
+    assert!(!page(&olivia).contains("failed-deliveries"));
+    let run = |at: i64, status: &'static str, error: Option<&str>| {
+        s.block_on(async {
+            let now = chrono::DateTime::from_timestamp(at, 0).unwrap();
+            let c = oltp::subscriptions::claim_now(&s.db, 1, id, now, "test").await.unwrap();
+            let f = oltp::subscriptions::Finished {
+                status,
+                attempts: 3,
+                recipients: String::new(),
+                resolved: "[]".into(),
+                bytes: 0,
+                message_id: None,
+                error: error.map(str::to_string),
+                at: now,
+            };
+            oltp::subscriptions::finish(&s.db, c.delivery_id, &f).await.unwrap();
+        });
+    };
+    let now = chrono::Utc::now().timestamp();
+    run(now - 60, "failed", Some("to books@carat.example after 3 tries: the mail server refused or was unreachable"));
+    let html = page(&olivia);
+    let said = testid(&html, "failed-deliveries");
+    assert!(said.contains("“Monday AR”") && said.contains("after 3 tries: the mail server refused"), "{said}");
+    // not Sam's to see, nor another org's
+    let sam = form_sign_in(&s, "sam", "sales-pass-1");
+    assert!(!page(&sam).contains("failed-deliveries"));
+    let bob = form_sign_in(&s, "bob", "other-pass-1");
+    assert!(!page(&bob).contains("failed-deliveries"));
+    // sent since: nothing to say
+    run(now, "sent", None);
+    assert!(!page(&olivia).contains("failed-deliveries"));
+}
