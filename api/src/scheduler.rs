@@ -62,17 +62,23 @@ impl Scheduler {
         }
         let mut out = Vec::new();
         while let Some(done) = set.join_next().await {
-            out.push(done??);
+            out.extend(done??);
         }
         Ok(out)
     }
 
-    fn spawn(&self, set: &mut JoinSet<Result<Finished>>, c: Claimed) {
+    /// Sends `c` when its turn comes — unless, having waited past [`STALE`], another look took it over.
+    fn spawn(&self, set: &mut JoinSet<Result<Option<Finished>>>, mut c: Claimed) {
         let sender = self.sender.clone();
         let at_once = self.at_once.clone();
+        let name = self.name.clone();
         set.spawn(async move {
             let _turn = at_once.acquire_owned().await?;
-            deliver(&sender, &c).await
+            if !oltp::subscriptions::start(&sender.db, &mut c, &name, Utc::now()).await? {
+                tracing::info!(target: "loupe_mail", delivery = c.delivery_id, "taken over while it waited; not sent here");
+                return Ok(None);
+            }
+            deliver(&sender, &c).await.map(Some)
         });
     }
 

@@ -409,6 +409,8 @@ pub struct Claimed {
     pub org_id: i64,
     /// The slot (Unix seconds) the run is for.
     pub slot: i64,
+    /// When it was claimed (Unix seconds): [`start`] holds the claim only if no one has taken it over since.
+    pub claimed_at: i64,
 }
 
 /// Claims the runs due at `now` (at most `limit`), for the scheduler `by`: for each active subscription whose
@@ -455,7 +457,7 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, by: &str, limit: i64) -> Res
             ))
             .await?;
         tx.commit().await?;
-        claimed.push(Claimed { delivery_id, subscription_id: id, org_id, slot });
+        claimed.push(Claimed { delivery_id, subscription_id: id, org_id, slot, claimed_at: now.timestamp() });
     }
     Ok(claimed)
 }
@@ -490,7 +492,7 @@ pub async fn claim_now(db: &Db, org_id: i64, subscription_id: i64, now: DateTime
         ))
         .await?;
     tx.commit().await?;
-    Ok(Claimed { delivery_id, subscription_id, org_id, slot })
+    Ok(Claimed { delivery_id, subscription_id, org_id, slot, claimed_at: slot })
 }
 
 /// Takes over the runs another scheduler claimed before `stale` and never finished (it stopped mid-run): each
@@ -524,10 +526,33 @@ pub async fn reclaim_stale(db: &Db, stale: DateTime<Utc>, now: DateTime<Utc>, by
                 subscription_id: r.i64("subscription_id")?,
                 org_id: r.i64("org_id")?,
                 slot: r.i64("slot_at")?,
+                claimed_at: now.timestamp(),
             });
         }
     }
     Ok(out)
+}
+
+/// A claimed run about to be sent, after waiting its turn: renews the claim to `now` only if it is still as
+/// `c` took it (pending, by `by`, at `c.claimed_at`). `false` when another look took it over meanwhile (it waited
+/// longer than the stale limit), so the run is sent once, by whoever holds it.
+pub async fn start(db: &Db, c: &mut Claimed, by: &str, now: DateTime<Utc>) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let won = tx
+        .execute(q!(
+            "update deliveries set claimed_at = $1 where id = $2 and status = 'pending' and claimed_by = $3
+             and claimed_at = $4",
+            now.timestamp(),
+            c.delivery_id,
+            by,
+            c.claimed_at
+        ))
+        .await?;
+    tx.commit().await?;
+    if won == 1 {
+        c.claimed_at = now.timestamp();
+    }
+    Ok(won == 1)
 }
 
 /// How a run ended, for its delivery row.

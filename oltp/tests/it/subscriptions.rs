@@ -205,6 +205,17 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
         let taken: Vec<_> = a?.into_iter().chain(b?).collect();
         assert_eq!(taken.len(), 1, "{taken:?}");
         assert_eq!((taken[0].delivery_id, taken[0].slot), (runs[0].delivery_id, runs[0].slot));
+        // the first claim, still waiting its turn, no longer holds: only the server that took it over sends it
+        for i in 0..8 {
+            let mut first = runs[0].clone();
+            assert!(!subscriptions::start(&t.db, &mut first, &format!("server-{i}"), later).await?, "server-{i}");
+        }
+        let mut held = 0;
+        for by in ["server-a", "server-b"] {
+            let mut c = taken[0].clone();
+            held += usize::from(subscriptions::start(&t.db, &mut c, by, later + chrono::Duration::seconds(5)).await?);
+        }
+        assert_eq!(held, 1, "the taker starts it");
         // finished, it is nobody's to take
         let done = subscriptions::Finished {
             status: "sent",
