@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use chrono::{DateTime, Utc};
 use etl::Lake;
 use oltp::Db;
@@ -57,7 +57,7 @@ struct Run {
 
 /// Sends the claimed run and records how it ended; the error is only the books' (the run's own failures are
 /// recorded as a `failed` delivery).
-pub async fn deliver(s: &Sender, c: &Claimed) -> Result<Finished> {
+pub async fn deliver(s: &Sender, c: &mut Claimed) -> Result<Finished> {
     let finished = match attempt(s, c).await {
         Ok(f) => f,
         Err(e) => Finished {
@@ -71,7 +71,15 @@ pub async fn deliver(s: &Sender, c: &Claimed) -> Result<Finished> {
             at: Utc::now(),
         },
     };
-    oltp::subscriptions::finish(&s.db, c.delivery_id, &finished).await?;
+    if !oltp::subscriptions::finish(&s.db, c, &finished).await? {
+        tracing::warn!(
+            target: "loupe_mail",
+            delivery = c.delivery_id,
+            subscription = c.subscription_id,
+            "the run was taken over by another look before it ended here; it finishes there"
+        );
+        return Ok(finished);
+    }
     if finished.status == "failed" {
         tracing::warn!(
             target: "loupe_mail",
@@ -98,7 +106,7 @@ pub async fn deliver(s: &Sender, c: &Claimed) -> Result<Finished> {
 }
 
 /// The run, up to its end: sent, skipped or failed.
-async fn attempt(s: &Sender, c: &Claimed) -> Result<Finished> {
+async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
     let sub = oltp::subscriptions::one(&s.db, c.org_id, c.subscription_id).await?;
     let slot = DateTime::from_timestamp(c.slot, 0).unwrap_or_else(Utc::now);
     let fail = |why: String| Finished {
@@ -111,6 +119,15 @@ async fn attempt(s: &Sender, c: &Claimed) -> Result<Finished> {
         error: Some(why),
         at: Utc::now(),
     };
+
+    // paused after the run was claimed: a scheduled run is not sent (one asked for now is: it tries it)
+    if !sub.active && !c.manual {
+        return Ok(Finished {
+            status: "skipped",
+            error: Some("the subscription was paused".into()),
+            ..fail(String::new())
+        });
+    }
 
     // The owner's access now: one who lost it pauses the subscription rather than mailing what they may not see.
     let owner = oltp::auth::caller(&s.db, sub.owner_id).await?;
@@ -149,19 +166,26 @@ async fn attempt(s: &Sender, c: &Claimed) -> Result<Finished> {
             skipped += 1;
             continue;
         }
-        let letter = letter(&sub, &outputs, &run.to)?;
-        let id = s.outbox.message_id(&format!("{}.{}", c.delivery_id, n + 1));
-        let (tries, result) = send_with_retries(s, &letter, &id).await;
-        attempts += tries;
-        match result {
-            Ok(()) => {
-                sent.extend(run.to.iter().cloned());
-                bytes += i64::try_from(letter.size()).unwrap_or(i64::MAX);
-                ids.push(id);
+        // a letter each, so no recipient sees who else gets it
+        for (m, to) in run.to.iter().enumerate() {
+            // still this run's to send: one that ran past the stale limit stops, and whoever took it over sends
+            if !oltp::subscriptions::start(&s.db, c, Utc::now()).await? {
+                bail!("taken over by another look after {} letter(s)", ids.len());
             }
-            Err(e) => {
-                failed += 1;
-                errors.push(format!("to {} after {tries} tries: {e:#}", run.to.join(", ")));
+            let letter = letter(&sub, &outputs, std::slice::from_ref(to))?;
+            let id = s.outbox.message_id(&format!("{}.{}.{}", c.delivery_id, n + 1, m + 1));
+            let (tries, result) = send_with_retries(s, &letter, &id).await;
+            attempts += tries;
+            match result {
+                Ok(()) => {
+                    sent.push(to.clone());
+                    bytes += i64::try_from(letter.size()).unwrap_or(i64::MAX);
+                    ids.push(id);
+                }
+                Err(e) => {
+                    failed += 1;
+                    errors.push(format!("to {to} after {tries} tries: {e:#}"));
+                }
             }
         }
     }

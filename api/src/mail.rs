@@ -203,14 +203,19 @@ fn decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A mail URL fit for a log: the password replaced.
+/// A mail URL fit for a log: the password replaced — in one that does not parse, everything between `://` and
+/// the last `@`, where a user and password would be.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
             u.to_string()
         }
-        _ => url.to_string(),
+        Ok(_) => url.to_string(),
+        Err(_) => match (url.find("://"), url.rfind('@')) {
+            (Some(start), Some(at)) if at > start + 3 => format!("{}***{}", &url[..start + 3], &url[at..]),
+            _ => url.to_string(),
+        },
     }
 }
 
@@ -250,6 +255,10 @@ mod tests {
         assert_eq!(decode("p%40ss+w%2Fd"), "p@ss+w/d");
         assert_eq!(redact("smtp://ann:secret@mail.example.com:587"), "smtp://ann:***@mail.example.com:587");
         assert_eq!(redact("file:///tmp/mail"), "file:///tmp/mail");
+        // a URL that does not parse (a port too large) still hides what may be a password
+        assert_eq!(redact("smtp://ann:secret@mail.example.com:99999"), "smtp://***@mail.example.com:99999");
+        let e = outbox("smtp://ann:secret@mail.example.com:99999").unwrap_err();
+        assert!(!format!("{e:#}").contains("secret"), "{e:#}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use etl::Lake;
 #[derive(Debug, Subcommand)]
 pub enum ScheduleCmd {
     /// Send reports by email on a schedule, e.g. `--name "Monday AR" --report ar_aging --param as_of=yesterday
-    /// --format xlsx --to maya --to books@example.com --cron "0 7 * * 1" --owner maya`
+    /// --format xlsx --to maya --to books@example.com --cron "0 7 * * 1" --tz America/New_York`
     Add {
         /// Its name, unique in the org.
         #[arg(long)]
@@ -43,9 +43,9 @@ pub enum ScheduleCmd {
         /// The IANA time zone of the schedule and of relative dates (default: the org's).
         #[arg(long)]
         tz: Option<String>,
-        /// Whose scope it runs with (a username).
+        /// Whose scope it runs with (a username; default: the org's first owner who sees every store).
         #[arg(long)]
-        owner: String,
+        owner: Option<String>,
         /// Each recipient user gets it run with their own stores.
         #[arg(long)]
         per_recipient: bool,
@@ -64,8 +64,9 @@ pub enum ScheduleCmd {
     },
     /// Stop one sending until it is resumed.
     Pause {
-        /// The subscription's id.
-        id: i64,
+        /// The subscription: its id or its name.
+        #[arg(value_name = "ID|NAME")]
+        subscription: String,
         /// Why.
         #[arg(long)]
         reason: Option<String>,
@@ -75,8 +76,9 @@ pub enum ScheduleCmd {
     },
     /// Let a paused one send again, from its next slot.
     Resume {
-        /// The subscription's id.
-        id: i64,
+        /// The subscription: its id or its name.
+        #[arg(value_name = "ID|NAME")]
+        subscription: String,
         /// The org (default: the books' only org).
         #[arg(long)]
         org: Option<i64>,
@@ -84,17 +86,18 @@ pub enum ScheduleCmd {
     /// Send one now, through the same code as the scheduler (a paused one too, to try it); exits 1 when it
     /// failed.
     RunNow {
-        /// The subscription's id.
-        id: i64,
+        /// The subscription: its id or its name.
+        #[arg(value_name = "ID|NAME")]
+        subscription: String,
         /// The org (default: the books' only org).
         #[arg(long)]
         org: Option<i64>,
     },
     /// The delivery log: the latest runs, newest first, with to whom, the size, the message id or why not.
     Log {
-        /// Only this subscription's runs.
-        #[arg(long)]
-        id: Option<i64>,
+        /// Only this subscription's runs (its id or its name).
+        #[arg(long, value_name = "ID|NAME")]
+        id: Option<String>,
         /// How many.
         #[arg(long, default_value_t = 20)]
         limit: i64,
@@ -104,8 +107,9 @@ pub enum ScheduleCmd {
     },
     /// Remove one.
     Remove {
-        /// The subscription's id.
-        id: i64,
+        /// The subscription: its id or its name.
+        #[arg(value_name = "ID|NAME")]
+        subscription: String,
         /// The org (default: the books' only org).
         #[arg(long)]
         org: Option<i64>,
@@ -131,8 +135,12 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate
             org,
         } => {
             let org_id = crate::users::org_in_books(db, *org).await?;
-            let owner_id =
-                oltp::org::user_by_name(db, org_id, owner).await.with_context(|| format!("--owner {owner:?}"))?;
+            let (owner_id, owner) = match owner {
+                Some(o) => {
+                    (oltp::org::user_by_name(db, org_id, o).await.with_context(|| format!("--owner {o:?}"))?, o.clone())
+                }
+                None => first_owner(db, org_id).await?,
+            };
             let caller =
                 oltp::auth::caller(db, owner_id).await?.with_context(|| format!("--owner {owner:?} is disabled"))?;
             let mut given = BTreeMap::new();
@@ -221,22 +229,25 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate
             }
             Ok(ExitCode::SUCCESS)
         }
-        ScheduleCmd::Pause { id, reason, org } => {
+        ScheduleCmd::Pause { subscription, reason, org } => {
             let org_id = crate::users::org_in_books(db, *org).await?;
+            let id = &pick(db, org_id, subscription).await?;
             let cmd = oltp::subscriptions::PauseSubscription { org_id, subscription_id: *id, reason: reason.clone() };
             oltp::ops::execute(db, &operator, &cmd.into()).await?;
             println!("paused subscription {id}");
             Ok(ExitCode::SUCCESS)
         }
-        ScheduleCmd::Resume { id, org } => {
+        ScheduleCmd::Resume { subscription, org } => {
             let org_id = crate::users::org_in_books(db, *org).await?;
+            let id = &pick(db, org_id, subscription).await?;
             let cmd = oltp::subscriptions::ResumeSubscription { org_id, subscription_id: *id };
             oltp::ops::execute(db, &operator, &cmd.into()).await?;
             println!("resumed subscription {id}");
             Ok(ExitCode::SUCCESS)
         }
-        ScheduleCmd::RunNow { id, org } => {
+        ScheduleCmd::RunNow { subscription, org } => {
             let org_id = crate::users::org_in_books(db, *org).await?;
+            let id = &pick(db, org_id, subscription).await?;
             let outbox = cli.outbox()?.with_context(|| {
                 format!(
                     "no mail settings: set --smtp-url or LOUPE_SMTP_URL (smtp://user:pass@host:port?tls=starttls, or \
@@ -252,9 +263,9 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate
                 backoff: crate::deliver::BACKOFF.to_vec(),
                 lake_work: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
             };
-            let claimed =
+            let mut claimed =
                 oltp::subscriptions::claim_now(db, org_id, *id, chrono::Utc::now(), "loupe schedule run-now").await?;
-            let f = crate::deliver::deliver(&sender, &claimed).await?;
+            let f = crate::deliver::deliver(&sender, &mut claimed).await?;
             match f.status {
                 "sent" => println!("sent subscription {id} to {} ({} bytes)", f.recipients, f.bytes),
                 other => println!("{other}: {}", f.error.as_deref().unwrap_or("")),
@@ -263,7 +274,11 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate
         }
         ScheduleCmd::Log { id, limit, org } => {
             let org_id = crate::users::org_in_books(db, *org).await?;
-            let list = oltp::subscriptions::deliveries(db, org_id, *id, None, *limit).await?;
+            let id = match id {
+                Some(key) => Some(pick(db, org_id, key).await?),
+                None => None,
+            };
+            let list = oltp::subscriptions::deliveries(db, org_id, id, None, *limit).await?;
             if list.is_empty() {
                 println!("no deliveries");
             }
@@ -285,12 +300,38 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate
             }
             Ok(ExitCode::SUCCESS)
         }
-        ScheduleCmd::Remove { id, org } => {
+        ScheduleCmd::Remove { subscription, org } => {
             let org_id = crate::users::org_in_books(db, *org).await?;
+            let id = &pick(db, org_id, subscription).await?;
             let cmd = oltp::subscriptions::DeleteSubscription { org_id, subscription_id: *id };
             oltp::ops::execute(db, &operator, &cmd.into()).await?;
             println!("removed subscription {id}");
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The org's first active owner who sees every store (id, username): whom a subscription runs as by default.
+async fn first_owner(db: &Db, org_id: i64) -> Result<(i64, String)> {
+    let row = db
+        .fetch_optional(oltp::q!(
+            "select id, username from users u where org_id = $1 and active and groups like '%owner%'
+             and not exists (select 1 from user_stores s where s.user_id = u.id) order by id limit 1",
+            org_id
+        ))
+        .await?
+        .context("--owner: the org has no active owner who sees every store; name the user it runs as")?;
+    Ok((row.i64("id")?, row.text("username")?))
+}
+
+/// The org's subscription `key` names: its id, or else its name.
+async fn pick(db: &Db, org_id: i64, key: &str) -> Result<i64> {
+    let kept = oltp::subscriptions::list(db, org_id, None).await?;
+    let by_id = key.trim().parse::<i64>().ok().and_then(|n| kept.iter().find(|s| s.id == n));
+    match by_id.or_else(|| kept.iter().find(|s| s.name == key.trim())) {
+        Some(s) => Ok(s.id),
+        None => {
+            bail!("subscription {key:?}: no subscription of this org has that id or name (see loupe schedule list)")
         }
     }
 }

@@ -71,14 +71,13 @@ impl Scheduler {
     fn spawn(&self, set: &mut JoinSet<Result<Option<Finished>>>, mut c: Claimed) {
         let sender = self.sender.clone();
         let at_once = self.at_once.clone();
-        let name = self.name.clone();
         set.spawn(async move {
             let _turn = at_once.acquire_owned().await?;
-            if !oltp::subscriptions::start(&sender.db, &mut c, &name, Utc::now()).await? {
+            if !oltp::subscriptions::start(&sender.db, &mut c, Utc::now()).await? {
                 tracing::info!(target: "loupe_mail", delivery = c.delivery_id, "taken over while it waited; not sent here");
                 return Ok(None);
             }
-            deliver(&sender, &c).await.map(Some)
+            deliver(&sender, &mut c).await.map(Some)
         });
     }
 

@@ -53,6 +53,8 @@ pub struct Row {
     pub last_status: String,
     /// Whether the user may send, pause or resume it.
     pub may_change: bool,
+    /// Whether the user may change what it sends and to whom.
+    pub may_edit: bool,
 }
 
 /// The form to make or change a subscription.

@@ -158,6 +158,19 @@ pub struct UpdateSubscription {
 impl UpdateSubscription {
     pub(crate) async fn run(&self, w: &mut Writer) -> Result<Outcome> {
         let k = kept(w, self.org_id, self.subscription_id).await?;
+        // it runs with its owner's scope: another may change what it sends, and to whom, only when they see at
+        // least as much — an owner of the org with every store
+        if let Some(actor) = w.actor.filter(|a| *a != k.owner) {
+            let every_store =
+                w.fetch_optional(q!("select store_id from user_stores where user_id = $1", actor)).await?.is_none();
+            if !every_store || !check::actor_in(w, self.org_id, &["owner"]).await? {
+                return Err(Error::Forbidden(
+                    "a subscription runs with its owner's scope, so it is changed by its owner or by an owner of \
+                     the org with every store (a manager may pause, resume, send or remove it)"
+                        .into(),
+                ));
+            }
+        }
         let name = self.name.as_deref().map(str::trim);
         if let Some(n) = name {
             check::non_empty("name", n)?;
@@ -411,6 +424,10 @@ pub struct Claimed {
     pub slot: i64,
     /// When it was claimed (Unix seconds): [`start`] holds the claim only if no one has taken it over since.
     pub claimed_at: i64,
+    /// Who claimed it (a server, or who asked for it now).
+    pub claimed_by: String,
+    /// Asked for now ("send now", `loupe schedule run-now`): sent even while the subscription is paused.
+    pub manual: bool,
 }
 
 /// Claims the runs due at `now` (at most `limit`), for the scheduler `by`: for each active subscription whose
@@ -429,37 +446,64 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, by: &str, limit: i64) -> Res
         .await?;
     let mut claimed = Vec::new();
     for d in due {
-        let (id, org_id, was) = (d.i64("id")?, d.i64("org_id")?, d.i64("next_run_at")?);
-        // the latest slot that has come: a run missed while no server ran is sent once, for it
-        let slot = latest_slot(&d.text("cron")?, &d.text("time_zone")?, was, now)?;
-        let next = next_run(&d.text("cron")?, &d.text("time_zone")?, now)?;
-        let mut tx = db.begin().await?;
-        let won = tx
-            .execute(q!(
-                "update subscriptions set next_run_at = $1 where id = $2 and next_run_at = $3 and active",
-                next.timestamp(),
-                id,
-                was
-            ))
-            .await?;
-        if won != 1 {
-            continue;
+        let id = d.i64("id")?;
+        // one subscription the books cannot claim (a schedule no longer valid) holds up no other
+        match claim_one(db, &d, now, by).await {
+            Ok(Some(c)) => claimed.push(c),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(target: "loupe_mail", subscription = id, "its due run was not claimed: {e}"),
         }
-        let delivery_id = tx
-            .insert(q!(
-                "insert into deliveries (org_id, subscription_id, slot_at, claimed_at, claimed_by, status)
-                 values ($1, $2, $3, $4, $5, 'pending') returning id",
-                org_id,
-                id,
-                slot,
-                now.timestamp(),
-                by
-            ))
-            .await?;
-        tx.commit().await?;
-        claimed.push(Claimed { delivery_id, subscription_id: id, org_id, slot, claimed_at: now.timestamp() });
     }
     Ok(claimed)
+}
+
+/// Claims the due run of the subscription row `d` (id, org_id, cron, time_zone, next_run_at) for `by`: `None`
+/// when another scheduler took it first, or when a run asked for at that very second already covers the slot.
+async fn claim_one(db: &Db, d: &crate::db::Row, now: DateTime<Utc>, by: &str) -> Result<Option<Claimed>> {
+    let (id, org_id, was) = (d.i64("id")?, d.i64("org_id")?, d.i64("next_run_at")?);
+    // the latest slot that has come: a run missed while no server ran is sent once, for it
+    let slot = latest_slot(&d.text("cron")?, &d.text("time_zone")?, was, now)?;
+    let next = next_run(&d.text("cron")?, &d.text("time_zone")?, now)?;
+    let mut tx = db.begin().await?;
+    let won = tx
+        .execute(q!(
+            "update subscriptions set next_run_at = $1 where id = $2 and next_run_at = $3 and active",
+            next.timestamp(),
+            id,
+            was
+        ))
+        .await?;
+    if won != 1 {
+        return Ok(None);
+    }
+    let covered = tx
+        .fetch_optional(q!("select id from deliveries where subscription_id = $1 and slot_at = $2", id, slot))
+        .await?;
+    if covered.is_some() {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let delivery_id = tx
+        .insert(q!(
+            "insert into deliveries (org_id, subscription_id, slot_at, claimed_at, claimed_by, status)
+             values ($1, $2, $3, $4, $5, 'pending') returning id",
+            org_id,
+            id,
+            slot,
+            now.timestamp(),
+            by
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok(Some(Claimed {
+        delivery_id,
+        subscription_id: id,
+        org_id,
+        slot,
+        claimed_at: now.timestamp(),
+        claimed_by: by.into(),
+        manual: false,
+    }))
 }
 
 /// A run asked for now (`loupe schedule run-now`, "send now"), outside the schedule: a `pending` delivery row
@@ -473,13 +517,15 @@ pub async fn claim_now(db: &Db, org_id: i64, subscription_id: i64, now: DateTime
     let mut tx = db.begin().await?;
     let taken = tx
         .fetch_optional(q!(
-            "select id from deliveries where subscription_id = $1 and slot_at = $2",
+            "select id from deliveries where subscription_id = $1 and (slot_at = $2 or status = 'pending')",
             subscription_id,
             slot
         ))
         .await?;
     if taken.is_some() {
-        return Err(Error::Conflict(format!("subscription {subscription_id} is already being sent this second")));
+        return Err(Error::Conflict(format!(
+            "subscription {subscription_id} is being sent now: wait for that run to end (see its delivery log)"
+        )));
     }
     let delivery_id = tx
         .insert(q!(
@@ -492,7 +538,7 @@ pub async fn claim_now(db: &Db, org_id: i64, subscription_id: i64, now: DateTime
         ))
         .await?;
     tx.commit().await?;
-    Ok(Claimed { delivery_id, subscription_id, org_id, slot, claimed_at: slot })
+    Ok(Claimed { delivery_id, subscription_id, org_id, slot, claimed_at: slot, claimed_by: by.into(), manual: true })
 }
 
 /// Takes over the runs another scheduler claimed before `stale` and never finished (it stopped mid-run): each
@@ -527,16 +573,19 @@ pub async fn reclaim_stale(db: &Db, stale: DateTime<Utc>, now: DateTime<Utc>, by
                 org_id: r.i64("org_id")?,
                 slot: r.i64("slot_at")?,
                 claimed_at: now.timestamp(),
+                claimed_by: by.into(),
+                manual: false,
             });
         }
     }
     Ok(out)
 }
 
-/// A claimed run about to be sent, after waiting its turn: renews the claim to `now` only if it is still as
-/// `c` took it (pending, by `by`, at `c.claimed_at`). `false` when another look took it over meanwhile (it waited
-/// longer than the stale limit), so the run is sent once, by whoever holds it.
-pub async fn start(db: &Db, c: &mut Claimed, by: &str, now: DateTime<Utc>) -> Result<bool> {
+/// Renews the claim on a run about to be sent (after waiting its turn, and before each of its letters) to
+/// `now`, only if it is still as `c` holds it (pending, by `c.claimed_by`, at `c.claimed_at`). `false` when
+/// another look took it over meanwhile (it waited or ran past the stale limit): whoever holds the claim sends
+/// what is left, so nothing is sent twice at once.
+pub async fn start(db: &Db, c: &mut Claimed, now: DateTime<Utc>) -> Result<bool> {
     let mut tx = db.begin().await?;
     let won = tx
         .execute(q!(
@@ -544,7 +593,7 @@ pub async fn start(db: &Db, c: &mut Claimed, by: &str, now: DateTime<Utc>) -> Re
              and claimed_at = $4",
             now.timestamp(),
             c.delivery_id,
-            by,
+            c.claimed_by.as_str(),
             c.claimed_at
         ))
         .await?;
@@ -576,24 +625,30 @@ pub struct Finished {
     pub at: DateTime<Utc>,
 }
 
-/// Records how the delivery `id` ended (only a pending one: a run is finished once).
-pub async fn finish(db: &Db, id: i64, f: &Finished) -> Result<()> {
+/// Records how the claimed run `c` ended: only while it is pending and still `c`'s to finish (`false` when another
+/// server took it over), so a run is finished once.
+pub async fn finish(db: &Db, c: &Claimed, f: &Finished) -> Result<bool> {
     let mut tx = db.begin().await?;
-    tx.execute(q!(
-        "update deliveries set status = $1, attempts = $2, recipients = $3, resolved = $4, bytes = $5,
-         message_id = $6, error = $7, finished_at = $8 where id = $9 and status = 'pending'",
-        f.status,
-        f.attempts,
-        f.recipients.as_str(),
-        f.resolved.as_str(),
-        f.bytes,
-        f.message_id.as_deref(),
-        f.error.as_deref(),
-        f.at.timestamp(),
-        id
-    ))
-    .await?;
-    tx.commit().await
+    let won = tx
+        .execute(q!(
+            "update deliveries set status = $1, attempts = $2, recipients = $3, resolved = $4, bytes = $5,
+             message_id = $6, error = $7, finished_at = $8
+             where id = $9 and status = 'pending' and claimed_by = $10 and claimed_at = $11",
+            f.status,
+            f.attempts,
+            f.recipients.as_str(),
+            f.resolved.as_str(),
+            f.bytes,
+            f.message_id.as_deref(),
+            f.error.as_deref(),
+            f.at.timestamp(),
+            c.delivery_id,
+            c.claimed_by.as_str(),
+            c.claimed_at
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok(won == 1)
 }
 
 /// One run of a subscription, as the delivery log shows it.
@@ -755,6 +810,7 @@ fn parse(cron: &str, time_zone: &str) -> Result<(croner::Cron, chrono_tz::Tz)> {
 }
 
 struct Kept {
+    owner: i64,
     cron: String,
     time_zone: String,
 }
@@ -772,7 +828,7 @@ async fn kept(w: &mut Writer, org_id: i64, id: i64) -> Result<Kept> {
     if w.actor.is_some_and(|a| a != owner) && !check::actor_in(w, org_id, &["owner", "manager"]).await? {
         return Err(Error::Forbidden("a subscription is changed by its owner, an owner or a manager".into()));
     }
-    Ok(Kept { cron: r.text("cron")?, time_zone: r.text("time_zone")? })
+    Ok(Kept { owner, cron: r.text("cron")?, time_zone: r.text("time_zone")? })
 }
 
 /// Keeps `list` as the recipients of subscription `id`.

@@ -1,12 +1,13 @@
-//! Dates as people say them: `today`, `yesterday`, `30_days_ago`, and the periods `this_month`, `last_month`,
-//! `this_quarter`, `last_quarter`, `this_year`, `last_year`, `year_to_date`, resolved against the run's today.
+//! Dates as people say them: `today`, `yesterday`, `30_days_ago`, and the periods `this_week`, `last_week`
+//! (weeks begin on Monday), `this_month`, `last_month`, `this_quarter`, `last_quarter`, `this_year`,
+//! `last_year`, `year_to_date`, resolved against the run's today.
 //! A period given where one date is wanted (`as_of=last_month`) is its last day.
 
 use chrono::{Datelike as _, Days, Months, NaiveDate};
 
 /// The words a date or a period may be given as, for help and errors.
-pub const WORDS: &str = "today, yesterday, N_days_ago, this_month, last_month, this_quarter, last_quarter, \
-this_year, last_year, year_to_date";
+pub const WORDS: &str = "today, yesterday, N_days_ago, this_week, last_week, this_month, last_month, \
+this_quarter, last_quarter, this_year, last_year, year_to_date";
 
 /// The calendar day it is at `now` in the time zone `tz` (an IANA name; UTC when it names none, which the books
 /// never store). "Today" for a store in New York at 02:00 UTC is still yesterday in UTC terms.

@@ -94,9 +94,9 @@ async fn measure(db: &Db, sender: &Arc<Sender>, org: i64, owner: i64, plan: Plan
             renders.push(t.elapsed());
             let rows: usize = outputs.iter().map(|o| o.rows).sum();
             let at = Utc::now() + chrono::Duration::seconds(round as i64);
-            let claimed = oltp::subscriptions::claim_now(db, org, id, at, "loupe bench mail").await?;
+            let mut claimed = oltp::subscriptions::claim_now(db, org, id, at, "loupe bench mail").await?;
             let t = Instant::now();
-            let f = crate::deliver::deliver(sender, &claimed).await?;
+            let f = crate::deliver::deliver(sender, &mut claimed).await?;
             sends.push(t.elapsed());
             if f.status != "sent" {
                 bail!("the bundle was not sent: {:?}", f.error);

@@ -48,7 +48,7 @@ pub(crate) async fn page(
         _ => None,
     });
     let editing = query.iter().find(|(k, _)| k == "edit").and_then(|(_, v)| v.parse::<i64>().ok());
-    let form = match editing.and_then(|id| list.iter().find(|s| s.id == id && may_change(&who, s))) {
+    let form = match editing.and_then(|id| list.iter().find(|s| s.id == id && may_edit(&who, s))) {
         Some(s) => match filled(&app, &who, s).await {
             Ok(f) => f,
             Err(p) => return page_error(Some(chrome), &p),
@@ -104,7 +104,7 @@ pub(crate) async fn submit(State(app): State<Shared>, Extension(who): Extension<
         None => oltp::ops::Command::CreateSubscription(cmd),
         Some(id) => {
             // a report kept keeps its view
-            let Some(old) = list.iter().find(|s| s.id == id && may_change(&who, s)) else {
+            let Some(old) = list.iter().find(|s| s.id == id && may_edit(&who, s)) else {
                 return page_error(Some(chrome), &Problem::not_found(format!("no subscription {id}")));
             };
             let reports = cmd
@@ -171,13 +171,13 @@ pub(crate) async fn act(
                 );
             };
             let by = format!("send now: {}", who.caller.username);
-            let claimed = match oltp::subscriptions::claim_now(&app.db, org_id, id, chrono::Utc::now(), &by).await {
+            let mut claimed = match oltp::subscriptions::claim_now(&app.db, org_id, id, chrono::Utc::now(), &by).await {
                 Ok(c) => c,
                 Err(e) => return page_error(None, &super::books_problem(&e)),
             };
             // the run goes on after the answer: a slow or failing mail server keeps no page waiting
             tokio::spawn(async move {
-                if let Err(e) = crate::deliver::deliver(&sender, &claimed).await {
+                if let Err(e) = crate::deliver::deliver(&sender, &mut claimed).await {
                     tracing::error!(target: "loupe_mail", "a delivery could not be recorded: {e:#}");
                 }
             });
@@ -238,12 +238,12 @@ pub(crate) async fn api_send(
             .clone()
             .ok_or_else(|| Problem::bad_request(503, "this server has no mail settings, so nothing is sent"))?;
         let by = format!("send now: {}", who.caller.username);
-        let claimed = oltp::subscriptions::claim_now(&app.db, who.caller.org_id, id, chrono::Utc::now(), &by)
+        let mut claimed = oltp::subscriptions::claim_now(&app.db, who.caller.org_id, id, chrono::Utc::now(), &by)
             .await
             .map_err(|e| super::books_problem(&e))?;
         let delivery_id = claimed.delivery_id;
         tokio::spawn(async move {
-            if let Err(e) = crate::deliver::deliver(&sender, &claimed).await {
+            if let Err(e) = crate::deliver::deliver(&sender, &mut claimed).await {
                 tracing::error!(target: "loupe_mail", "a delivery could not be recorded: {e:#}");
             }
         });
@@ -277,6 +277,12 @@ fn may_change(who: &Who, s: &Subscription) -> bool {
     s.owner_id == who.caller.user_id || who.caller.in_any(&["owner", "manager"])
 }
 
+/// Whether the user may change what `s` sends and to whom: it runs with its owner's scope, so its owner, or an
+/// owner of the org who sees every store (`update_subscription` holds the same rule).
+fn may_edit(who: &Who, s: &Subscription) -> bool {
+    s.owner_id == who.caller.user_id || (who.caller.in_any(&["owner"]) && who.caller.stores.is_none())
+}
+
 /// The reports the user may subscribe to, with those chosen marked.
 fn offered(who: &Who, chosen: &[String]) -> Vec<(String, String, bool)> {
     reports::catalog::all()
@@ -286,15 +292,20 @@ fn offered(who: &Who, chosen: &[String]) -> Vec<(String, String, bool)> {
         .collect()
 }
 
-/// The form filled with subscription `s`, to change it (the first report's parameters stand for all).
+/// The form filled with subscription `s`, to change it.
 async fn filled(app: &Shared, who: &Who, s: &Subscription) -> Result<Form, Problem> {
     let users = oltp::read::user_names(&app.db, who.caller.org_id).await.map_err(|e| super::books_problem(&e))?;
     let chosen: Vec<String> = s.reports.iter().map(|r| r.report.clone()).collect();
-    let params = s
-        .reports
-        .first()
-        .map(|r| r.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n"))
-        .unwrap_or_default();
+    // a parameter every report has alike is written once; the rest as report.key=value
+    let mut lines = Vec::new();
+    if let Some(first) = s.reports.first() {
+        let alike = |k: &String, v: &String| s.reports.iter().all(|r| r.params.get(k) == Some(v));
+        lines.extend(first.params.iter().filter(|(k, v)| alike(k, v)).map(|(k, v)| format!("{k}={v}")));
+        for r in &s.reports {
+            lines.extend(r.params.iter().filter(|(k, v)| !alike(k, v)).map(|(k, v)| format!("{}.{k}={v}", r.report)));
+        }
+    }
+    let params = lines.join("\n");
     let to = s
         .recipients
         .iter()
@@ -330,12 +341,27 @@ async fn command(
     if chosen.is_empty() {
         return Err("Reports: choose at least one.".into());
     }
-    let mut params = BTreeMap::new();
+    // key=value for every report, report.key=value for one
+    let mut params: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    let mut all = BTreeMap::new();
     for line in form.params.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let Some((k, v)) = line.split_once('=') else {
             return Err(format!("Parameters: {line:?} is not key=value (as_of=yesterday)."));
         };
-        params.insert(k.trim().to_string(), v.trim().to_string());
+        let (k, v) = (k.trim(), v.trim().to_string());
+        match k.split_once('.') {
+            Some((report, key)) => {
+                let Some(r) = chosen.iter().find(|c| c.as_str() == report.trim()) else {
+                    return Err(format!(
+                        "Parameters: {line:?} names {report:?}, which is not one of the reports chosen."
+                    ));
+                };
+                params.entry(r.as_str()).or_default().insert(key.trim().to_string(), v);
+            }
+            None => {
+                all.insert(k.to_string(), v);
+            }
+        }
     }
     let mut recipients = Vec::new();
     for t in form.to.split(',').map(str::trim).filter(|t| !t.is_empty()) {
@@ -352,7 +378,14 @@ async fn command(
         org_id,
         owner_id: Some(who.caller.user_id),
         name: form.name.clone(),
-        reports: chosen.iter().map(|r| Subscribed { report: r.clone(), view: None, params: params.clone() }).collect(),
+        reports: chosen
+            .iter()
+            .map(|r| {
+                let mut p = all.clone();
+                p.extend(params.get(r.as_str()).cloned().unwrap_or_default());
+                Subscribed { report: r.clone(), view: None, params: p }
+            })
+            .collect(),
         format: form.format.clone(),
         recipients,
         cron: form.cron.clone(),
@@ -487,6 +520,7 @@ async fn show(
                 last: last.map_or_else(|| "never sent".to_string(), |d| at(d.claimed_at, &s.time_zone)),
                 last_status: last.map(|d| d.status.clone()).unwrap_or_default(),
                 may_change: may_change(who, s),
+                may_edit: may_edit(who, s),
             }
         })
         .collect();

@@ -735,7 +735,8 @@ fn subscriptions_from_the_command_line() {
     let cli = |args: &[&str]| run_in(dir.path(), args);
     // the given flags, and the defaults of those not given
     let add = |extra: &[&str]| {
-        let mut args = vec!["schedule", "add", "--name", "Monday AR", "--owner", "maya", "--format", "xlsx"];
+        // no --owner: it runs as the org's first owner with every store (Maya)
+        let mut args = vec!["schedule", "add", "--name", "Monday AR", "--format", "xlsx"];
         args.extend_from_slice(&["--to", "leo", "--to", "books@example.com"]);
         for (flag, default) in [("--cron", "0 7 * * 1"), ("--tz", "America/New_York")] {
             if !extra.contains(&flag) {
@@ -752,6 +753,7 @@ fn subscriptions_from_the_command_line() {
         (&["--report", "ar_aging", "--cron", "0 7 * *"][..], "cron: 0 7 * * —"),
         (&["--report", "ar_aging", "--tz", "Mars/Olympus"][..], "time_zone: Mars/Olympus"),
         (&["--report", "ar_aging", "--to", "nobody"][..], "--to \"nobody\""),
+        (&["--report", "ar_aging", "--owner", "nobody"][..], "--owner \"nobody\""),
     ] {
         let (ok, _, err) = add(extra);
         assert!(!ok && err.contains(words), "{extra:?}: {err}");
@@ -782,21 +784,33 @@ fn subscriptions_from_the_command_line() {
     assert!(out.starts_with("sent subscription 1 to leo@carat.example, books@example.com ("), "{out}");
     let sent: Vec<String> =
         std::fs::read_dir(&mail).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
-    assert_eq!(sent.len(), 1);
-    // two reports: one workbook named after the subscription and yesterday
-    assert!(sent[0].contains("Subject: Monday AR"), "{}", &sent[0][..2000.min(sent[0].len())]);
-    assert!(sent[0].contains("monday-ar-"), "the workbook's name");
+    assert_eq!(sent.len(), 2, "a letter to each");
+    for (letter, to) in sent.iter().zip(["leo@carat.example", "books@example.com"]) {
+        assert!(sent.iter().any(|l| l.contains(&format!("To: {to}"))), "none to {to}");
+        // two reports: one workbook named after the subscription and yesterday
+        assert!(letter.contains("Subject: Monday AR"), "{}", &letter[..2000.min(letter.len())]);
+        assert!(letter.contains("monday-ar-"), "the workbook's name");
+    }
     let (_, out, _) = cli(&["schedule", "log"]);
     assert!(
         out.contains("Monday AR") && out.contains("sent") && out.contains("to leo@carat.example, books@example.com"),
         "{out}"
     );
-    let (ok, _, _) = cli(&["schedule", "pause", "1", "--reason", "on holiday"]);
-    assert!(ok);
+    // a subscription is named by its id or its name
+    let (ok, out, err) = cli(&["schedule", "pause", "Monday AR", "--reason", "on holiday"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "paused subscription 1\n");
     let (_, out, _) = cli(&["schedule", "list"]);
     assert!(out.contains("Monday AR  paused (on holiday)"), "{out}");
+    let (_, out, _) = cli(&["schedule", "log", "--id", "Monday AR"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
     assert!(cli(&["schedule", "resume", "1"]).0);
+    let (ok, _, err) = cli(&["schedule", "run-now", "Tuesday AR"]);
+    assert!(
+        !ok && err.contains("subscription \"Tuesday AR\": no subscription of this org has that id or name"),
+        "{err}"
+    );
     assert!(cli(&["schedule", "remove", "1"]).0);
     let (ok, _, err) = cli(&["schedule", "pause", "1"]);
-    assert!(!ok && err.contains("subscription 1 not found"), "{err}");
+    assert!(!ok && err.contains("subscription \"1\": no subscription"), "{err}");
 }

@@ -445,7 +445,7 @@ fn a_failed_delivery_is_on_its_owner_s_dashboard_until_one_is_sent() {
                 error: error.map(str::to_string),
                 at: now,
             };
-            oltp::subscriptions::finish(&s.db, c.delivery_id, &f).await.unwrap();
+            assert!(oltp::subscriptions::finish(&s.db, &c, &f).await.unwrap());
         });
     };
     let now = chrono::Utc::now().timestamp();

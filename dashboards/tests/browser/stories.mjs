@@ -205,10 +205,18 @@ describe("an owner's reports by email", () => {
     assert.ok(await edit.locator("input[name=report][value=ar_aging]").isChecked());
     await edit.locator("input[name=format][value=pdf]").check();
     await edit.locator("#s-cron").fill("30 6 * * 1-5");
+    // a second report, each with a parameter of its own
+    await edit.locator("input[name=report][value=gross_profit]").check();
+    const own = "ar_aging.as_of=yesterday\ngross_profit.period=last_month";
+    await edit.locator("#s-params").fill(own);
     await Promise.all([page.waitForURL(/changed=/), edit.getByRole("button", { name: "Save" }).click()]);
     const changed = await page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).textContent();
     assert.match(changed, /pdf/);
     assert.match(changed, /30 6 \* \* 1-5/);
+    assert.match(changed, /AR aging, Gross profit/);
+    // opened again, each report's parameter is where it was put
+    await Promise.all([page.waitForURL(/edit=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("link", { name: "Edit" }).click()]);
+    assert.equal(await page.getByTestId("new-subscription").locator("#s-params").inputValue(), own);
     assert.deepEqual(page.errors, []);
   });
 });

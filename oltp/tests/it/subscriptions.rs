@@ -15,6 +15,10 @@ async fn a_subscription_is_kept_due_paused_resumed_and_removed() -> Result<()> {
         t.json(r#"{"op":"create_user","org_id":1,"username":"leo","display_name":"Leo","groups":["sales"],"email":"leo@carat.example"}"#).await?;
         t.json(r#"{"op":"create_user","org_id":2,"username":"zed","display_name":"Zed","groups":["owner"]}"#).await?;
         t.json(r#"{"op":"create_user","org_id":1,"username":"ivy","display_name":"Ivy","groups":["sales"]}"#).await?;
+        // a manager and an owner who see only the first store (users 5 and 6)
+        t.json(r#"{"op":"create_store","org_id":1,"code":"MAIN","name":"Main"}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"max","display_name":"Max","groups":["manager"],"store_ids":[1]}"#).await?;
+        t.json(r#"{"op":"create_user","org_id":1,"username":"ola","display_name":"Ola","groups":["owner"],"store_ids":[1]}"#).await?;
         let before = chrono::Utc::now();
         let sub = t
             .json(
@@ -86,6 +90,21 @@ async fn a_subscription_is_kept_due_paused_resumed_and_removed() -> Result<()> {
             .await
             .unwrap_err();
         assert_eq!(e.to_string(), "not permitted: a subscription is changed by its owner, an owner or a manager");
+        // it runs with Maya's scope: one who sees less may not send it elsewhere, nor widen it
+        for actor in [5, 6] {
+            let ctx = Ctx { actor: Some(actor), today: t.ctx.today };
+            for patch in [r#""recipients":[{"email":"max@elsewhere.example"}]"#, r#""per_recipient":false"#] {
+                let line = format!(r#"{{"op":"update_subscription","org_id":1,"subscription_id":{},{patch}}}"#, sub.id);
+                let e = oltp::execute(&t.db, &ctx, &oltp::ops::parse(&line)?).await.unwrap_err();
+                assert!(e.to_string().starts_with("not permitted: a subscription runs with its owner's scope"), "{e}");
+            }
+        }
+        let pause = format!(r#"{{"op":"pause_subscription","org_id":1,"subscription_id":{}}}"#, sub.id);
+        let max = Ctx { actor: Some(5), today: t.ctx.today };
+        oltp::execute(&t.db, &max, &oltp::ops::parse(&pause)?).await?;
+        let s = subscriptions::list(&t.db, 1, Some(1)).await?.remove(0);
+        assert_eq!((s.active, s.per_recipient, s.recipients.len()), (false, true, 2), "paused by Max, not changed");
+        t.json(&format!(r#"{{"op":"resume_subscription","org_id":1,"subscription_id":{}}}"#, sub.id)).await?;
 
         // changed: what is given replaces the old, a new schedule moves the next run, a taken name is refused
         let before_change = subscriptions::list(&t.db, 1, Some(1)).await?.remove(0);
@@ -206,16 +225,11 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
         assert_eq!(taken.len(), 1, "{taken:?}");
         assert_eq!((taken[0].delivery_id, taken[0].slot), (runs[0].delivery_id, runs[0].slot));
         // the first claim, still waiting its turn, no longer holds: only the server that took it over sends it
-        for i in 0..8 {
-            let mut first = runs[0].clone();
-            assert!(!subscriptions::start(&t.db, &mut first, &format!("server-{i}"), later).await?, "server-{i}");
-        }
-        let mut held = 0;
-        for by in ["server-a", "server-b"] {
-            let mut c = taken[0].clone();
-            held += usize::from(subscriptions::start(&t.db, &mut c, by, later + chrono::Duration::seconds(5)).await?);
-        }
-        assert_eq!(held, 1, "the taker starts it");
+        let mut first = runs[0].clone();
+        assert!(!subscriptions::start(&t.db, &mut first, later).await?, "the first claim is lost");
+        let mut held = taken[0].clone();
+        assert!(subscriptions::start(&t.db, &mut held, later + chrono::Duration::seconds(5)).await?);
+        assert_eq!(held.claimed_at, (later + chrono::Duration::seconds(5)).timestamp(), "renewed");
         // finished, it is nobody's to take
         let done = subscriptions::Finished {
             status: "sent",
@@ -227,7 +241,9 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
             error: None,
             at: later,
         };
-        subscriptions::finish(&t.db, runs[0].delivery_id, &done).await?;
+        assert!(!subscriptions::finish(&t.db, &runs[0], &done).await?, "only the claim's holder finishes it");
+        assert!(subscriptions::finish(&t.db, &held, &done).await?);
+        assert!(!subscriptions::finish(&t.db, &held, &done).await?, "once");
         let much_later = later + chrono::Duration::hours(1);
         assert!(subscriptions::reclaim_stale(&t.db, much_later, much_later, "server-c").await?.is_empty());
         let log = subscriptions::deliveries(&t.db, 1, Some(daily), None, 10).await?;
@@ -252,6 +268,24 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
             }
             assert_eq!(days.values().copied().collect::<Vec<_>>(), [1, 1, 1], "{from:?}: once a night: {days:?}");
         }
+
+        // "send now" at the very second of a slot: the slot counts as sent, and the scheduler claims the rest
+        let slot = subscriptions::next_run("30 1 * * *", "America/New_York", local((2026, 12, 1), 0, 0))?;
+        t.db.execute_trusted(&set(night, slot)).await?;
+        t.db.execute_trusted("update deliveries set status = 'sent' where status = 'pending'").await?;
+        let daily_again = t.json(&make("Daily again", "30 1 * * *")).await?.id;
+        t.db.execute_trusted(&set(daily_again, slot)).await?;
+        let now = subscriptions::claim_now(&t.db, 1, night, slot, "send now: maya").await?;
+        assert!(now.manual);
+        // while it is in flight, another "send now" is refused rather than mailing it twice
+        let again =
+            subscriptions::claim_now(&t.db, 1, night, slot + chrono::Duration::seconds(3), "send now: leo").await;
+        assert!(again.unwrap_err().to_string().contains("is being sent now"));
+        let claimed = subscriptions::claim_due(&t.db, slot, "server-a", 100).await?;
+        assert_eq!(claimed.iter().map(|c| c.subscription_id).collect::<Vec<_>>(), [daily_again], "{claimed:?}");
+        let next =
+            subscriptions::list(&t.db, 1, None).await?.into_iter().find(|s| s.id == night).map(|s| s.next_run_at);
+        assert_eq!(next, Some(subscriptions::next_run("30 1 * * *", "America/New_York", slot)?.timestamp()));
     }
     Ok(())
 }
