@@ -217,6 +217,7 @@ describe("an owner's reports by email", () => {
     // opened again, each report's parameter is where it was put
     await Promise.all([page.waitForURL(/edit=/), page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).getByRole("link", { name: "Edit" }).click()]);
     assert.equal(await page.getByTestId("new-subscription").locator("#s-params").inputValue(), own);
+    if (shots) await page.screenshot({ path: join(shots, "subscriptions-edit.png"), fullPage: true });
     assert.deepEqual(page.errors, []);
   });
 });
