@@ -214,6 +214,24 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
     })
 }
 
+/// A delivery's reports as they were run, for its log: "AR aging (as_of 2026-12-06); RFM" from the JSON the
+/// delivery row keeps (each report, view and parameters as resolved).
+pub fn as_run(resolved: Option<&str>) -> String {
+    let list: Vec<serde_json::Value> = resolved.and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+    list.iter()
+        .map(|r| {
+            let id = r["report"].as_str().unwrap_or_default();
+            let title = reports::catalog::get(id).map_or(id, |c| c.title);
+            let params: Vec<String> = r["params"]
+                .as_object()
+                .map(|p| p.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default())).collect())
+                .unwrap_or_default();
+            if params.is_empty() { title.to_string() } else { format!("{title} ({})", params.join(", ")) }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Pauses `sub` for `why`, as the books' operator (journaled like any pause).
 async fn pause(db: &Db, sub: &Subscription, org_id: i64, why: &str) -> Result<()> {
     let cmd = oltp::subscriptions::PauseSubscription { org_id, subscription_id: sub.id, reason: Some(why.into()) };
@@ -574,6 +592,15 @@ mod tests {
         assert_eq!(stem("ar_aging-customers", &p(&[])), "ar_aging-customers");
         let month = p(&[("from", "2026-11-01"), ("to", "2026-11-30")]);
         assert_eq!(stem("gross_profit-summary", &month), "gross_profit-summary-2026-11-01-to-2026-11-30");
+    }
+
+    #[test]
+    fn the_log_says_each_report_with_its_parameters_as_run() {
+        let resolved = r#"[{"report":"ar_aging","view":"summary","params":{"as_of":"2026-12-06"}},
+            {"report":"rfm","view":"segments","params":{}}]"#;
+        assert_eq!(as_run(Some(resolved)), "AR aging (as_of 2026-12-06); RFM");
+        assert_eq!(as_run(None), "");
+        assert_eq!(as_run(Some("not json")), "");
     }
 
     #[test]

@@ -289,6 +289,8 @@ pub(crate) async fn run(db: &Db, lake: &Lake, command: &ScheduleCmd, cli: &crate
                     "sent" => format!("to {} ({} bytes)", d.recipients.as_deref().unwrap_or(""), d.bytes.unwrap_or(0)),
                     _ => d.error.clone().unwrap_or_default(),
                 };
+                let run = crate::deliver::as_run(d.resolved.as_deref());
+                let what = if run.is_empty() { what } else { format!("{what}; {run}") };
                 println!(
                     "{:>5}  {}  {:<20}  {:<7}  tries {}  {what}",
                     d.id,

@@ -527,7 +527,7 @@ async fn show(
     let tz = who.caller.time_zone.as_str();
     let grid = Grid {
         caption: "Delivery log".into(),
-        head: ["When", "Subscription", "Status", "Tries", "To", "Size", "Message or error"]
+        head: ["When", "Subscription", "Status", "Tries", "To", "Reports as run", "Size", "Message or error"]
             .iter()
             .map(|h| (h.to_string(), matches!(*h, "Tries" | "Size")))
             .collect(),
@@ -541,6 +541,7 @@ async fn show(
                     (d.status.clone(), None),
                     (d.attempts.to_string(), None),
                     (d.recipients.clone().unwrap_or_default(), None),
+                    (crate::deliver::as_run(d.resolved.as_deref()), None),
                     (d.bytes.map(|b| size(usize::try_from(b).unwrap_or(0))).unwrap_or_default(), None),
                     (d.error.clone().or_else(|| d.message_id.clone()).unwrap_or_default(), None),
                 ]

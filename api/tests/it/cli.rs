@@ -796,6 +796,8 @@ fn subscriptions_from_the_command_line() {
         out.contains("Monday AR") && out.contains("sent") && out.contains("to leo@carat.example, books@example.com"),
         "{out}"
     );
+    // the reports as run: yesterday resolved to a date
+    assert!(out.contains("; AR aging (as_of 20") && out.contains("RFM") && !out.contains("yesterday"), "{out}");
     // a subscription is named by its id or its name
     let (ok, out, err) = cli(&["schedule", "pause", "Monday AR", "--reason", "on holiday"]);
     assert!(ok, "{err}");

@@ -192,6 +192,7 @@ describe("an owner's reports by email", () => {
     assert.equal(last[1], "Monday AR");
     assert.equal(last[2], "sent", JSON.stringify(last));
     assert.equal(last[4], "books@carat.example");
+    assert.match(last[5], /^AR aging \(as_of \d{4}-\d{2}-\d{2}, /, "the report as run, its date resolved");
     assert.match(await page.locator("[data-testid=subscriptions] tbody tr", { hasText: "Monday AR" }).textContent(), /sent/);
     if (shots) await page.screenshot({ path: join(shots, "subscriptions.png"), fullPage: true });
     // paused and resumed from the list
