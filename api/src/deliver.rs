@@ -275,7 +275,7 @@ async fn runs(s: &Sender, org_id: i64, sub: &Subscription, owner: &Caller) -> Re
 }
 
 /// The stores a recipient with `theirs` gets under an owner with `owners` (`None`: every store).
-fn within(owners: Option<&[i64]>, theirs: Option<&[i64]>) -> Option<Vec<i64>> {
+pub(crate) fn within(owners: Option<&[i64]>, theirs: Option<&[i64]>) -> Option<Vec<i64>> {
     match (owners, theirs) {
         (None, None) => None,
         (Some(o), None) => Some(o.to_vec()),

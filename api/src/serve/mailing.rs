@@ -95,7 +95,14 @@ pub(crate) async fn submit(State(app): State<Shared>, Extension(who): Extension<
         Err(e) => return show(&app, &who, chrome, list, form, None, None, Some(e)).await,
     };
     if one("action") == "preview" {
-        return match preview(&app, &who, &cmd).await {
+        // in the scope it will run with: its owner's (an owner of the org may be changing another's)
+        let owner = match editing.and_then(|id| list.iter().find(|s| s.id == id)) {
+            Some(s) if s.owner_id != who.caller.user_id => {
+                oltp::auth::caller(&app.db, s.owner_id).await.ok().flatten().unwrap_or_else(|| who.caller.clone())
+            }
+            _ => who.caller.clone(),
+        };
+        return match preview(&app, &who, &owner, &cmd).await {
             Ok(p) => show(&app, &who, chrome, list, form, Some(p), None, None).await,
             Err(e) => show(&app, &who, chrome, list, form, None, None, Some(e)).await,
         };
@@ -395,8 +402,14 @@ async fn command(
     })
 }
 
-/// The mail the command's subscription would send now, with the user's stores.
-async fn preview(app: &Shared, who: &Who, cmd: &oltp::subscriptions::CreateSubscription) -> Result<Preview, String> {
+/// The mail the command's subscription would send now with its owner's stores — or, each recipient getting
+/// their own, as the first recipient user would get it.
+async fn preview(
+    app: &Shared,
+    who: &Who,
+    owner: &oltp::auth::Caller,
+    cmd: &oltp::subscriptions::CreateSubscription,
+) -> Result<Preview, String> {
     if let Err(p) = super::ops::check_reports(app, who, &oltp::ops::Command::CreateSubscription(cmd.clone())).await {
         return Err(words(&p));
     }
@@ -429,10 +442,18 @@ async fn preview(app: &Shared, who: &Who, cmd: &oltp::subscriptions::CreateSubsc
             (None, None) => {}
         }
     }
-    let (letter, outputs) =
-        crate::deliver::preview(&app.lake, &app.lake_work, who.caller.org_id, &sub, who.caller.stores.clone(), &to)
-            .await
-            .map_err(|e| format!("{e:#}"))?;
+    let mut stores = owner.stores.clone();
+    if cmd.per_recipient
+        && let Some(user) = cmd.recipients.iter().find_map(|r| r.user_id)
+        && let Ok(Some(them)) = oltp::auth::caller(&app.db, user).await
+        && let Ok(Some(address)) = oltp::subscriptions::addressed_user(&app.db, who.caller.org_id, user).await
+    {
+        stores = crate::deliver::within(owner.stores.as_deref(), them.stores.as_deref());
+        to = vec![address];
+    }
+    let (letter, outputs) = crate::deliver::preview(&app.lake, &app.lake_work, who.caller.org_id, &sub, stores, &to)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
     let names: Vec<&str> = letter.files.iter().map(|f| f.name.as_str()).collect();
     let body =
         letter.html.clone().unwrap_or_else(|| crate::deliver::summary_html(&sub, &outputs, &letter.subject, &names));

@@ -462,3 +462,36 @@ fn a_failed_delivery_is_on_its_owner_s_dashboard_until_one_is_sent() {
     run(now, "sent", None);
     assert!(!page(&olivia).contains("failed-deliveries"));
 }
+
+#[test]
+fn a_preview_is_what_a_recipient_gets_with_their_own_stores() {
+    let s = server();
+    let origin = format!("http://{}", s.addr);
+    let olivia = form_sign_in(&s, "olivia", "owner-pass-1");
+    let email = r#"{"op":"update_user","org_id":1,"user_id":2,"email":"sam@carat.example"}"#;
+    s.block_on(oltp::execute(&s.db, &oltp::Ctx::operator(), &oltp::ops::parse(email).unwrap())).unwrap();
+    let preview = |per_recipient: &str| {
+        let form = format!(
+            "action=preview&name=Mine&report=ar_aging&format=html&to=sam&cron=0+7+*+*+1&time_zone=UTC{per_recipient}"
+        );
+        let r = s
+            .req("POST", "/subscriptions")
+            .cookie(&olivia)
+            .header("origin", &origin)
+            .body("application/x-www-form-urlencoded", form)
+            .send();
+        assert_eq!(r.status, 200);
+        // the preview and the mail's body within it (an iframe's srcdoc)
+        let html = r.text();
+        let at = html.find("data-testid=\"preview\"").unwrap_or_else(|| panic!("no preview in {html}"));
+        html[at..].to_string()
+    };
+    // as Olivia runs it: both shops' receivable, 6,572.00 + 381.60
+    let whole = preview("");
+    assert!(whole.contains("6,953.60"), "{whole}");
+    // each recipient with their own stores: Sam gets The Mall's alone
+    let sams = preview("&per_recipient=1");
+    assert!(sams.contains("381.60") && !sams.contains("6,953.60") && !sams.contains("6,572.00"), "{sams}");
+    assert!(sams.contains("sam@carat.example"), "{sams}");
+    assert_eq!(s.scalar("select count(*) as v from subscriptions"), 0, "a preview keeps nothing");
+}
