@@ -145,9 +145,18 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
 
     let (runs, mut errors) = runs(s, c.org_id, &sub, &owner).await?;
     let mut resolved = Vec::new();
-    let (mut sent, mut skipped, mut failed, mut bytes, mut attempts) = (Vec::new(), 0, 0, 0i64, 0i64);
+    // a run taken over from a server that stopped mid-way sends only what that one had not
+    let earlier = oltp::subscriptions::sent_so_far(&s.db, c.delivery_id).await?;
+    let (mut sent, mut skipped, mut failed, mut bytes, mut attempts) = (earlier.clone(), 0, 0, 0i64, 0i64);
     let mut ids = Vec::new();
     for (n, run) in runs.iter().enumerate() {
+        if run.to.iter().all(|to| earlier.contains(to)) {
+            continue;
+        }
+        // still this run's to send (the claim renewed), before the reports are run and before each letter
+        if !oltp::subscriptions::start(&s.db, c, Utc::now(), None).await? {
+            bail!("taken over by another look after {} letter(s)", ids.len());
+        }
         let outputs = match render_run(&s.lake, &s.lake_work, c.org_id, &sub, run.stores.clone(), slot).await {
             Ok(o) => o,
             Err(e) => {
@@ -167,9 +176,8 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
             continue;
         }
         // a letter each, so no recipient sees who else gets it
-        for (m, to) in run.to.iter().enumerate() {
-            // still this run's to send: one that ran past the stale limit stops, and whoever took it over sends
-            if !oltp::subscriptions::start(&s.db, c, Utc::now()).await? {
+        for (m, to) in run.to.iter().enumerate().filter(|(_, to)| !earlier.contains(to)) {
+            if !oltp::subscriptions::start(&s.db, c, Utc::now(), None).await? {
                 bail!("taken over by another look after {} letter(s)", ids.len());
             }
             let letter = letter(&sub, &outputs, std::slice::from_ref(to))?;
@@ -181,6 +189,10 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
                     sent.push(to.clone());
                     bytes += i64::try_from(letter.size()).unwrap_or(i64::MAX);
                     ids.push(id);
+                    // kept at once, so a server taking the run over does not mail this address again
+                    if !oltp::subscriptions::start(&s.db, c, Utc::now(), Some(&sent.join(", "))).await? {
+                        bail!("taken over by another look after {} letter(s)", ids.len());
+                    }
                 }
                 Err(e) => {
                     failed += 1;

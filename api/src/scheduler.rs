@@ -19,7 +19,7 @@ use crate::deliver::{Sender, deliver};
 /// How often the scheduler looks for due runs.
 pub const EVERY: Duration = Duration::from_secs(15);
 /// A run claimed this long ago and still pending was left by a server that stopped: another takes it over.
-pub const STALE: Duration = Duration::from_secs(15 * 60);
+pub const STALE: Duration = Duration::from_secs(oltp::subscriptions::STALE_SECS.unsigned_abs());
 /// Runs claimed per look (the rest wait for the next look, a few seconds later).
 const CLAIM: i64 = 500;
 /// Runs sent at once: rendering takes turns at the lake (one per core); sending waits on the mail server.
@@ -73,7 +73,7 @@ impl Scheduler {
         let at_once = self.at_once.clone();
         set.spawn(async move {
             let _turn = at_once.acquire_owned().await?;
-            if !oltp::subscriptions::start(&sender.db, &mut c, Utc::now()).await? {
+            if !oltp::subscriptions::start(&sender.db, &mut c, Utc::now(), None).await? {
                 tracing::info!(target: "loupe_mail", delivery = c.delivery_id, "taken over while it waited; not sent here");
                 return Ok(None);
             }

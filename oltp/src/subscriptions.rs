@@ -506,6 +506,10 @@ async fn claim_one(db: &Db, d: &crate::db::Row, now: DateTime<Utc>, by: &str) ->
     }))
 }
 
+/// A run claimed this long ago (seconds) and still pending was left by a process that stopped: a scheduler takes
+/// it over, and a run asked for now closes it.
+pub const STALE_SECS: i64 = 15 * 60;
+
 /// A run asked for now (`loupe schedule run-now`, "send now"), outside the schedule: a `pending` delivery row
 /// for this second, claimed by `by`; the subscription's next slot stays where it is. Sent by the same code as a
 /// scheduled run. Paused subscriptions may be sent this way (to try one before resuming it).
@@ -515,6 +519,19 @@ pub async fn claim_now(db: &Db, org_id: i64, subscription_id: i64, now: DateTime
         .ok_or_else(|| Error::not_found("subscription", subscription_id))?;
     let slot = now.timestamp();
     let mut tx = db.begin().await?;
+    // the subscription's row locked first, so two asking at once take turns (PostgreSQL's read committed)
+    tx.execute(q!("update subscriptions set updated_at = updated_at where id = $1", subscription_id)).await?;
+    // a run left pending past the stale limit by a process that stopped (a `run-now` cut short where no server
+    // takes runs over) is closed, rather than holding every later "send now" off
+    tx.execute(q!(
+        "update deliveries set status = 'failed', error = $1, finished_at = $2
+         where subscription_id = $3 and status = 'pending' and claimed_at < $4",
+        "the run stopped before it ended (the process sending it stopped); a later run was asked for",
+        slot,
+        subscription_id,
+        slot - STALE_SECS
+    ))
+    .await?;
     let taken = tx
         .fetch_optional(q!(
             "select id from deliveries where subscription_id = $1 and (slot_at = $2 or status = 'pending')",
@@ -581,17 +598,19 @@ pub async fn reclaim_stale(db: &Db, stale: DateTime<Utc>, now: DateTime<Utc>, by
     Ok(out)
 }
 
-/// Renews the claim on a run about to be sent (after waiting its turn, and before each of its letters) to
-/// `now`, only if it is still as `c` holds it (pending, by `c.claimed_by`, at `c.claimed_at`). `false` when
-/// another look took it over meanwhile (it waited or ran past the stale limit): whoever holds the claim sends
-/// what is left, so nothing is sent twice at once.
-pub async fn start(db: &Db, c: &mut Claimed, now: DateTime<Utc>) -> Result<bool> {
+/// Renews the claim on a run about to be sent (after waiting its turn, before each render and each letter) to
+/// `now`, only if it is still as `c` holds it (pending, by `c.claimed_by`, at `c.claimed_at`), keeping `sent`
+/// (the addresses mailed so far, comma-separated) as its progress. `false` when another look took it over
+/// meanwhile (it waited or ran past the stale limit): whoever holds the claim sends what is left ([`sent_so_far`]),
+/// so nothing is sent twice.
+pub async fn start(db: &Db, c: &mut Claimed, now: DateTime<Utc>, sent: Option<&str>) -> Result<bool> {
     let mut tx = db.begin().await?;
     let won = tx
         .execute(q!(
-            "update deliveries set claimed_at = $1 where id = $2 and status = 'pending' and claimed_by = $3
-             and claimed_at = $4",
+            "update deliveries set claimed_at = $1, recipients = coalesce($2, recipients)
+             where id = $3 and status = 'pending' and claimed_by = $4 and claimed_at = $5",
             now.timestamp(),
+            sent,
             c.delivery_id,
             c.claimed_by.as_str(),
             c.claimed_at
@@ -602,6 +621,18 @@ pub async fn start(db: &Db, c: &mut Claimed, now: DateTime<Utc>) -> Result<bool>
         c.claimed_at = now.timestamp();
     }
     Ok(won == 1)
+}
+
+/// The addresses a pending run has mailed so far (its progress, kept by [`start`]): a run taken over skips them.
+pub async fn sent_so_far(db: &Db, delivery_id: i64) -> Result<Vec<String>> {
+    let row = db
+        .fetch_optional(q!("select recipients from deliveries where id = $1 and status = 'pending'", delivery_id))
+        .await?;
+    let list = match row {
+        Some(r) => r.opt_text("recipients")?.unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(list.split(", ").filter(|a| !a.is_empty()).map(str::to_string).collect())
 }
 
 /// How a run ended, for its delivery row.

@@ -97,7 +97,9 @@ pub(crate) async fn submit(State(app): State<Shared>, Extension(who): Extension<
     if one("action") == "preview" {
         // in the scope it will run with: its owner's (an owner of the org may be changing another's)
         let owner = match editing.and_then(|id| list.iter().find(|s| s.id == id)) {
-            Some(s) if s.owner_id != who.caller.user_id => {
+            // only one who may change it previews it as its owner (never more than the user sees: an owner of
+            // the org with every store)
+            Some(s) if s.owner_id != who.caller.user_id && may_edit(&who, s) => {
                 oltp::auth::caller(&app.db, s.owner_id).await.ok().flatten().unwrap_or_else(|| who.caller.clone())
             }
             _ => who.caller.clone(),

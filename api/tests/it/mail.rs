@@ -435,7 +435,8 @@ fn two_schedulers_on_one_database_send_each_run_once() {
 fn a_run_paused_after_its_claim_is_skipped_and_one_taken_over_is_sent_once_by_its_taker() {
     let smtp = Smtp::start();
     let room = Room::new(&Books::Sqlite);
-    let id = room.subscribe(json!({"cron": "* * * * *", "format": "csv"}));
+    let both = json!([{"user_id": 3}, {"email": "partner@outside.example"}]);
+    let id = room.subscribe(json!({"cron": "* * * * *", "format": "csv", "recipients": both}));
     let sender = room.sender(&smtp.url(), &[10, 10]);
     let op = |line: String| {
         room.rt.block_on(oltp::execute(&room.db, &Ctx::operator(), &oltp::ops::parse(&line).unwrap())).unwrap();
@@ -454,6 +455,9 @@ fn a_run_paused_after_its_claim_is_skipped_and_one_taken_over_is_sent_once_by_it
     op(format!(r#"{{"op":"resume_subscription","org_id":1,"subscription_id":{id}}}"#));
     let now = now + chrono::Duration::minutes(2);
     let mut first = room.rt.block_on(a.claim(now)).unwrap().remove(0);
+    // the first server mailed Alice, then stalled
+    let progress = oltp::subscriptions::start(&room.db, &mut first, now, Some("alice@carat.example"));
+    assert!(room.rt.block_on(progress).unwrap());
     let b = Scheduler::new(sender.clone(), "server-b");
     let later = now + chrono::Duration::minutes(20);
     let mut taken = room.rt.block_on(b.claim(later)).unwrap();
@@ -465,7 +469,10 @@ fn a_run_paused_after_its_claim_is_skipped_and_one_taken_over_is_sent_once_by_it
     assert!(smtp.messages().is_empty());
     let f = room.rt.block_on(api::deliver::deliver(&sender, &mut taken)).unwrap();
     sent(&f);
-    assert_eq!(smtp.messages().len(), 1, "sent once");
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "only the letter not yet sent: {mail:#?}");
+    assert_eq!(mail[0]["to"], json!(["partner@outside.example"]));
+    assert_eq!(f.recipients, "alice@carat.example, partner@outside.example", "the run's log names both");
     assert_eq!(
         room.scalar(&format!(
             "select count(*) as v from deliveries where id = {} and status = 'sent' and claimed_by = 'server-b'",

@@ -226,9 +226,13 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
         assert_eq!((taken[0].delivery_id, taken[0].slot), (runs[0].delivery_id, runs[0].slot));
         // the first claim, still waiting its turn, no longer holds: only the server that took it over sends it
         let mut first = runs[0].clone();
-        assert!(!subscriptions::start(&t.db, &mut first, later).await?, "the first claim is lost");
+        assert!(!subscriptions::start(&t.db, &mut first, later, None).await?, "the first claim is lost");
         let mut held = taken[0].clone();
-        assert!(subscriptions::start(&t.db, &mut held, later + chrono::Duration::seconds(5)).await?);
+        assert!(
+            subscriptions::start(&t.db, &mut held, later + chrono::Duration::seconds(5), Some("a@carat.example"))
+                .await?
+        );
+        assert_eq!(subscriptions::sent_so_far(&t.db, held.delivery_id).await?, ["a@carat.example"], "its progress");
         assert_eq!(held.claimed_at, (later + chrono::Duration::seconds(5)).timestamp(), "renewed");
         // finished, it is nobody's to take
         let done = subscriptions::Finished {
@@ -286,6 +290,13 @@ async fn a_due_run_is_claimed_once_whoever_asks_and_however_late() -> Result<()>
         let next =
             subscriptions::list(&t.db, 1, None).await?.into_iter().find(|s| s.id == night).map(|s| s.next_run_at);
         assert_eq!(next, Some(subscriptions::next_run("30 1 * * *", "America/New_York", slot)?.timestamp()));
+        // the process sending it stopped and no server took it over: past the stale limit, "send now" closes it
+        let much_later = slot + chrono::Duration::seconds(subscriptions::STALE_SECS + 60);
+        let again = subscriptions::claim_now(&t.db, 1, night, much_later, "send now: leo").await?;
+        let log = subscriptions::deliveries(&t.db, 1, Some(night), None, 10).await?;
+        let first = log.iter().find(|d| d.id == now.delivery_id).map(|d| d.status.as_str());
+        assert_eq!(first, Some("failed"), "closed: {log:?}");
+        assert_ne!(again.delivery_id, now.delivery_id);
     }
     Ok(())
 }
