@@ -45,6 +45,7 @@ pub(crate) async fn page(
         "changed" => Some(format!("Changed \"{}\".", name_of(v))),
         "paused" => Some(format!("Paused \"{}\".", name_of(v))),
         "resumed" => Some(format!("Resumed \"{}\": it goes at its next slot.", name_of(v))),
+        "busy" => Some(format!("\"{}\" is still being sent: the delivery log below shows it when done.", name_of(v))),
         _ => None,
     });
     let editing = query.iter().find(|(k, _)| k == "edit").and_then(|(_, v)| v.parse::<i64>().ok());
@@ -182,6 +183,8 @@ pub(crate) async fn act(
             let by = format!("send now: {}", who.caller.username);
             let mut claimed = match oltp::subscriptions::claim_now(&app.db, org_id, id, chrono::Utc::now(), &by).await {
                 Ok(c) => c,
+                // a second click while the first run is still going: said on the page, nothing sent twice
+                Err(oltp::Error::Conflict(_)) => return see_other(&format!("/subscriptions?busy={id}")),
                 Err(e) => return page_error(None, &super::books_problem(&e)),
             };
             // the run goes on after the answer: a slow or failing mail server keeps no page waiting

@@ -495,3 +495,26 @@ fn a_preview_is_what_a_recipient_gets_with_their_own_stores() {
     assert!(sams.contains("sam@carat.example"), "{sams}");
     assert_eq!(s.scalar("select count(*) as v from subscriptions"), 0, "a preview keeps nothing");
 }
+
+#[test]
+fn send_now_while_a_run_is_still_going_says_so_and_sends_nothing_twice() {
+    let mail = tempfile::tempdir().unwrap();
+    let s = Server::start_mailing(&Books::Sqlite, TWO_SHOPS, &format!("file://{}", mail.path().display()));
+    let origin = format!("http://{}", s.addr);
+    let olivia = form_sign_in(&s, "olivia", "owner-pass-1");
+    let cmd = r#"{"op":"create_subscription","org_id":1,"owner_id":1,"name":"Monday AR","reports":[{"report":"ar_aging"}],
+        "format":"xlsx","recipients":[{"email":"books@carat.example"}],"cron":"0 7 * * 1","time_zone":"UTC"}"#;
+    let id = s.block_on(oltp::execute(&s.db, &oltp::Ctx::operator(), &oltp::ops::parse(cmd).unwrap())).unwrap().id;
+    // a run of it is under way (claimed, not yet finished)
+    s.block_on(oltp::subscriptions::claim_now(&s.db, 1, id, chrono::Utc::now(), "send now: sam")).unwrap();
+    let r = s.req("POST", &format!("/subscriptions/{id}/send")).cookie(&olivia).header("origin", &origin).send();
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some(format!("/subscriptions?busy={id}").as_str()));
+    let page = s.req("GET", &format!("/subscriptions?busy={id}")).cookie(&olivia).send().text();
+    assert_eq!(
+        testid(&page, "notice"),
+        "&#34;Monday AR&#34; is still being sent: the delivery log below shows it when done."
+    );
+    assert_eq!(s.scalar("select count(*) as v from deliveries"), 1, "no second run");
+    assert_eq!(std::fs::read_dir(mail.path()).map(|d| d.count()).unwrap_or(0), 0, "nothing mailed");
+}
