@@ -402,9 +402,10 @@ fn letter(sub: &Subscription, outputs: &[Output], to: &[String]) -> Result<Lette
         for (label, value) in &o.header.filters {
             let _ = writeln!(text, "  {label}: {value}");
         }
-        let _ = writeln!(text, "  {} rows", o.rows);
-        for (label, value) in totals(o) {
-            let _ = writeln!(text, "  {label}: {value}");
+        let sums = totals(o);
+        let _ = writeln!(text, "  {} rows{}", o.rows, if sums.is_empty() { "" } else { "; totals:" });
+        for (label, value) in sums {
+            let _ = writeln!(text, "    {label}: {value}");
         }
         text.push('\n');
     }
@@ -477,12 +478,12 @@ fn files(format: &str, outputs: &[Output], stem: &str) -> Result<Vec<File>> {
     })
 }
 
-/// A report's totals as label and display value, where its columns have one.
+/// A report's totals as label and display value, where its columns have one (not the totals row's label).
 fn totals(o: &Output) -> Vec<(String, String)> {
     o.header
         .shown()
         .filter_map(|(i, c)| match o.totals.get(i) {
-            Some(Value::Null) | None => None,
+            Some(Value::Null | Value::Text(_)) | None => None,
             Some(v) => Some((c.label.to_string(), v.display())),
         })
         .collect()
