@@ -180,7 +180,7 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
             if !oltp::subscriptions::start(&s.db, c, Utc::now(), None).await? {
                 bail!("taken over by another look after {} letter(s)", ids.len());
             }
-            let letter = letter(&sub, &outputs, std::slice::from_ref(to))?;
+            let letter = letter(&sub, &outputs, std::slice::from_ref(to), &owner.display_name)?;
             let id = s.outbox.message_id(&format!("{}.{}.{}", c.delivery_id, n + 1, m + 1));
             let (tries, result) = send_with_retries(s, &letter, &id).await;
             attempts += tries;
@@ -328,9 +328,10 @@ pub async fn preview(
     sub: &Subscription,
     stores: Option<Vec<i64>>,
     to: &[String],
+    owner: &str,
 ) -> Result<(Letter, Vec<Output>)> {
     let outputs = render_run(lake, lake_work, org_id, sub, stores, Utc::now()).await?;
-    let letter = letter(sub, &outputs, to)?;
+    let letter = letter(sub, &outputs, to, owner)?;
     Ok((letter, outputs))
 }
 
@@ -377,7 +378,7 @@ async fn notify_owner(s: &Sender, c: &Claimed, f: &Finished) -> Result<()> {
 }
 
 /// The mail for one run: subject, bodies and files.
-fn letter(sub: &Subscription, outputs: &[Output], to: &[String]) -> Result<Letter> {
+fn letter(sub: &Subscription, outputs: &[Output], to: &[String], owner: &str) -> Result<Letter> {
     let first = outputs.first().context("a subscription without reports")?;
     let period = period(&first.header.params);
     let what = if outputs.len() == 1 { first.header.title.clone() } else { sub.name.clone() };
@@ -411,9 +412,14 @@ fn letter(sub: &Subscription, outputs: &[Output], to: &[String]) -> Result<Lette
     }
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let _ = writeln!(text, "Attached: {}", names.join(", "));
-    let _ = writeln!(text, "\n— Loupe, subscription \"{}\"", sub.name);
-    let html = (sub.format == "html").then(|| summary_html(sub, outputs, &subject, &names));
+    let _ = writeln!(text, "\n— {}", footer(sub, owner));
+    let html = (sub.format == "html").then(|| summary_html(sub, outputs, &subject, &names, owner));
     Ok(Letter { to: to.to_vec(), subject, text, html, files })
+}
+
+/// Who the mail comes from and how to stop it, for whoever gets it (an address outside the org too).
+fn footer(sub: &Subscription, owner: &str) -> String {
+    format!("Sent by Loupe for {owner} (subscription \"{}\"): ask them to change or stop it.", sub.name)
 }
 
 /// The period the parameters cover, as people say it: "2026-11-01 to 2026-11-30", "as of 2026-12-06".
@@ -490,7 +496,7 @@ fn totals(o: &Output) -> Vec<(String, String)> {
 }
 
 /// The HTML body: each report's title, filters, first rows and totals as a table.
-pub fn summary_html(sub: &Subscription, outputs: &[Output], subject: &str, files: &[&str]) -> String {
+pub fn summary_html(sub: &Subscription, outputs: &[Output], subject: &str, files: &[&str], owner: &str) -> String {
     let first = &outputs[0];
     let mut h = String::from(
         "<!doctype html><html><body style=\"font-family:Helvetica,Arial,sans-serif;color:#1f2328;font-size:14px\">",
@@ -552,9 +558,9 @@ pub fn summary_html(sub: &Subscription, outputs: &[Output], subject: &str, files
     }
     let _ = write!(
         h,
-        "<p style=\"color:#57606a;margin-top:20px\">Attached: {}<br>Loupe, subscription “{}”</p></body></html>",
+        "<p style=\"color:#57606a;margin-top:20px\">Attached: {}<br>{}</p></body></html>",
         esc(&files.join(", ")),
-        esc(&sub.name)
+        esc(&footer(sub, owner))
     );
     h
 }

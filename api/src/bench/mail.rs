@@ -89,6 +89,7 @@ async fn measure(db: &Db, sender: &Arc<Sender>, org: i64, owner: i64, plan: Plan
                 &sub,
                 None,
                 &["bench@loupe.example".into()],
+                "loupe bench mail",
             )
             .await?;
             renders.push(t.elapsed());

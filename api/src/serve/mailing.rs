@@ -456,12 +456,15 @@ async fn preview(
         stores = crate::deliver::within(owner.stores.as_deref(), them.stores.as_deref());
         to = vec![address];
     }
-    let (letter, outputs) = crate::deliver::preview(&app.lake, &app.lake_work, who.caller.org_id, &sub, stores, &to)
-        .await
-        .map_err(|e| format!("{e:#}"))?;
+    let (letter, outputs) =
+        crate::deliver::preview(&app.lake, &app.lake_work, who.caller.org_id, &sub, stores, &to, &owner.display_name)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
     let names: Vec<&str> = letter.files.iter().map(|f| f.name.as_str()).collect();
-    let body =
-        letter.html.clone().unwrap_or_else(|| crate::deliver::summary_html(&sub, &outputs, &letter.subject, &names));
+    let body = letter
+        .html
+        .clone()
+        .unwrap_or_else(|| crate::deliver::summary_html(&sub, &outputs, &letter.subject, &names, &owner.display_name));
     Ok(Preview {
         subject: letter.subject.clone(),
         to: letter.to.join(", "),

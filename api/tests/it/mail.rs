@@ -236,6 +236,13 @@ fn a_mailed_workbook_holds_the_report_as_run_directly_with_subject_body_and_log(
     assert!(text.contains("6,953.60"), "{text}");
     assert!(text.contains(" rows; totals:\n") && text.contains("    Net: 6,953.60\n"), "{text}");
     assert!(!text.contains(": Total\n"), "the totals row's label is no total: {text}");
+    // the partner outside the org is told whose it is and whom to ask to stop it
+    assert!(
+        text.ends_with(
+            "— Sent by Loupe for Olivia Stone (subscription \"Monday AR\"): ask them to change or stop it.\n"
+        ),
+        "{text}"
+    );
     let mut ids: Vec<&str> = mail.iter().filter_map(|m| m["message_id"].as_str()).collect();
     ids.sort_unstable();
     let mut logged: Vec<&str> = f.message_id.as_deref().unwrap_or_default().split(' ').collect();
