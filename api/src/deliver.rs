@@ -154,9 +154,7 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
             continue;
         }
         // still this run's to send (the claim renewed), before the reports are run and before each letter
-        if !oltp::subscriptions::start(&s.db, c, Utc::now(), None).await? {
-            bail!("taken over by another look after {} letter(s)", ids.len());
-        }
+        hold(s, c, None, ids.len()).await?;
         let outputs = match render_run(&s.lake, &s.lake_work, c.org_id, &sub, run.stores.clone(), slot).await {
             Ok(o) => o,
             Err(e) => {
@@ -177,9 +175,7 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
         }
         // a letter each, so no recipient sees who else gets it
         for (m, to) in run.to.iter().enumerate().filter(|(_, to)| !earlier.contains(to)) {
-            if !oltp::subscriptions::start(&s.db, c, Utc::now(), None).await? {
-                bail!("taken over by another look after {} letter(s)", ids.len());
-            }
+            hold(s, c, None, ids.len()).await?;
             let letter = letter(&sub, &outputs, std::slice::from_ref(to), &owner.display_name)?;
             let id = s.outbox.message_id(&format!("{}.{}.{}", c.delivery_id, n + 1, m + 1));
             let (tries, result) = send_with_retries(s, &letter, &id).await;
@@ -190,9 +186,7 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
                     bytes += i64::try_from(letter.size()).unwrap_or(i64::MAX);
                     ids.push(id);
                     // kept at once, so a server taking the run over does not mail this address again
-                    if !oltp::subscriptions::start(&s.db, c, Utc::now(), Some(&sent.join(", "))).await? {
-                        bail!("taken over by another look after {} letter(s)", ids.len());
-                    }
+                    hold(s, c, Some(&sent.join(", ")), ids.len()).await?;
                 }
                 Err(e) => {
                     failed += 1;
@@ -224,6 +218,15 @@ async fn attempt(s: &Sender, c: &mut Claimed) -> Result<Finished> {
         error: (!errors.is_empty()).then(|| errors.join("; ")),
         at: Utc::now(),
     })
+}
+
+/// Renews the run's claim (keeping `sent` as its progress), or stops it: another look took it over after
+/// `letters` letters were mailed here.
+async fn hold(s: &Sender, c: &mut Claimed, sent: Option<&str>, letters: usize) -> Result<()> {
+    if !oltp::subscriptions::start(&s.db, c, Utc::now(), sent).await? {
+        bail!("taken over by another look after {letters} letter(s)");
+    }
+    Ok(())
 }
 
 /// A delivery's reports as they were run, for its log: "AR aging (as_of 2026-12-06); RFM" from the JSON the

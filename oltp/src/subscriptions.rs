@@ -483,27 +483,33 @@ async fn claim_one(db: &Db, d: &crate::db::Row, now: DateTime<Utc>, by: &str) ->
         tx.commit().await?;
         return Ok(None);
     }
+    let claimed = pending(&mut tx, org_id, id, slot, now.timestamp(), by, false).await?;
+    tx.commit().await?;
+    Ok(Some(claimed))
+}
+
+/// The `pending` delivery row of a run of `subscription_id` for `slot`, claimed by `by` at `at`.
+async fn pending(
+    tx: &mut crate::db::Tx,
+    org_id: i64,
+    subscription_id: i64,
+    slot: i64,
+    at: i64,
+    by: &str,
+    manual: bool,
+) -> Result<Claimed> {
     let delivery_id = tx
         .insert(q!(
             "insert into deliveries (org_id, subscription_id, slot_at, claimed_at, claimed_by, status)
              values ($1, $2, $3, $4, $5, 'pending') returning id",
             org_id,
-            id,
+            subscription_id,
             slot,
-            now.timestamp(),
+            at,
             by
         ))
         .await?;
-    tx.commit().await?;
-    Ok(Some(Claimed {
-        delivery_id,
-        subscription_id: id,
-        org_id,
-        slot,
-        claimed_at: now.timestamp(),
-        claimed_by: by.into(),
-        manual: false,
-    }))
+    Ok(Claimed { delivery_id, subscription_id, org_id, slot, claimed_at: at, claimed_by: by.into(), manual })
 }
 
 /// A run claimed this long ago (seconds) and still pending was left by a process that stopped: a scheduler takes
@@ -544,18 +550,9 @@ pub async fn claim_now(db: &Db, org_id: i64, subscription_id: i64, now: DateTime
             "subscription {subscription_id} is being sent now: wait for that run to end (see its delivery log)"
         )));
     }
-    let delivery_id = tx
-        .insert(q!(
-            "insert into deliveries (org_id, subscription_id, slot_at, claimed_at, claimed_by, status)
-             values ($1, $2, $3, $3, $4, 'pending') returning id",
-            org_id,
-            subscription_id,
-            slot,
-            by
-        ))
-        .await?;
+    let claimed = pending(&mut tx, org_id, subscription_id, slot, slot, by, true).await?;
     tx.commit().await?;
-    Ok(Claimed { delivery_id, subscription_id, org_id, slot, claimed_at: slot, claimed_by: by.into(), manual: true })
+    Ok(claimed)
 }
 
 /// Takes over the runs another scheduler claimed before `stale` and never finished (it stopped mid-run): each
