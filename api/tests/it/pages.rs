@@ -494,6 +494,21 @@ fn a_preview_is_what_a_recipient_gets_with_their_own_stores() {
     assert!(sams.contains("381.60") && !sams.contains("6,953.60") && !sams.contains("6,572.00"), "{sams}");
     assert!(sams.contains("sam@carat.example"), "{sams}");
     assert_eq!(s.scalar("select count(*) as v from subscriptions"), 0, "a preview keeps nothing");
+    // a parameter for a report not chosen is named, and nothing is kept
+    let r = s
+        .req("POST", "/subscriptions")
+        .cookie(&olivia)
+        .header("origin", &origin)
+        .body(
+            "application/x-www-form-urlencoded",
+            "action=create&name=Mine&report=ar_aging&params=rfm.as_of%3Dyesterday&format=xlsx&to=sam&cron=0+7+*+*+1&time_zone=UTC",
+        )
+        .send();
+    assert_eq!(
+        testid(&r.text(), "error"),
+        "Parameters: &#34;rfm.as_of=yesterday&#34; names &#34;rfm&#34;, which is not one of the reports chosen."
+    );
+    assert_eq!(s.scalar("select count(*) as v from subscriptions"), 0);
 }
 
 #[test]
@@ -517,4 +532,14 @@ fn send_now_while_a_run_is_still_going_says_so_and_sends_nothing_twice() {
     );
     assert_eq!(s.scalar("select count(*) as v from deliveries"), 1, "no second run");
     assert_eq!(std::fs::read_dir(mail.path()).map(|d| d.count()).unwrap_or(0), 0, "nothing mailed");
+    // another org's owner cannot send, pause or open it
+    let bob = form_sign_in(&s, "bob", "other-pass-1");
+    for action in ["send", "pause", "resume"] {
+        let r = s.req("POST", &format!("/subscriptions/{id}/{action}")).cookie(&bob).header("origin", &origin).send();
+        assert_eq!(r.status, 404, "{action}");
+    }
+    let theirs = s.req("GET", &format!("/subscriptions?edit={id}")).cookie(&bob).send().text();
+    assert!(!theirs.contains("Monday AR"), "{theirs}");
+    assert_eq!(s.scalar("select count(*) as v from deliveries"), 1);
+    assert_eq!(s.scalar("select count(*) as v from subscriptions where active"), 1, "still active");
 }
